@@ -1,0 +1,165 @@
+// Package adapter turns HTTP requests into packets for a gochat network
+// and writes the answers the network completes back to their clients.
+//
+// The adapter is the only code that touches an http.ResponseWriter, and it
+// does so only from the handler's own goroutine, before the handler
+// returns. Each request is answered exactly once: by the network, or by
+// the adapter itself when the network is shutting down or does not answer
+// in time (a bug or a mis-wired graph).
+package adapter
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gochat/components"
+)
+
+// Config sets up an Adapter.
+type Config struct {
+	In      chan<- *components.Request // the network's inport
+	MaxWait time.Duration              // the longest long-poll; see Grace
+	// Grace is how much longer than a request's wait the network has to
+	// answer before the adapter answers 503 itself.
+	Grace time.Duration
+	// BodyTimeout bounds reading a request body.
+	BodyTimeout time.Duration
+	Log         *slog.Logger
+}
+
+// Adapter is the http.Handler of the API.
+type Adapter struct {
+	cfg    Config
+	lastID atomic.Uint64
+
+	mu     sync.RWMutex // held for reading while injecting; Close takes it
+	closed bool
+}
+
+// New returns an Adapter feeding cfg.In.
+func New(cfg Config) *Adapter {
+	return &Adapter{cfg: cfg}
+}
+
+// Close stops injecting and closes the network's inport, which shuts the
+// network down in order: parked long-polls are answered at once, packets
+// already in flight are finished. Requests arriving later are answered
+// 503. Close is idempotent.
+func (a *Adapter) Close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.closed {
+		a.closed = true
+		close(a.cfg.In)
+	}
+}
+
+// ServeHTTP injects r as a packet and writes the network's answer.
+func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	req := components.NewRequest(r.Context())
+	req.ID = a.lastID.Add(1)
+	req.Method, req.Path, req.Query = r.Method, r.URL.Path, r.URL.Query()
+	req.ContentType = r.Header.Get("Content-Type")
+	if err := a.readBody(w, r, req); err != nil {
+		write(w, components.ErrorAnswer(components.Errorf(http.StatusBadRequest, "could not read the body: %v", err)))
+		return
+	}
+
+	deadline := time.NewTimer(a.deadline(req))
+	defer deadline.Stop()
+	if err := a.inject(req, deadline.C); err != nil {
+		if r.Context().Err() == nil { // else the client left: nobody to answer
+			write(w, components.ErrorAnswer(err))
+		}
+		return
+	}
+
+	select {
+	case ans := <-req.Answer():
+		write(w, ans)
+		return
+	case <-r.Context().Done():
+		if req.Claim() {
+			return // nobody to answer; Storage releases its waiter by itself
+		}
+	case <-deadline.C:
+		if req.Claim() {
+			a.cfg.Log.Error("the network did not answer in time", "request", req.ID, "method", req.Method, "path", req.Path)
+			write(w, components.ErrorAnswer(components.Errorf(http.StatusServiceUnavailable, "the server did not answer in time; try again")))
+			return
+		}
+	}
+	// The network completed the request first: its answer is on its way.
+	write(w, <-req.Answer())
+}
+
+// inject hands req to the network unless it is closed, the client left,
+// or the deadline passed first.
+func (a *Adapter) inject(req *components.Request, deadline <-chan time.Time) *components.Error {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.closed {
+		return components.Errorf(http.StatusServiceUnavailable, "the server is shutting down; try again")
+	}
+	select {
+	case a.cfg.In <- req:
+		return nil
+	case <-req.Ctx.Done():
+		return components.Errorf(http.StatusServiceUnavailable, "the client went away")
+	case <-deadline:
+		a.cfg.Log.Error("the network did not take the request in time", "request", req.ID, "method", req.Method, "path", req.Path)
+		return components.Errorf(http.StatusServiceUnavailable, "the server is overloaded; try again")
+	}
+}
+
+// deadline is how long the network has to answer req: its wait, as the
+// Controller will clamp it, plus the grace.
+func (a *Adapter) deadline(req *components.Request) time.Duration {
+	wait := time.Duration(0)
+	if s := req.Query.Get("wait"); s != "" {
+		wait = a.cfg.MaxWait
+		if secs, err := strconv.ParseUint(s, 10, 32); err == nil && time.Duration(secs)*time.Second < wait {
+			wait = time.Duration(secs) * time.Second
+		}
+	}
+	return wait + a.cfg.Grace
+}
+
+// readBody reads at most MaxBodyBytes of the body into req, under a read
+// deadline so a slow client cannot hold the handler.
+func (a *Adapter) readBody(w http.ResponseWriter, r *http.Request, req *components.Request) error {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	rc := http.NewResponseController(w)
+	if a.cfg.BodyTimeout > 0 {
+		_ = rc.SetReadDeadline(time.Now().Add(a.cfg.BodyTimeout))
+		// Clear it, or it would cut the long-poll's disconnect detection.
+		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, components.MaxBodyBytes+1))
+	if err != nil {
+		return err
+	}
+	if len(body) > components.MaxBodyBytes {
+		req.BodyTooLarge = true
+		body = nil
+	}
+	req.Body = body
+	return nil
+}
+
+func write(w http.ResponseWriter, a components.Answer) {
+	h := w.Header()
+	for k, vs := range a.Header {
+		h[k] = vs
+	}
+	h.Set("Content-Length", strconv.Itoa(len(a.Body)))
+	w.WriteHeader(a.Status)
+	_, _ = w.Write(a.Body)
+}

@@ -1,0 +1,70 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
+
+// Error is an answer a client can act on: an HTTP status and a message.
+type Error struct {
+	Status  int
+	Message string
+	Allow   string // the Allow header of a 405
+}
+
+// Errorf returns an Error with the given status and formatted message.
+func Errorf(status int, format string, args ...any) *Error {
+	return &Error{Status: status, Message: fmt.Sprintf(format, args...)}
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	return fmt.Sprintf("%d %s: %s", e.Status, http.StatusText(e.Status), e.Message)
+}
+
+// Encode turns a Reply into the bytes, status and headers of its answer.
+// It is the one function that shapes gochat's answers: results as JSON,
+// errors as {"error":{"status":…,"message":"…"}}.
+func Encode(rep *Reply) Answer {
+	status, v := rep.Status, rep.Body
+	if rep.Err != nil {
+		status, v = rep.Err.Status, errorBody(rep.Err)
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body, _ = json.Marshal(errorBody(Errorf(status, "could not encode the answer")))
+	}
+	h := make(http.Header, 3+len(rep.Header))
+	for k, vs := range rep.Header {
+		h[k] = vs
+	}
+	if rep.Err != nil && rep.Err.Allow != "" {
+		h.Set("Allow", rep.Err.Allow)
+	}
+	setJSONHeaders(h)
+	return Answer{Status: status, Header: h, Body: body}
+}
+
+// ErrorAnswer returns the answer for err, for those outside the network
+// (the HTTP adapter) that must answer by themselves.
+func ErrorAnswer(err *Error) Answer {
+	return Encode(&Reply{Err: err})
+}
+
+func setJSONHeaders(h http.Header) {
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+func errorBody(e *Error) any {
+	type inner struct {
+		Status  int    `json:"status"`
+		Message string `json:"message"`
+	}
+	return struct {
+		Error inner `json:"error"`
+	}{inner{e.Status, e.Message}}
+}

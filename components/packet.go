@@ -1,0 +1,105 @@
+package components
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/julienschmidt/httprouter"
+
+	"gochat/store"
+)
+
+// Request is the packet the HTTP adapter injects into the network: one
+// HTTP request whose client is waiting for an Answer.
+//
+// Exactly one party completes a Request: the Responder through Complete,
+// or the adapter itself through Claim when the client went away or the
+// network did not answer in time.
+type Request struct {
+	ID           uint64            // unique per adapter, for logs
+	Method       string            // HTTP method
+	Path         string            // URL path, without the query
+	Query        url.Values        // parsed query string
+	ContentType  string            // the Content-Type header
+	Body         []byte            // the body, at most the adapter's limit
+	BodyTooLarge bool              // the body was longer than the limit
+	Ctx          context.Context   // cancelled when the client disconnects
+	Params       httprouter.Params // path parameters, set by the Router
+	Received     time.Time         // when the adapter got it
+
+	claimed atomic.Bool
+	answer  chan Answer
+}
+
+// NewRequest returns a Request ready to be completed once.
+func NewRequest(ctx context.Context) *Request {
+	return &Request{Ctx: ctx, Received: time.Now(), answer: make(chan Answer, 1)}
+}
+
+// Claim takes the right to answer r. It returns false if someone already
+// has it.
+func (r *Request) Claim() bool {
+	return r.claimed.CompareAndSwap(false, true)
+}
+
+// Complete delivers a to the waiting client. It returns false, and drops
+// a, if r was already claimed or completed. It never blocks.
+func (r *Request) Complete(a Answer) bool {
+	if !r.Claim() {
+		return false
+	}
+	r.answer <- a
+	return true
+}
+
+// Answer returns the channel on which the completed answer arrives.
+func (r *Request) Answer() <-chan Answer {
+	return r.answer
+}
+
+// Answer is an encoded HTTP answer, ready to write.
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Reply is the packet every component sends towards the Responder: a
+// result to encode as JSON, or an error.
+type Reply struct {
+	Req    *Request
+	Status int         // HTTP status of a result
+	Body   any         // the result, encoded as JSON
+	Err    *Error      // when set, the answer is this error and Body is ignored
+	Header http.Header // extra headers, e.g. Allow
+}
+
+// ReadQuery is a validated read of a room's messages.
+type ReadQuery struct {
+	Req   *Request
+	Room  string        // a valid room name
+	Since uint64        // the last id the client has
+	Wait  time.Duration // how long to hold the request if nothing is new, already clamped
+	Epoch string        // the epoch the client knows, "" if none
+}
+
+// WriteCommand is a validated message to append to a room.
+type WriteCommand struct {
+	Req    *Request
+	Room   string // a valid room name
+	Author string // never empty
+	Text   string // trimmed, 1 to MaxTextRunes characters
+}
+
+// ReadAnswer is the JSON body of a successful read.
+type ReadAnswer struct {
+	Room     string          `json:"room"`
+	Epoch    string          `json:"epoch"`
+	Last     uint64          `json:"last"`
+	Messages []store.Message `json:"messages"`
+	Reset    bool            `json:"reset,omitempty"`
+	Gap      bool            `json:"gap,omitempty"`
+}

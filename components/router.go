@@ -1,0 +1,82 @@
+package components
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/julienschmidt/httprouter"
+)
+
+// MessagesPath is the route of a room's messages.
+const MessagesPath = "/api/rooms/:room/messages"
+
+// Router sends each request out of the port of its route, matched by
+// method and path with httprouter's tree. An unknown path is answered 404
+// and a known path with the wrong method 405 with Allow, both through ERR.
+type Router struct {
+	In    <-chan *Request // requests from the HTTP adapter
+	Read  chan<- *Request // GET /api/rooms/{room}/messages
+	Write chan<- *Request // POST /api/rooms/{room}/messages
+	Err   chan<- *Reply   // 404, 405, and 503 for a route the graph left unconnected
+}
+
+// NewRouter returns a Router; goflow connects its ports.
+func NewRouter() *Router { return &Router{} }
+
+// Process routes requests until In closes.
+func (r *Router) Process() {
+	// httprouter's tree stores a Handle per route; ours only records which
+	// outport the route feeds, so calling the matched Handle reads the match.
+	var matched chan<- *Request
+	tree := httprouter.New()
+	var methods []string
+	route := func(method, path string, port chan<- *Request) {
+		tree.Handle(method, path, func(http.ResponseWriter, *http.Request, httprouter.Params) { matched = port })
+		methods = append(methods, method)
+	}
+	route(http.MethodGet, MessagesPath, r.Read)
+	route(http.MethodPost, MessagesPath, r.Write)
+
+	for req := range r.In {
+		handle, params, _ := tree.Lookup(req.Method, req.Path)
+		if handle == nil {
+			reject(r.Err, req, notRouted(tree, methods, req))
+			continue
+		}
+		matched = nil
+		handle(nil, nil, params)
+		req.Params = params
+		if matched == nil {
+			reject(r.Err, req, Errorf(http.StatusServiceUnavailable, "the graph does not connect the Router port for %s %s", req.Method, req.Path))
+			continue
+		}
+		matched <- req
+	}
+}
+
+// notRouted explains why no route matched req: 405 with the allowed
+// methods when the path is known, 404 otherwise.
+func notRouted(tree *httprouter.Router, methods []string, req *Request) *Error {
+	var allow []string
+	for _, m := range methods {
+		if h, _, _ := tree.Lookup(m, req.Path); h != nil && !slices.Contains(allow, m) {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		return Errorf(http.StatusNotFound, "no API at %s", req.Path)
+	}
+	e := Errorf(http.StatusMethodNotAllowed, "%s is not allowed here; use %s", req.Method, strings.Join(allow, " or "))
+	e.Allow = strings.Join(allow, ", ")
+	return e
+}
+
+// reject sends req's error answer to the ERR port. An unconnected ERR
+// drops it; the adapter then answers 503 when its deadline passes.
+func reject(errOut chan<- *Reply, req *Request, err *Error) {
+	if errOut == nil {
+		return
+	}
+	errOut <- &Reply{Req: req, Err: err}
+}

@@ -1,0 +1,104 @@
+package components
+
+import (
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"net/url"
+	"unicode/utf8"
+)
+
+// SendController parses and validates writes: the room from the path and
+// author and text from a JSON or form body. Valid writes go out of OUT as
+// a WriteCommand; invalid ones are answered through ERR (400, 413 or 415).
+type SendController struct {
+	In  <-chan *Request      // routed writes
+	Out chan<- *WriteCommand // validated writes, to Storage
+	Err chan<- *Reply        // 400, 413 and 415 answers
+}
+
+// NewSendController returns a SendController; goflow connects its ports.
+func NewSendController() *SendController { return &SendController{} }
+
+// Process validates writes until In closes.
+func (c *SendController) Process() {
+	for req := range c.In {
+		cmd, err := parseWrite(req)
+		if err != nil {
+			reject(c.Err, req, err)
+			continue
+		}
+		c.Out <- cmd
+	}
+}
+
+func parseWrite(req *Request) (*WriteCommand, *Error) {
+	cmd := &WriteCommand{Req: req, Room: req.Params.ByName("room")}
+	if err := checkRoom(cmd.Room); err != nil {
+		return nil, err
+	}
+	if req.BodyTooLarge {
+		return nil, Errorf(http.StatusRequestEntityTooLarge, "the body must be at most %d bytes", MaxBodyBytes)
+	}
+	author, text, err := decodeBody(req)
+	if err != nil {
+		return nil, err
+	}
+	if cmd.Text, err = cleanText("text", text, 1, MaxTextRunes); err != nil {
+		return nil, err
+	}
+	if cmd.Author, err = cleanText("author", author, 0, MaxAuthorRunes); err != nil {
+		return nil, err
+	}
+	if cmd.Author == "" {
+		cmd.Author = Anonymous
+	}
+	return cmd, nil
+}
+
+// decodeBody reads author and text from a JSON or form body.
+func decodeBody(req *Request) (author, text string, _ *Error) {
+	mt, _, err := mime.ParseMediaType(req.ContentType)
+	if err != nil && req.ContentType != "" {
+		mt = ""
+	}
+	switch mt {
+	case "application/json":
+		if !utf8.Valid(req.Body) {
+			return "", "", Errorf(http.StatusBadRequest, "the body must be valid UTF-8")
+		}
+		var v struct {
+			Author *string `json:"author"`
+			Text   *string `json:"text"`
+		}
+		if err := json.Unmarshal(req.Body, &v); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) && te.Field != "" {
+				return "", "", Errorf(http.StatusBadRequest, "%s must be a string", te.Field)
+			}
+			if errors.As(err, &te) {
+				return "", "", Errorf(http.StatusBadRequest, `the body must be a JSON object such as {"author":"ann","text":"hello"}`)
+			}
+			return "", "", Errorf(http.StatusBadRequest, "the body is not valid JSON: %v", err)
+		}
+		if v.Text == nil {
+			return "", "", Errorf(http.StatusBadRequest, "text is required")
+		}
+		if v.Author != nil {
+			author = *v.Author
+		}
+		return author, *v.Text, nil
+	case "application/x-www-form-urlencoded":
+		form, err := url.ParseQuery(string(req.Body))
+		if err != nil {
+			return "", "", Errorf(http.StatusBadRequest, "the body is not a valid form: %v", err)
+		}
+		if !form.Has("text") {
+			return "", "", Errorf(http.StatusBadRequest, "text is required")
+		}
+		return form.Get("author"), form.Get("text"), nil
+	default:
+		return "", "", Errorf(http.StatusUnsupportedMediaType, "Content-Type must be application/json or application/x-www-form-urlencoded")
+	}
+}

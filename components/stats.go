@@ -1,0 +1,10 @@
+package components
+
+import "sync/atomic"
+
+// Stats are live counters the components keep for operators and tests.
+// One Stats is shared by the components of a network; it is safe for
+// concurrent use.
+type Stats struct {
+	Parked atomic.Int64 // long-poll reads held by Storage right now
+}

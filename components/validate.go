@@ -1,0 +1,70 @@
+package components
+
+import (
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of the API, shared by the controllers.
+const (
+	// MaxRoomLen is the longest room name, in characters of [A-Za-z0-9_-].
+	MaxRoomLen = 64
+	// MaxEpochLen is the longest epoch a client may send.
+	MaxEpochLen = 64
+	// MaxTextRunes is the longest message text, in characters after trimming.
+	MaxTextRunes = 2000
+	// MaxAuthorRunes is the longest author name, in characters after trimming.
+	MaxAuthorRunes = 64
+	// MaxBodyBytes is the largest request body the API accepts.
+	MaxBodyBytes = 64 << 10
+	// Anonymous is the author of a message posted without one.
+	Anonymous = "anonymous"
+)
+
+// checkRoom validates a room name: 1 to MaxRoomLen characters of
+// [A-Za-z0-9_-].
+func checkRoom(room string) *Error {
+	if room == "" || len(room) > MaxRoomLen || !isToken(room) {
+		return Errorf(http.StatusBadRequest, "room must be 1 to %d characters of A-Z, a-z, 0-9, _ and -", MaxRoomLen)
+	}
+	return nil
+}
+
+// isToken reports whether s holds only [A-Za-z0-9_-].
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanText normalises and validates a text field: valid UTF-8, line
+// breaks as \n, surrounding white space trimmed, min to max characters,
+// and no control characters but newline and tab.
+func cleanText(field, s string, min, max int) (string, *Error) {
+	if !utf8.ValidString(s) {
+		return "", Errorf(http.StatusBadRequest, "%s must be valid UTF-8", field)
+	}
+	if strings.Contains(s, "\r") {
+		s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	}
+	s = strings.TrimSpace(s)
+	n := utf8.RuneCountInString(s)
+	if n < min || n > max {
+		if min > 0 {
+			return "", Errorf(http.StatusBadRequest, "%s must be %d to %d characters, got %d", field, min, max, n)
+		}
+		return "", Errorf(http.StatusBadRequest, "%s must be at most %d characters, got %d", field, max, n)
+	}
+	for _, r := range s {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) {
+			return "", Errorf(http.StatusBadRequest, "%s must not contain control characters (found U+%04X)", field, r)
+		}
+	}
+	return s, nil
+}

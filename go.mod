@@ -1,0 +1,8 @@
+module gochat
+
+go 1.26
+
+require (
+	github.com/julienschmidt/httprouter v1.3.0
+	github.com/trustmaster/goflow v0.0.0-20210928125717-b7d4fd465ab2
+)

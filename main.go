@@ -1,0 +1,130 @@
+// Command gochat is a small real-time chat server whose request path is a
+// flow-based network of components. Run it with `go run .` and open the
+// address it prints; `gochat -h` lists its settings.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"gochat/server"
+)
+
+// shutdownTimeout bounds a graceful shutdown.
+const shutdownTimeout = 10 * time.Second
+
+func main() {
+	m := NewMain(os.Stderr)
+	if err := m.ParseFlags(os.Args[1:], os.Getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "gochat:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := m.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "gochat:", err)
+		os.Exit(1)
+	}
+	<-ctx.Done()
+	stop() // a second signal kills at once
+	if err := m.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "gochat:", err)
+		os.Exit(1)
+	}
+}
+
+// Main is the gochat program: its configuration and its server.
+type Main struct {
+	Config server.Config
+	Server *server.Server
+
+	out io.Writer
+}
+
+// NewMain returns a Main that logs and prints help to out.
+func NewMain(out io.Writer) *Main {
+	return &Main{out: out}
+}
+
+// ParseFlags reads the configuration from args, falling back to the
+// environment through getenv for each flag not given.
+func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
+	fs := flag.NewFlagSet("gochat", flag.ContinueOnError)
+	fs.SetOutput(m.out)
+	env := map[string]string{}
+	addr := fs.String("addr", server.DefaultAddr, "listen address host:port; if neither -addr nor GOCHAT_ADDR is set but PORT is, :$PORT (env GOCHAT_ADDR)")
+	env["addr"] = "GOCHAT_ADDR"
+	history := fs.Int("history", server.DefaultHistory, "messages kept per room (env GOCHAT_HISTORY)")
+	env["history"] = "GOCHAT_HISTORY"
+	maxRooms := fs.Int("max-rooms", server.DefaultMaxRooms, "rooms kept at most; a post that would create one more answers 503 (env GOCHAT_MAX_ROOMS)")
+	env["max-rooms"] = "GOCHAT_MAX_ROOMS"
+	maxWait := fs.Int("max-wait", int(server.DefaultMaxWait/time.Second), "longest long-poll in seconds; longer waits are clamped (env GOCHAT_MAX_WAIT)")
+	env["max-wait"] = "GOCHAT_MAX_WAIT"
+	fs.Usage = func() {
+		fmt.Fprintf(m.out, "Usage: gochat [flags]\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see gochat -h)", fs.Arg(0))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for name, key := range env {
+		if v := getenv(key); v != "" && !given[name] {
+			if err := fs.Set(name, v); err != nil {
+				return fmt.Errorf("%s=%q: %w", key, v, err)
+			}
+			given[name] = true
+		}
+	}
+	if port := getenv("PORT"); port != "" && !given["addr"] {
+		*addr = ":" + port
+	}
+	if *history < 1 || *maxRooms < 1 || *maxWait < 1 {
+		return fmt.Errorf("-history, -max-rooms and -max-wait must be at least 1")
+	}
+	m.Config = server.Config{
+		Addr:     *addr,
+		History:  *history,
+		MaxRooms: *maxRooms,
+		MaxWait:  time.Duration(*maxWait) * time.Second,
+		Log:      slog.New(slog.NewTextHandler(m.out, nil)),
+	}
+	return nil
+}
+
+// Run listens and starts serving in the background.
+func (m *Main) Run() error {
+	s, err := server.Open(m.Config)
+	if err != nil {
+		return err
+	}
+	m.Server = s
+	m.Config.Log.Info("gochat is up: open " + s.URL() + " to chat")
+	return nil
+}
+
+// Close shuts the server down gracefully, within shutdownTimeout.
+func (m *Main) Close() error {
+	if m.Server == nil {
+		return nil
+	}
+	m.Config.Log.Info("shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	return m.Server.Close(ctx)
+}

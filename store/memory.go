@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sync"
+)
+
+var _ Store = (*Memory)(nil)
+
+// Memory is a Store that keeps each room's newest messages in memory.
+// It holds at most maxRooms rooms of at most history messages each.
+type Memory struct {
+	history  int
+	maxRooms int
+
+	mu    sync.Mutex
+	rooms map[string]*ring
+}
+
+// NewMemory returns an empty in-memory store that keeps the newest history
+// messages per room and at most maxRooms rooms. Both must be at least 1.
+func NewMemory(history, maxRooms int) (*Memory, error) {
+	if history < 1 {
+		return nil, fmt.Errorf("new memory store: history must be at least 1, got %d", history)
+	}
+	if maxRooms < 1 {
+		return nil, fmt.Errorf("new memory store: max rooms must be at least 1, got %d", maxRooms)
+	}
+	return &Memory{history: history, maxRooms: maxRooms, rooms: make(map[string]*ring)}, nil
+}
+
+// Append implements Store.
+func (m *Memory) Append(_ context.Context, room string, d Draft) (Message, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.rooms[room]
+	if !ok {
+		if len(m.rooms) >= m.maxRooms {
+			return Message{}, fmt.Errorf("append to room %q: %w (%d rooms)", room, ErrRoomLimit, m.maxRooms)
+		}
+		epoch, err := newEpoch()
+		if err != nil {
+			return Message{}, fmt.Errorf("append to room %q: %w", room, err)
+		}
+		r = &ring{epoch: epoch, buf: make([]Message, 0, min(m.history, 16))}
+		m.rooms[room] = r
+	}
+	msg := Message{ID: r.last + 1, Room: room, Author: d.Author, Text: d.Text, Time: d.Time}
+	r.push(msg, m.history)
+	return msg, nil
+}
+
+// Read implements Store.
+func (m *Memory) Read(_ context.Context, room string, since uint64) (Page, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := Page{Room: room, Messages: []Message{}}
+	r, ok := m.rooms[room]
+	if !ok {
+		return p, nil
+	}
+	p.Epoch, p.Last, p.First = r.epoch, r.last, r.first()
+	p.Messages = r.since(since)
+	return p, nil
+}
+
+// Rooms returns how many rooms the store holds.
+func (m *Memory) Rooms() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.rooms)
+}
+
+// ring is one room: its newest messages in a circular buffer.
+type ring struct {
+	epoch string
+	last  uint64    // newest id handed out
+	buf   []Message // grows up to history, then wraps
+	head  int       // index of the oldest message once buf is full
+}
+
+func (r *ring) push(m Message, history int) {
+	r.last = m.ID
+	if len(r.buf) < history {
+		r.buf = append(r.buf, m)
+		return
+	}
+	r.buf[r.head] = m
+	r.head = (r.head + 1) % len(r.buf)
+}
+
+// first returns the oldest retained id, 0 when empty.
+func (r *ring) first() uint64 {
+	if len(r.buf) == 0 {
+		return 0
+	}
+	return r.last - uint64(len(r.buf)) + 1
+}
+
+// since copies the retained messages with ids above since, oldest first.
+func (r *ring) since(since uint64) []Message {
+	n := len(r.buf)
+	if since >= r.last || n == 0 {
+		return []Message{}
+	}
+	skip := 0
+	if first := r.first(); since >= first {
+		skip = int(since - first + 1)
+	}
+	out := make([]Message, 0, n-skip)
+	for i := skip; i < n; i++ {
+		out = append(out, r.buf[(r.head+i)%n])
+	}
+	return out
+}
+
+// newEpoch returns a random name for a room's id sequence.
+func newEpoch() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("new epoch: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}

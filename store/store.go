@@ -1,0 +1,72 @@
+// Package store holds chat messages: the Store interface the Storage
+// component talks to, and its in-memory implementation.
+//
+// Memory is the default and the right pick for one gochat instance: it
+// keeps the newest messages of each room in a bounded ring and forgets
+// everything on restart (each room then gets a new epoch).
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// TimeLayout is how message times are written: RFC 3339 in UTC with
+// milliseconds, e.g. 2026-11-23T04:00:00.123Z.
+const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// ErrRoomLimit is returned by Append when the message would create a room
+// past the store's room bound. Existing rooms keep working.
+var ErrRoomLimit = errors.New("room limit reached")
+
+// Message is one stored chat message.
+type Message struct {
+	ID     uint64    // per room, from 1, increasing by exactly 1
+	Room   string    // the room it was posted to
+	Author string    // who wrote it, never empty
+	Text   string    // what was written
+	Time   time.Time // when the store accepted it
+}
+
+// MarshalJSON writes the message as the API shows it, with Time in
+// TimeLayout.
+func (m Message) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		ID     uint64 `json:"id"`
+		Room   string `json:"room"`
+		Author string `json:"author"`
+		Text   string `json:"text"`
+		Time   string `json:"time"`
+	}{m.ID, m.Room, m.Author, m.Text, m.Time.UTC().Format(TimeLayout)})
+}
+
+// Draft is a message before the store gives it an id.
+type Draft struct {
+	Author string
+	Text   string
+	Time   time.Time
+}
+
+// Page is what a read of one room returns.
+type Page struct {
+	Room  string // the room read
+	Epoch string // the lifetime of the room's id sequence; "" if the room does not exist yet
+	Last  uint64 // the newest id in the room, 0 when empty
+	First uint64 // the oldest retained id, 0 when empty
+	// Messages holds every retained message with an id above the
+	// requested since, oldest first; never nil.
+	Messages []Message
+}
+
+// Store keeps rooms of messages. Implementations are safe for concurrent
+// use.
+type Store interface {
+	// Append gives d the room's next id and stores it, creating the room on
+	// first use. It returns ErrRoomLimit when the room would be one too many.
+	Append(ctx context.Context, room string, d Draft) (Message, error)
+	// Read returns the room's retained messages with ids above since. A room
+	// that does not exist reads as empty with epoch "", and is not created.
+	Read(ctx context.Context, room string, since uint64) (Page, error)
+}
