@@ -32,7 +32,7 @@ func (c *Controller) Process() {
 			reject(c.Err, req, err)
 			continue
 		}
-		c.Out <- q
+		forward(c.Out, q, c.Err, req, "Controller")
 	}
 }
 

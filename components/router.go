@@ -47,11 +47,7 @@ func (r *Router) Process() {
 		matched = nil
 		handle(nil, nil, params)
 		req.Params = params
-		if matched == nil {
-			reject(r.Err, req, Errorf(http.StatusServiceUnavailable, "the graph does not connect the Router port for %s %s", req.Method, req.Path))
-			continue
-		}
-		matched <- req
+		forward(matched, req, r.Err, req, "Router")
 	}
 }
 
@@ -70,13 +66,4 @@ func notRouted(tree *httprouter.Router, methods []string, req *Request) *Error {
 	e := Errorf(http.StatusMethodNotAllowed, "%s is not allowed here; use %s", req.Method, strings.Join(allow, " or "))
 	e.Allow = strings.Join(allow, ", ")
 	return e
-}
-
-// reject sends req's error answer to the ERR port. An unconnected ERR
-// drops it; the adapter then answers 503 when its deadline passes.
-func reject(errOut chan<- *Reply, req *Request, err *Error) {
-	if errOut == nil {
-		return
-	}
-	errOut <- &Reply{Req: req, Err: err}
 }

@@ -29,7 +29,7 @@ func (c *SendController) Process() {
 			reject(c.Err, req, err)
 			continue
 		}
-		c.Out <- cmd
+		forward(c.Out, cmd, c.Err, req, "SendController")
 	}
 }
 

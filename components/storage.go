@@ -118,7 +118,7 @@ func (s *Storage) write(c *WriteCommand) {
 		s.fail(c.Req, "append to", c.Room, err)
 		return
 	}
-	s.Out <- &Reply{Req: c.Req, Status: http.StatusCreated, Body: msg}
+	emit(s.Out, &Reply{Req: c.Req, Status: http.StatusCreated, Body: msg})
 	for _, w := range s.rooms[c.Room] {
 		s.unpark(w)
 		s.answer(w.q, false)
@@ -183,22 +183,22 @@ func (s *Storage) reply(q *ReadQuery, page store.Page, reset bool) {
 	if reset {
 		since = 0
 	}
-	s.Out <- &Reply{Req: q.Req, Status: http.StatusOK, Body: ReadAnswer{
+	emit(s.Out, &Reply{Req: q.Req, Status: http.StatusOK, Body: ReadAnswer{
 		Room:     page.Room,
 		Epoch:    page.Epoch,
 		Last:     page.Last,
 		Messages: page.Messages,
 		Reset:    reset,
 		Gap:      page.First > 0 && since+1 < page.First,
-	}}
+	}})
 }
 
 func (s *Storage) fail(req *Request, op, room string, err error) {
 	if errors.Is(err, store.ErrRoomLimit) {
-		s.Out <- &Reply{Req: req, Err: Errorf(http.StatusServiceUnavailable,
-			"this server holds as many rooms as it may; post to an existing room")}
+		emit(s.Out, &Reply{Req: req, Err: Errorf(http.StatusServiceUnavailable,
+			"this server holds as many rooms as it may; post to an existing room")})
 		return
 	}
 	s.log.Error("store failed", "op", op, "room", room, "err", err)
-	s.Out <- &Reply{Req: req, Err: Errorf(http.StatusServiceUnavailable, "the message store is unavailable; try again")}
+	emit(s.Out, &Reply{Req: req, Err: Errorf(http.StatusServiceUnavailable, "the message store is unavailable; try again")})
 }
