@@ -1,0 +1,192 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gochat/components"
+	"gochat/server"
+)
+
+// timeout bounds every wait in these tests; it only fires when something
+// is broken.
+const timeout = 30 * time.Second
+
+// MustOpen starts a server on a free loopback port with cfg, and closes it
+// when the test ends.
+func MustOpen(tb testing.TB, cfg server.Config) (*server.Server, *Client) {
+	tb.Helper()
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	s, err := server.Open(cfg)
+	if err != nil {
+		tb.Fatalf("open server: %v", err)
+	}
+	c := NewClient(tb, s.URL())
+	tb.Cleanup(func() { MustClose(tb, s) })
+	return s, c
+}
+
+// MustClose closes s, once.
+func MustClose(tb testing.TB, s *server.Server) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := s.Close(ctx); err != nil && !strings.Contains(err.Error(), "closed") {
+		tb.Errorf("close server: %v", err)
+	}
+}
+
+// Client speaks the API of one server over its own connections.
+type Client struct {
+	tb   testing.TB
+	base string
+	http *http.Client
+}
+
+// NewClient returns a client of the server at base, closed with the test.
+func NewClient(tb testing.TB, base string) *Client {
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	tb.Cleanup(tr.CloseIdleConnections)
+	return &Client{tb: tb, base: base, http: &http.Client{Transport: tr}}
+}
+
+// Answer is a decoded API answer.
+type Answer struct {
+	Status int
+	Header http.Header
+	Raw    string
+	Read   readAnswer
+	Msg    message
+	Error  struct {
+		Status  int    `json:"status"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+type readAnswer struct {
+	Room     string    `json:"room"`
+	Epoch    string    `json:"epoch"`
+	Last     uint64    `json:"last"`
+	Messages []message `json:"messages"`
+	Reset    bool      `json:"reset"`
+	Gap      bool      `json:"gap"`
+}
+
+type message struct {
+	ID     uint64 `json:"id"`
+	Room   string `json:"room"`
+	Author string `json:"author"`
+	Text   string `json:"text"`
+	Time   string `json:"time"`
+}
+
+// Do sends a request and decodes the answer; it fails the test only if
+// the request could not be made.
+func (c *Client) Do(ctx context.Context, method, path, ctype, body string) (Answer, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+strings.TrimPrefix(path, "/"), strings.NewReader(body))
+	if err != nil {
+		c.tb.Fatalf("new request: %v", err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return Answer{}, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return Answer{}, err
+	}
+	a := Answer{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		var e struct{ Error *json.RawMessage }
+		if err := json.Unmarshal(raw, &e); err != nil {
+			c.tb.Errorf("%s %s: answer is not JSON: %s", method, path, raw)
+		}
+		switch {
+		case e.Error != nil:
+			json.Unmarshal(raw, &a)
+		case method == http.MethodGet:
+			json.Unmarshal(raw, &a.Read)
+		default:
+			json.Unmarshal(raw, &a.Msg)
+		}
+	}
+	return a, nil
+}
+
+// MustDo is Do that fails the test when the request cannot be made.
+func (c *Client) MustDo(method, path, ctype, body string) Answer {
+	c.tb.Helper()
+	a, err := c.Do(context.Background(), method, path, ctype, body)
+	if err != nil {
+		c.tb.Fatalf("%s %s: %v", method, path, err)
+	}
+	return a
+}
+
+// Get reads a room with the given query.
+func (c *Client) Get(room, query string) Answer {
+	c.tb.Helper()
+	return c.MustDo(http.MethodGet, "api/rooms/"+room+"/messages?"+query, "", "")
+}
+
+// Post posts text as author to room and wants 201.
+func (c *Client) Post(room, author, text string) message {
+	c.tb.Helper()
+	body, _ := json.Marshal(map[string]string{"author": author, "text": text})
+	a := c.MustDo(http.MethodPost, "api/rooms/"+room+"/messages", "application/json", string(body))
+	if a.Status != http.StatusCreated {
+		c.tb.Fatalf("post to %s: %d %s", room, a.Status, a.Raw)
+	}
+	return a.Msg
+}
+
+// WaitParked waits until the server holds n parked long-polls.
+func WaitParked(tb testing.TB, stats *components.Stats, n int64) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for stats.Parked.Load() != n {
+		if time.Now().After(deadline) {
+			tb.Fatalf("parked long-polls: %d, want %d", stats.Parked.Load(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// LogBuffer collects a server's logs for a test to read.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Logger returns a logger writing into b.
+func (b *LogBuffer) Logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// Write implements io.Writer.
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was logged so far.
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
