@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"gochat/adapter"
@@ -81,6 +82,9 @@ type Server struct {
 	http    *http.Server
 	ln      net.Listener
 	served  chan error
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open validates cfg, starts the network, listens on cfg.Addr and serves
@@ -140,8 +144,14 @@ func (s *Server) Rooms() int { return s.store.Rooms() }
 
 // Close shuts down gracefully: it stops accepting, answers every parked
 // long-poll at once with what its room holds, finishes the requests in
-// flight and waits for them until ctx ends.
+// flight and waits for them until ctx ends. Later calls return the
+// first call's result.
 func (s *Server) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() { s.closeErr = s.close(ctx) })
+	return s.closeErr
+}
+
+func (s *Server) close(ctx context.Context) error {
 	shut := make(chan error, 1)
 	go func() { shut <- s.http.Shutdown(ctx) }()
 	s.adapter.Close()

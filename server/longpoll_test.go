@@ -1,0 +1,192 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"gochat/graph"
+	"gochat/server"
+)
+
+func TestLongPollWake(t *testing.T) {
+	s, c := MustOpen(t, server.Config{})
+	epoch := c.Get("lobby", "").Read.Epoch // "": the room does not exist yet
+	got := make(chan Answer, 1)
+	go func() { got <- c.Get("lobby", "since=0&wait=30&epoch="+epoch) }()
+	WaitParked(t, s.Stats(), 1)
+	m := c.Post("lobby", "ann", "wake up")
+	a := <-got
+	if a.Status != 200 || len(a.Read.Messages) != 1 || a.Read.Messages[0] != m || a.Read.Reset || a.Read.Epoch == "" {
+		t.Errorf("woken read: %s", a.Raw)
+	}
+}
+
+func TestLongPollTimeoutAndClamp(t *testing.T) {
+	_, c := MustOpen(t, server.Config{MaxWait: time.Second})
+	c.Post("lobby", "", "x")
+	// wait=3600 is clamped to the server's one second: the read ends empty.
+	a := c.Get("lobby", "since=1&wait=3600")
+	if a.Status != 200 || a.Read.Last != 1 || len(a.Read.Messages) != 0 || !strings.Contains(a.Raw, `"messages":[]`) {
+		t.Errorf("expired read: %d %s", a.Status, a.Raw)
+	}
+}
+
+func TestConcurrentWritersAndReaders(t *testing.T) {
+	const writers, perWriter, readers = 8, 50, 10
+	const total = writers * perWriter
+	s, c := MustOpen(t, server.Config{History: total})
+
+	seen := make([][]uint64, readers)
+	var rg sync.WaitGroup
+	for r := range readers {
+		rg.Add(1)
+		go func() {
+			defer rg.Done()
+			since, epoch := uint64(0), ""
+			for len(seen[r]) < total {
+				a := c.Get("busy", fmt.Sprintf("since=%d&wait=30&epoch=%s", since, epoch))
+				if a.Status != 200 || a.Read.Reset || a.Read.Gap {
+					t.Errorf("reader %d: %d %s", r, a.Status, a.Raw)
+					return
+				}
+				for _, m := range a.Read.Messages {
+					seen[r] = append(seen[r], m.ID)
+				}
+				since, epoch = a.Read.Last, a.Read.Epoch
+			}
+		}()
+	}
+	WaitParked(t, s.Stats(), readers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWriter {
+				c.Post("busy", fmt.Sprint("w", w), fmt.Sprint(i))
+			}
+		}()
+	}
+	wg.Wait()
+	rg.Wait()
+	for r, ids := range seen {
+		if len(ids) != total {
+			t.Errorf("reader %d saw %d messages, want %d", r, len(ids), total)
+			continue
+		}
+		for i, id := range ids {
+			if id != uint64(i+1) {
+				t.Errorf("reader %d: message %d has id %d: ids must come once each, in order, without holes", r, i, id)
+				break
+			}
+		}
+	}
+}
+
+func TestDisconnectReleasesWaiters(t *testing.T) {
+	const clients = 500
+	ignore := goleak.IgnoreCurrent()
+	s, c := MustOpen(t, server.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, clients)
+	for range clients {
+		go func() {
+			_, err := c.Do(ctx, http.MethodGet, "api/rooms/lobby/messages?wait=55", "", "")
+			errs <- err
+		}()
+	}
+	WaitParked(t, s.Stats(), clients)
+	cancel()
+	// Released at once: long before their 55 s wait would end.
+	WaitParked(t, s.Stats(), 0)
+	for range clients {
+		if err := <-errs; err == nil {
+			t.Error("a cancelled request got an answer")
+		}
+	}
+	if a := c.Get("lobby", ""); a.Status != 200 {
+		t.Errorf("after the disconnects: %d %s", a.Status, a.Raw)
+	}
+	MustClose(t, s)
+	c.http.CloseIdleConnections()
+	goleak.VerifyNone(t, ignore)
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	const parked = 5
+	s, c := MustOpen(t, server.Config{})
+	c.Post("lobby", "", "x")
+	got := make(chan Answer, parked)
+	for range parked {
+		go func() { got <- c.Get("lobby", "since=1&wait=55") }()
+	}
+	WaitParked(t, s.Stats(), parked)
+	closed := make(chan struct{})
+	go func() {
+		MustClose(t, s)
+		close(closed)
+	}()
+	for range parked {
+		if a := <-got; a.Status != 200 || a.Read.Last != 1 || len(a.Read.Messages) != 0 {
+			t.Errorf("parked read at shutdown: %d %s", a.Status, a.Raw)
+		}
+	}
+	<-closed
+	if _, err := c.Do(context.Background(), http.MethodGet, "api/rooms/lobby/messages", "", ""); err == nil {
+		t.Error("the server still answers after Close")
+	}
+}
+
+func TestEpochResetAcrossRestart(t *testing.T) {
+	first, c := MustOpen(t, server.Config{})
+	for range 3 {
+		c.Post("lobby", "", "before")
+	}
+	old := c.Get("lobby", "").Read
+	MustClose(t, first)
+
+	_, c = MustOpen(t, server.Config{})
+	// The room does not exist in the new life yet: reset at once, empty.
+	if a := c.Get("lobby", fmt.Sprintf("since=%d&wait=30&epoch=%s", old.Last, old.Epoch)).Read; !a.Reset || len(a.Messages) != 0 || a.Last != 0 {
+		t.Errorf("old epoch, room not yet recreated: %+v", a)
+	}
+	m := c.Post("lobby", "", "after")
+	a := c.Get("lobby", fmt.Sprintf("since=%d&wait=30&epoch=%s", old.Last, old.Epoch)).Read
+	if !a.Reset || a.Epoch == old.Epoch || a.Epoch == "" || len(a.Messages) != 1 || a.Messages[0] != m {
+		t.Errorf("old epoch after restart: %+v", a)
+	}
+	// Without an epoch, an id the room never gave also resets.
+	if a := c.Get("lobby", fmt.Sprintf("since=%d&wait=30", old.Last)).Read; !a.Reset || len(a.Messages) != 1 {
+		t.Errorf("id from a previous life without epoch: %+v", a)
+	}
+}
+
+func TestMisWiredGraphAnswers503(t *testing.T) {
+	g := graph.Default()
+	var kept []graph.Connection
+	for _, conn := range g.Connections {
+		if conn.Src.Process != "storage" { // storage's answers go nowhere
+			kept = append(kept, conn)
+		}
+	}
+	g.Connections = kept
+	var logs LogBuffer
+	_, c := MustOpen(t, server.Config{Graph: g, Grace: 100 * time.Millisecond, Log: logs.Logger()})
+	a := c.Get("lobby", "")
+	if a.Status != 503 || !strings.Contains(a.Error.Message, "did not answer in time") {
+		t.Errorf("mis-wired read: %d %s", a.Status, a.Raw)
+	}
+	if !strings.Contains(logs.String(), "the network did not answer in time") {
+		t.Errorf("the 503 was not logged:\n%s", logs.String())
+	}
+	if a := c.Get("bad.room", ""); a.Status != 400 {
+		t.Errorf("errors found before storage still flow: %d %s", a.Status, a.Raw)
+	}
+}
