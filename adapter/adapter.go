@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -63,7 +64,7 @@ func (a *Adapter) Close() {
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := components.NewRequest(r.Context())
 	req.ID = a.lastID.Add(1)
-	req.Method, req.Path, req.Query = r.Method, r.URL.Path, r.URL.Query()
+	req.Method, req.Path, req.RawQuery = r.Method, r.URL.Path, r.URL.RawQuery
 	req.ContentType = r.Header.Get("Content-Type")
 	if err := a.readBody(w, r, req); err != nil {
 		write(w, components.ErrorAnswer(components.Errorf(http.StatusBadRequest, "could not read the body: %v", err)))
@@ -121,7 +122,10 @@ func (a *Adapter) inject(req *components.Request, deadline <-chan time.Time) *co
 // Controller will clamp it, plus the grace.
 func (a *Adapter) deadline(req *components.Request) time.Duration {
 	wait := time.Duration(0)
-	if s := req.Query.Get("wait"); s != "" {
+	// Malformed queries are the Controller's to reject; here they only
+	// lose their wait.
+	query, _ := url.ParseQuery(req.RawQuery)
+	if s := query.Get("wait"); s != "" {
 		wait = a.cfg.MaxWait
 		if secs, err := strconv.ParseUint(s, 10, 32); err == nil && time.Duration(secs)*time.Second < wait {
 			wait = time.Duration(secs) * time.Second

@@ -3,6 +3,7 @@ package components
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -41,14 +42,18 @@ func (c *Controller) parse(req *Request) (*ReadQuery, *Error) {
 	if err := checkRoom(q.Room); err != nil {
 		return nil, err
 	}
-	if s := req.Query.Get("since"); s != "" {
+	query, err := url.ParseQuery(req.RawQuery)
+	if err != nil {
+		return nil, Errorf(http.StatusBadRequest, "the query string is malformed: %v", err)
+	}
+	if s := query.Get("since"); s != "" {
 		since, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			return nil, Errorf(http.StatusBadRequest, "since must be a non-negative integer")
 		}
 		q.Since = since
 	}
-	if s := req.Query.Get("wait"); s != "" {
+	if s := query.Get("wait"); s != "" {
 		q.Wait = c.maxWait
 		secs, err := strconv.ParseUint(s, 10, 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
@@ -58,7 +63,7 @@ func (c *Controller) parse(req *Request) (*ReadQuery, *Error) {
 			q.Wait = time.Duration(secs) * time.Second
 		}
 	}
-	q.Epoch = req.Query.Get("epoch")
+	q.Epoch = query.Get("epoch")
 	if len(q.Epoch) > MaxEpochLen || !isToken(q.Epoch) {
 		return nil, Errorf(http.StatusBadRequest, "epoch must be at most %d characters of A-Z, a-z, 0-9, _ and -", MaxEpochLen)
 	}

@@ -42,6 +42,7 @@ func TestController(t *testing.T) {
 		{"/api/rooms/x/messages?wait=soon", components.ReadQuery{}, "wait must be a non-negative integer"},
 		{"/api/rooms/x/messages?epoch=a%20b", components.ReadQuery{}, "epoch must be"},
 		{"/api/rooms/x/messages?epoch=" + long, components.ReadQuery{}, "epoch must be"},
+		{"/api/rooms/x/messages?since=%zz", components.ReadQuery{}, "the query string is malformed"},
 	} {
 		in <- MustRequest(t, ctx, "GET", tc.target)
 		select {

@@ -24,7 +24,7 @@ func MustRequest(tb testing.TB, ctx context.Context, method, target string) *com
 		tb.Fatalf("parse %q: %v", target, err)
 	}
 	req := components.NewRequest(ctx)
-	req.Method, req.Path, req.Query = method, u.Path, u.Query()
+	req.Method, req.Path, req.RawQuery = method, u.Path, u.RawQuery
 	if room, ok := roomOf(u.Path); ok {
 		req.Params = httprouter.Params{{Key: "room", Value: room}}
 	}

@@ -3,7 +3,6 @@ package components
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -22,7 +21,7 @@ type Request struct {
 	ID           uint64            // unique per adapter, for logs
 	Method       string            // HTTP method
 	Path         string            // URL path, without the query
-	Query        url.Values        // parsed query string
+	RawQuery     string            // the query string, without "?"
 	ContentType  string            // the Content-Type header
 	Body         []byte            // the body, at most the adapter's limit
 	BodyTooLarge bool              // the body was longer than the limit

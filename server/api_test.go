@@ -65,6 +65,9 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"GET", msgs + "?since=-1", "", "", 400, "since must be a non-negative integer"},
 		{"GET", msgs + "?since=abc", "", "", 400, "since must be a non-negative integer"},
+		{"GET", msgs + "?since=%zz", "", "", 400, "the query string is malformed"},
+		{"GET", "api/rooms//messages", "", "", 400, "room must be"},
+		{"GET", "api/rooms/../x/messages", "", "", 404, "no API at"},
 		{"GET", msgs + "?wait=1.5", "", "", 400, "wait must be a non-negative integer number of seconds"},
 		{"GET", msgs + "?epoch=%3Cscript%3E", "", "", 400, "epoch must be"},
 		{"GET", "api/rooms/no.dots/messages", "", "", 400, "room must be 1 to 64 characters"},

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,11 +116,17 @@ func Open(cfg Config) (*Server, error) {
 	s.adapter = adapter.New(adapter.Config{
 		In: s.net.In, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: bodyTimeout, Log: cfg.Log,
 	})
-	mux := http.NewServeMux()
-	mux.Handle("/api/", s.adapter)
-	mux.Handle("/", http.FileServerFS(client.FS()))
+	static := http.FileServerFS(client.FS())
 	s.http = &http.Server{
-		Handler:           mux,
+		// Every path under /api answers from the network, as the Router
+		// sees it: no redirects, JSON 404s.
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+				s.adapter.ServeHTTP(w, r)
+				return
+			}
+			static.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
