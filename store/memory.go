@@ -45,10 +45,10 @@ func (m *Memory) Append(_ context.Context, room string, d Draft) (Message, error
 		if err != nil {
 			return Message{}, fmt.Errorf("append to room %q: %w", room, err)
 		}
-		r = &ring{epoch: epoch, buf: make([]Message, 0, min(m.history, 16))}
+		r = &ring{name: room, epoch: epoch, buf: make([]Message, 0, min(m.history, 16))}
 		m.rooms[room] = r
 	}
-	msg := Message{ID: r.last + 1, Room: room, Author: d.Author, Text: d.Text, Time: d.Time}
+	msg := Message{ID: r.last + 1, Room: r.name, Author: d.Author, Text: d.Text, Time: d.Time}
 	r.push(msg, m.history)
 	return msg, nil
 }
@@ -76,6 +76,7 @@ func (m *Memory) Rooms() int {
 
 // ring is one room: its newest messages in a circular buffer.
 type ring struct {
+	name  string // the room's name, shared by its messages
 	epoch string
 	last  uint64    // newest id handed out
 	buf   []Message // grows up to history, then wraps

@@ -1,0 +1,100 @@
+package adapter_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"gochat/adapter"
+	"gochat/components"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// MustAdapter returns an adapter over in behind a test server.
+func MustAdapter(tb testing.TB, in chan *components.Request, grace time.Duration) (*adapter.Adapter, *httptest.Server) {
+	tb.Helper()
+	a := adapter.New(adapter.Config{In: in, MaxWait: time.Second, Grace: grace, BodyTimeout: time.Second, Log: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewServer(a)
+	tb.Cleanup(srv.Close)
+	return a, srv
+}
+
+func call(tb testing.TB, method, url, body string) (int, string) {
+	tb.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func TestPacketCarriesTheRequest(t *testing.T) {
+	in := make(chan *components.Request)
+	_, srv := MustAdapter(t, in, time.Minute)
+	go func() {
+		req := <-in
+		ok := req.Method == "POST" && req.Path == "/api/x" && req.RawQuery == "a=1" && string(req.Body) == "body" &&
+			req.ContentType == "application/json" && !req.BodyTooLarge
+		req.Complete(components.Encode(&components.Reply{Req: req, Status: 201, Body: ok}))
+	}()
+	if status, body := call(t, "POST", srv.URL+"/api/x?a=1", "body"); status != 201 || body != "true" {
+		t.Errorf("got %d %s", status, body)
+	}
+
+	go func() {
+		req := <-in
+		req.Complete(components.Encode(&components.Reply{Req: req, Status: 200, Body: req.BodyTooLarge && req.Body == nil}))
+	}()
+	if status, body := call(t, "POST", srv.URL+"/api/x", strings.Repeat("x", components.MaxBodyBytes+1)); status != 200 || body != "true" {
+		t.Errorf("too large: got %d %s", status, body)
+	}
+}
+
+func TestNoAnswerIn503(t *testing.T) {
+	in := make(chan *components.Request, 1) // taken, never answered
+	_, srv := MustAdapter(t, in, 50*time.Millisecond)
+	status, body := call(t, "GET", srv.URL+"/api/x", "")
+	if status != 503 || !strings.Contains(body, "did not answer in time") {
+		t.Errorf("got %d %s", status, body)
+	}
+	// A late answer is dropped, never written.
+	req := <-in
+	if req.Complete(components.Answer{Status: 200}) {
+		t.Error("a request answered 503 by the adapter was completed again")
+	}
+}
+
+func TestNotTaken503(t *testing.T) {
+	in := make(chan *components.Request) // nobody reads
+	_, srv := MustAdapter(t, in, 50*time.Millisecond)
+	if status, body := call(t, "GET", srv.URL+"/api/x", ""); status != 503 || !strings.Contains(body, "overloaded") {
+		t.Errorf("got %d %s", status, body)
+	}
+}
+
+func TestClosed503(t *testing.T) {
+	in := make(chan *components.Request)
+	a, srv := MustAdapter(t, in, time.Minute)
+	a.Close()
+	a.Close()
+	if _, open := <-in; open {
+		t.Error("Close did not close the inport")
+	}
+	if status, body := call(t, "GET", srv.URL+"/api/x", ""); status != 503 || !strings.Contains(body, "shutting down") {
+		t.Errorf("got %d %s", status, body)
+	}
+	http.DefaultClient.CloseIdleConnections()
+}

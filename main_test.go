@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"gochat/server"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestParseFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  func(string) string
+		want server.Config
+		err  string
+	}{
+		{"defaults", nil, env(), server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second}, ""},
+		{"flags", []string{"-addr", ":1", "-history", "5", "-max-rooms", "7", "-max-wait", "9"}, env(),
+			server.Config{Addr: ":1", History: 5, MaxRooms: 7, MaxWait: 9 * time.Second}, ""},
+		{"environment", nil, env("GOCHAT_ADDR", ":2", "GOCHAT_HISTORY", "6", "GOCHAT_MAX_ROOMS", "8", "GOCHAT_MAX_WAIT", "3"),
+			server.Config{Addr: ":2", History: 6, MaxRooms: 8, MaxWait: 3 * time.Second}, ""},
+		{"flags beat the environment", []string{"-history", "4"}, env("GOCHAT_HISTORY", "6"),
+			server.Config{Addr: "127.0.0.1:9090", History: 4, MaxRooms: 10000, MaxWait: 55 * time.Second}, ""},
+		{"PORT alone", nil, env("PORT", "8080"), server.Config{Addr: ":8080", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second}, ""},
+		{"GOCHAT_ADDR beats PORT", nil, env("PORT", "8080", "GOCHAT_ADDR", ":3"), server.Config{Addr: ":3", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second}, ""},
+		{"bad environment", nil, env("GOCHAT_HISTORY", "many"), server.Config{}, `GOCHAT_HISTORY="many"`},
+		{"zero history", []string{"-history", "0"}, env(), server.Config{}, "must be at least 1"},
+		{"negative wait", []string{"-max-wait", "-1"}, env(), server.Config{}, "must be at least 1"},
+		{"stray argument", []string{"serve"}, env(), server.Config{}, `unexpected argument "serve"`},
+		{"unknown flag", []string{"-nope"}, env(), server.Config{}, "flag provided but not defined"},
+	} {
+		m := NewMain(io.Discard)
+		err := m.ParseFlags(tc.args, tc.env)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: got %v, want an error with %q", tc.name, err, tc.err)
+			}
+			continue
+		}
+		got := m.Config
+		got.Log = nil
+		if err != nil || got != tc.want {
+			t.Errorf("%s: got %+v %v, want %+v", tc.name, got, err, tc.want)
+		}
+	}
+}
+
+func TestHelpListsEveryFlag(t *testing.T) {
+	var out bytes.Buffer
+	m := NewMain(&out)
+	if err := m.ParseFlags([]string{"-h"}, env()); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help does not mention %s:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestEndToEnd runs the real Main on port 0.
+func TestEndToEnd(t *testing.T) {
+	var logs bytes.Buffer
+	m := NewMain(&logs)
+	if err := m.ParseFlags([]string{"-addr", "127.0.0.1:0", "-max-wait", "30"}, env()); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(); err != nil {
+		t.Fatal(err)
+	}
+	base := m.Server.URL()
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+
+	res, err := client.Post(base+"api/rooms/e2e/messages", "application/json", strings.NewReader(`{"author":"ann","text":"hello"}`))
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("post: %v %v", res, err)
+	}
+	res.Body.Close()
+	got := make(chan string, 1)
+	go func() {
+		res, err := client.Get(base + "api/rooms/e2e/messages?since=1&wait=30")
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		got <- res.Status + " " + string(b)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for m.Server.Stats().Parked.Load() != 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if a := <-got; !strings.HasPrefix(a, "200 OK") || !strings.Contains(a, `"messages":[]`) {
+		t.Errorf("parked read at shutdown: %s", a)
+	}
+	if !strings.Contains(logs.String(), "gochat is up: open "+base) {
+		t.Errorf("startup line missing:\n%s", logs.String())
+	}
+}
+
+// TestSignals builds the binary and stops it with SIGTERM and SIGINT: it
+// answers until then and exits 0.
+func TestSignals(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "gochat")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, sig := range []os.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0")
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := bufio.NewScanner(stderr)
+		var base string
+		for base == "" && lines.Scan() {
+			if m := regexp.MustCompile(`open (http://\S+/) to chat`).FindStringSubmatch(lines.Text()); m != nil {
+				base = m[1]
+			}
+		}
+		go io.Copy(io.Discard, stderr)
+		client := &http.Client{Transport: &http.Transport{}}
+		res, err := client.Post(base+"api/rooms/sig/messages", "application/x-www-form-urlencoded", strings.NewReader("text=hi"))
+		if err != nil || res.StatusCode != 201 {
+			t.Fatalf("post to the binary at %q: %v %v", base, res, err)
+		}
+		res.Body.Close()
+		client.CloseIdleConnections()
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("after %v: %v, want exit 0", sig, err)
+		}
+		cancel()
+	}
+}
