@@ -19,6 +19,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"gochat/internal/testutil"
 	"gochat/server"
 )
 
@@ -116,10 +117,7 @@ func TestEndToEnd(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		got <- res.Status + " " + string(b)
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for m.Server.Stats().Parked.Load() != 1 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	testutil.WaitFor(t, "the read to park", func() bool { return m.Server.Stats().Parked.Load() == 1 })
 	if err := m.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}

@@ -2,12 +2,14 @@ package components_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"testing"
 	"time"
 
 	"gochat/components"
+	"gochat/internal/testutil"
 	"gochat/store"
 )
 
@@ -77,13 +79,7 @@ func (r *storageRig) answer(tb testing.TB) components.ReadAnswer {
 // waitParked waits until Storage holds n parked reads.
 func waitParked(tb testing.TB, stats *components.Stats, n int64) {
 	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for stats.Parked.Load() != n {
-		if time.Now().After(deadline) {
-			tb.Fatalf("parked reads: %d, want %d", stats.Parked.Load(), n)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testutil.WaitFor(tb, fmt.Sprintf("%d parked reads", n), func() bool { return stats.Parked.Load() == n })
 }
 
 func ids(msgs []store.Message) []uint64 {

@@ -4,21 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"gochat/components"
+	"gochat/internal/testutil"
 	"gochat/server"
 )
 
-// timeout bounds every wait in these tests; it only fires when something
-// is broken.
-const timeout = 30 * time.Second
+const timeout = testutil.Timeout
 
 // MustOpen starts a server on a free loopback port with cfg, and closes it
 // when the test ends.
@@ -157,13 +156,7 @@ func (c *Client) Post(room, author, text string) message {
 // WaitParked waits until the server holds n parked long-polls.
 func WaitParked(tb testing.TB, stats *components.Stats, n int64) {
 	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for stats.Parked.Load() != n {
-		if time.Now().After(deadline) {
-			tb.Fatalf("parked long-polls: %d, want %d", stats.Parked.Load(), n)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testutil.WaitFor(tb, fmt.Sprintf("%d parked long-polls", n), func() bool { return stats.Parked.Load() == n })
 }
 
 // LogBuffer collects a server's logs for a test to read.

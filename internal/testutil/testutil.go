@@ -1,0 +1,25 @@
+// Package testutil holds helpers shared by gochat's tests.
+package testutil
+
+import (
+	"testing"
+	"time"
+)
+
+// Timeout bounds every wait in the tests; it only runs out when something
+// is broken.
+const Timeout = 30 * time.Second
+
+// WaitFor polls cond until it holds, and fails the test if it does not
+// within Timeout. what says what was awaited. It waits on a condition the
+// code under test exposes, never for a guessed time.
+func WaitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(Timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("waited %v for %s", Timeout, what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
