@@ -16,8 +16,8 @@ const MessagesPath = "/api/rooms/:room/messages"
 // and a known path with the wrong method 405 with Allow, both through ERR.
 type Router struct {
 	In    <-chan *Request // requests from the HTTP adapter
-	Read  chan<- *Request // GET /api/rooms/{room}/messages
-	Write chan<- *Request // POST /api/rooms/{room}/messages
+	Read  chan<- *Request `fbp:"optional"` // GET /api/rooms/{room}/messages
+	Write chan<- *Request `fbp:"optional"` // POST /api/rooms/{room}/messages
 	Err   chan<- *Reply   // 404, 405, and 503 for a route the graph left unconnected
 }
 

@@ -19,15 +19,17 @@ import (
 // what the room holds and returns: that is how a shutdown or a graph
 // switch releases long-polls at once.
 type Storage struct {
-	Read  <-chan *ReadQuery    // validated reads
-	Write <-chan *WriteCommand // validated writes
-	Out   chan<- *Reply        // results and errors, to the Responder
+	Read     <-chan *ReadQuery    `fbp:"optional"` // validated reads
+	Write    <-chan *WriteCommand `fbp:"optional"` // validated writes
+	Capacity <-chan int           `fbp:"optional"` // most parked reads at once (default DefaultCapacity)
+	Out      chan<- *Reply        // results and errors, to the Responder
 
 	store store.Store
 	stats *Stats
 	log   *slog.Logger
 	now   func() time.Time
 
+	capacity int                           // most parked reads
 	rooms    map[string]map[uint64]*waiter // parked reads by room and waiter id
 	byID     map[uint64]*waiter
 	lastID   uint64
@@ -48,14 +50,25 @@ type release struct {
 	expired bool // the wait ended; false: the client disconnected
 }
 
+// DefaultCapacity is how many long-poll reads a Storage parks at once
+// unless its CAPACITY port says otherwise. One more is answered 503.
+const DefaultCapacity = 10000
+
 // NewStorage returns a Storage over st that counts parked reads in stats
 // and logs store failures to log.
 func NewStorage(st store.Store, stats *Stats, log *slog.Logger) *Storage {
 	return &Storage{store: st, stats: stats, log: log, now: time.Now}
 }
 
-// Process serves reads and writes until both inports close.
+// Process serves reads and writes until both inports close. It first
+// takes its capacity from CAPACITY, if connected.
 func (s *Storage) Process() {
+	s.capacity = DefaultCapacity
+	if s.Capacity != nil {
+		if n, ok := <-s.Capacity; ok && n >= 0 {
+			s.capacity = n
+		}
+	}
 	s.rooms = make(map[string]map[uint64]*waiter)
 	s.byID = make(map[uint64]*waiter)
 	s.releases = newInbox[release]()
@@ -106,6 +119,11 @@ func (s *Storage) read(q *ReadQuery) {
 	}
 	if ctx.Err() != nil {
 		return // the client is gone; nobody waits for an answer
+	}
+	if len(s.byID) >= s.capacity {
+		emit(s.Out, &Reply{Req: q.Req, Err: Errorf(http.StatusServiceUnavailable,
+			"too many readers are waiting (%d); try again shortly", s.capacity)})
+		return
 	}
 	s.park(q)
 }

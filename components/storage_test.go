@@ -24,6 +24,13 @@ type storageRig struct {
 
 func MustStorage(tb testing.TB, history, maxRooms int) *storageRig {
 	tb.Helper()
+	return MustStorageCapacity(tb, history, maxRooms, -1)
+}
+
+// MustStorageCapacity is MustStorage with an initial packet of capacity
+// on CAPACITY, unless capacity is negative.
+func MustStorageCapacity(tb testing.TB, history, maxRooms, capacity int) *storageRig {
+	tb.Helper()
 	st, err := store.NewMemory(history, maxRooms)
 	if err != nil {
 		tb.Fatal(err)
@@ -36,6 +43,12 @@ func MustStorage(tb testing.TB, history, maxRooms int) *storageRig {
 	}
 	s := components.NewStorage(st, r.stats, slog.New(slog.DiscardHandler))
 	s.Read, s.Write, s.Out = r.read, r.write, r.out
+	if capacity >= 0 {
+		c := make(chan int, 1)
+		c <- capacity
+		close(c)
+		s.Capacity = c
+	}
 	r.done = Start(s)
 	tb.Cleanup(func() {
 		select {
@@ -215,4 +228,19 @@ func TestStorageShutdownAnswersParked(t *testing.T) {
 	}
 	Recv(t, r.done)
 	waitParked(t, r.stats, 0)
+}
+
+func TestStorageCapacity(t *testing.T) {
+	r := MustStorageCapacity(t, 10, 10, 2)
+	for range 2 {
+		r.get(context.Background(), components.ReadQuery{Room: "lobby", Wait: time.Hour})
+	}
+	waitParked(t, r.stats, 2)
+	r.get(context.Background(), components.ReadQuery{Room: "lobby", Wait: time.Hour})
+	if rep := Recv(t, r.out); rep.Err == nil || rep.Err.Status != http.StatusServiceUnavailable {
+		t.Errorf("a read past the capacity: got %+v, want 503", rep)
+	}
+	// Reads that need not wait still work.
+	r.get(context.Background(), components.ReadQuery{Room: "lobby"})
+	r.answer(t)
 }

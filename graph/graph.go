@@ -1,49 +1,91 @@
 // Package graph describes gochat's network as data — processes, the
-// components they run, connections and initial packets — and builds and
-// runs it as a goflow network through a component factory.
+// components they run, connections, initial packets and exported ports —
+// reads and writes that description as an FBP DSL file (.fbp) or an FBP
+// JSON graph, validates it against the component catalogue, and builds
+// and runs it as a goflow network.
 //
-// The description is what a graph file holds, so a network can be rewired
-// without recompiling: Default returns the network gochat runs unless
-// told otherwise.
+// A graph file is how users rewire gochat without recompiling: Default
+// returns the embedded chat.fbp, the network gochat runs unless told
+// otherwise.
 package graph
 
+import (
+	_ "embed"
+	"fmt"
+)
+
 // InPort is the name of the network inport the HTTP adapter feeds with
-// *components.Request packets.
+// *components.Request packets. Every graph must export it.
 const InPort = "HTTP"
 
 // Graph is a network description.
 type Graph struct {
+	File        string       // where it was read from, for messages
 	Processes   []Process    // the nodes, each an instance of a component
 	Connections []Connection // the edges, from an outport to an inport
 	IIPs        []IIP        // initial packets, sent once when the network starts
 	InPorts     []Export     // ports of processes exposed as network inports
+	OutPorts    []Export     // ports of processes exposed as network outports
+}
+
+// Pos is a place in a graph file; line and column count from 1. The zero
+// Pos means "somewhere in the file".
+type Pos struct {
+	Line, Col int
+}
+
+func (p Pos) String() string {
+	if p.Line == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d:%d", p.Line, p.Col)
 }
 
 // Process is one node: a named instance of a registered component.
 type Process struct {
 	Name      string
 	Component string
+	Pos       Pos
 }
 
-// Endpoint is a port of a process. Port names are matched as goflow does:
-// an all-upper or all-lower name is title-cased (OUT → Out), an index
-// follows in brackets (OUT[0], OUT[name]).
+// Endpoint is a port of a process, as the file names it. Port names match
+// component fields without regard to case (OUT, out and Out all name the
+// field Out). Index, when not empty, addresses one channel of an array
+// port (OUT[0]) or a map port (OUT[name]).
 type Endpoint struct {
 	Process string
 	Port    string
+	Index   string
+	Pos     Pos
 }
 
-// Connection is an edge from an outport to an inport, with an optional
-// channel buffer.
+// PortName returns the port as goflow addresses it: PORT or PORT[index].
+func (e Endpoint) PortName() string {
+	if e.Index != "" {
+		return e.Port + "[" + e.Index + "]"
+	}
+	return e.Port
+}
+
+func (e Endpoint) String() string {
+	return e.Process + "." + e.PortName()
+}
+
+// Connection is an edge from an outport to an inport. Buffer is the
+// capacity of the channel goflow makes for it (0: unbuffered).
 type Connection struct {
 	Src, Tgt Endpoint
 	Buffer   int
+	Pos      Pos
 }
 
-// IIP is an initial information packet sent to an inport on start.
+// IIP is an initial information packet sent to an inport when the network
+// starts. Data is its text: a string port receives it as is, any other
+// port receives it decoded as JSON.
 type IIP struct {
-	Data any
+	Data string
 	Tgt  Endpoint
+	Pos  Pos
 }
 
 // Export exposes a process port as a network port named Name.
@@ -52,30 +94,25 @@ type Export struct {
 	Endpoint
 }
 
-// Default returns gochat's default network:
-//
-//	HTTP -> router -READ-> controller -OUT-> READ storage -OUT-> responder
-//	        router -WRITE-> sender    -OUT-> WRITE storage
-//	router, controller, sender ERR -> responder
+//go:embed chat.fbp
+var defaultFBP []byte
+
+// DefaultFile is the name the embedded default graph goes by in messages.
+const DefaultFile = "graph/chat.fbp (embedded)"
+
+// Default returns gochat's default network, parsed from the embedded
+// graph/chat.fbp.
 func Default() *Graph {
-	return &Graph{
-		Processes: []Process{
-			{"router", "Router"},
-			{"controller", "Controller"},
-			{"sender", "SendController"},
-			{"storage", "Storage"},
-			{"responder", "Responder"},
-		},
-		Connections: []Connection{
-			{Src: Endpoint{"router", "READ"}, Tgt: Endpoint{"controller", "IN"}},
-			{Src: Endpoint{"router", "WRITE"}, Tgt: Endpoint{"sender", "IN"}},
-			{Src: Endpoint{"controller", "OUT"}, Tgt: Endpoint{"storage", "READ"}},
-			{Src: Endpoint{"sender", "OUT"}, Tgt: Endpoint{"storage", "WRITE"}},
-			{Src: Endpoint{"storage", "OUT"}, Tgt: Endpoint{"responder", "IN"}},
-			{Src: Endpoint{"router", "ERR"}, Tgt: Endpoint{"responder", "IN"}},
-			{Src: Endpoint{"controller", "ERR"}, Tgt: Endpoint{"responder", "IN"}},
-			{Src: Endpoint{"sender", "ERR"}, Tgt: Endpoint{"responder", "IN"}},
-		},
-		InPorts: []Export{{Name: InPort, Endpoint: Endpoint{"router", "IN"}}},
+	g, err := ParseFBP(DefaultFile, defaultFBP)
+	if err != nil {
+		// The embedded file is checked by the tests; this cannot happen
+		// in a released binary.
+		panic(fmt.Sprintf("the embedded default graph does not parse: %v", err))
 	}
+	return g
+}
+
+// DefaultSource returns the text of the embedded default graph.
+func DefaultSource() []byte {
+	return append([]byte(nil), defaultFBP...)
 }

@@ -59,10 +59,10 @@ func TestBuildErrors(t *testing.T) {
 		edit func(*graph.Graph)
 		want string
 	}{
-		{"unknown component", func(g *graph.Graph) { g.Processes[0].Component = "Nope" }, "add process router(Nope)"},
-		{"unknown port", func(g *graph.Graph) { g.Connections[0].Src.Port = "NOPE" }, "connect router.NOPE -> controller.IN"},
-		{"wrong direction", func(g *graph.Graph) { g.Connections[0].Tgt.Port = "OUT" }, "connect router.READ -> controller.OUT"},
-		{"unknown process", func(g *graph.Graph) { g.Connections[0].Tgt.Process = "ghost" }, "ghost"},
+		{"unknown component", func(g *graph.Graph) { g.Processes[0].Component = "Nope" }, "unknown component Nope for process router"},
+		{"unknown port", func(g *graph.Graph) { g.Connections[0].Src.Port = "NOPE" }, "Router router has no port NOPE"},
+		{"wrong direction", func(g *graph.Graph) { g.Connections[0].Tgt.Port = "OUT" }, "OUT is an outport of Controller, not an inport"},
+		{"unknown process", func(g *graph.Graph) { g.Connections[0].Tgt.Process = "ghost" }, "unknown process ghost"},
 	} {
 		g := graph.Default()
 		tc.edit(g)

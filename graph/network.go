@@ -18,25 +18,34 @@ type Network struct {
 	Done <-chan struct{}
 }
 
-// Build creates the goflow graph g describes, with its processes made by f.
+// Build validates g against the component catalogue and creates the
+// goflow graph it describes, with its processes made by f. A graph with
+// problems returns them all as Problems and builds nothing.
 func Build(g *Graph, f *goflow.Factory) (*goflow.Graph, error) {
+	p, err := check(g, DefaultCatalog())
+	if err != nil {
+		return nil, err
+	}
 	net := goflow.NewGraph()
-	for _, p := range g.Processes {
-		if err := net.AddNew(p.Name, p.Component, f); err != nil {
-			return nil, fmt.Errorf("add process %s(%s): %w", p.Name, p.Component, err)
+	for _, proc := range g.Processes {
+		if err := net.AddNew(proc.Name, proc.Component, f); err != nil {
+			return nil, fmt.Errorf("add process %s(%s): %w", proc.Name, proc.Component, err)
 		}
 	}
-	for _, c := range g.Connections {
-		if err := net.ConnectBuf(c.Src.Process, c.Src.Port, c.Tgt.Process, c.Tgt.Port, c.Buffer); err != nil {
-			return nil, fmt.Errorf("connect %s.%s -> %s.%s: %w", c.Src.Process, c.Src.Port, c.Tgt.Process, c.Tgt.Port, err)
+	for _, c := range p.conns {
+		if err := net.ConnectBuf(c.c.Src.Process, c.src, c.c.Tgt.Process, c.tgt, c.c.Buffer); err != nil {
+			return nil, fmt.Errorf("connect %s -> %s: %w", c.c.Src, c.c.Tgt, err)
 		}
 	}
-	for _, e := range g.InPorts {
-		net.MapInPort(e.Name, e.Process, e.Port)
+	for _, e := range p.ins {
+		net.MapInPort(e.e.Name, e.e.Process, e.port)
 	}
-	for _, iip := range g.IIPs {
-		if err := net.AddIIP(iip.Tgt.Process, iip.Tgt.Port, iip.Data); err != nil {
-			return nil, fmt.Errorf("initial packet to %s.%s: %w", iip.Tgt.Process, iip.Tgt.Port, err)
+	for _, e := range p.outs {
+		net.MapOutPort(e.e.Name, e.e.Process, e.port)
+	}
+	for _, iip := range p.iips {
+		if err := net.AddIIP(iip.iip.Tgt.Process, iip.port, iip.value); err != nil {
+			return nil, fmt.Errorf("initial packet to %s: %w", iip.iip.Tgt, err)
 		}
 	}
 	return net, nil

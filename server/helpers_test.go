@@ -28,7 +28,7 @@ func MustOpen(tb testing.TB, cfg server.Config) (*server.Server, *Client) {
 	}
 	s, err := server.Open(cfg)
 	if err != nil {
-		tb.Fatalf("open server: %v", err)
+		tb.Fatal(err)
 	}
 	c := NewClient(tb, s.URL())
 	tb.Cleanup(func() { MustClose(tb, s) })

@@ -168,25 +168,17 @@ func TestEpochResetAcrossRestart(t *testing.T) {
 	}
 }
 
-func TestMisWiredGraphAnswers503(t *testing.T) {
+func TestInvalidGraphDoesNotStart(t *testing.T) {
 	g := graph.Default()
 	var kept []graph.Connection
 	for _, conn := range g.Connections {
-		if conn.Src.Process != "storage" { // storage's answers go nowhere
+		if conn.Src.Process != "storage" { // storage's answers would go nowhere
 			kept = append(kept, conn)
 		}
 	}
 	g.Connections = kept
-	var logs LogBuffer
-	_, c := MustOpen(t, server.Config{Graph: g, Grace: 100 * time.Millisecond, Log: logs.Logger()})
-	a := c.Get("lobby", "")
-	if a.Status != 503 || !strings.Contains(a.Error.Message, "did not answer in time") {
-		t.Errorf("mis-wired read: %d %s", a.Status, a.Raw)
-	}
-	if !strings.Contains(logs.String(), "the network did not answer in time") {
-		t.Errorf("the 503 was not logged:\n%s", logs.String())
-	}
-	if a := c.Get("bad.room", ""); a.Status != 400 {
-		t.Errorf("errors found before storage still flow: %d %s", a.Status, a.Raw)
+	_, err := server.Open(server.Config{Addr: "127.0.0.1:0", Graph: g})
+	if err == nil || !strings.Contains(err.Error(), "outport OUT of storage(Storage) goes nowhere") {
+		t.Errorf("got %v, want the graph's problem", err)
 	}
 }
