@@ -17,7 +17,7 @@ import (
 //	split OUT[0] -> IN a(A), split OUT[1] -> IN b(B)  # array ports; commas separate statements
 //
 // A process is declared once as name(Component), inline where it is first
-// used or anywhere later, and named alone elsewhere. Initial packets are
+// used, anywhere later, or alone on a line, and named alone elsewhere. Initial packets are
 // single-quoted text (\' and \\ escape); a port that does not take a
 // string receives the text decoded as JSON ('["spam","eggs"]'). ParseFBP
 // reports every syntax error it finds, each with its line and column; it
@@ -260,6 +260,10 @@ func (p *fbpParser) chain(toks []token) {
 	var src Endpoint
 	var iip *token
 	first := next()
+	if len(toks) == 1 && first.kind == tIdent && first.hasComp && !first.hasIndex {
+		p.use(first) // a declaration alone: name(Component)
+		return
+	}
 	switch {
 	case first.kind == tString:
 		iip = &first

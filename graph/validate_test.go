@@ -1,0 +1,69 @@
+package graph_test
+
+import (
+	"strings"
+	"testing"
+
+	"gochat/graph"
+)
+
+// base is a valid graph that the cases below append a line to.
+const base = `INPORT=router.IN:HTTP
+router(Router) READ -> IN controller(Controller) OUT -> READ storage(Storage)
+router WRITE -> IN sender(SendController) OUT -> WRITE storage
+storage OUT -> IN responder(Responder)
+router ERR -> IN responder
+controller ERR -> IN responder
+sender ERR -> IN responder
+`
+
+func TestValidate(t *testing.T) {
+	g, err := graph.ParseFBP("ok.fbp", []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := graph.Validate(g, graph.DefaultCatalog()); err != nil {
+		t.Fatalf("a valid graph: %v", err)
+	}
+	if err := graph.Validate(graph.Default(), graph.DefaultCatalog()); err != nil {
+		t.Fatalf("the default graph: %v", err)
+	}
+	for _, tc := range []struct{ name, edit, want string }{
+		{"unknown component", "x(Nope) OUT -> IN responder",
+			"bad.fbp:8:1: unknown component Nope for process x (known components: Controller, Responder, Router, SendController, Storage"},
+		{"unknown port", "router NOPE -> IN responder",
+			"bad.fbp:8:8: Router router has no port NOPE (Router has IN (in, *components.Request), READ (out, *components.Request, optional)"},
+		{"wrong direction", "responder IN -> IN controller",
+			"bad.fbp:8:11: IN is an inport of Responder, not an outport (a connection leaves from needs an outport; Responder has no such ports)"},
+		{"wrong direction at the target", "router ERR -> ERR controller",
+			"bad.fbp:8:15: ERR is an outport of Controller, not an inport (a connection arrives at needs an inport; Controller has IN (in, *components.Request))"},
+		{"types that cannot flow", "controller OUT -> WRITE storage",
+			"bad.fbp:8:16: controller.OUT sends *components.ReadQuery but storage.WRITE takes *components.WriteCommand"},
+		{"initial packet of the wrong type", "'many' -> CAPACITY storage",
+			`bad.fbp:8:1: initial packet "many" cannot be a int for storage.CAPACITY`},
+		{"index on a plain port", "router ERR[0] -> IN responder",
+			"bad.fbp:8:8: ERR of Router is not an array or map port (drop [0])"},
+		{"inport nothing feeds", "spare(Controller) OUT -> READ storage\nspare ERR -> IN responder",
+			"bad.fbp:8:1: nothing feeds inport IN of spare(Controller) (connect something -> IN spare"},
+		{"outport that goes nowhere", "spare(Controller) ERR -> IN responder\nrouter READ -> IN spare",
+			"bad.fbp:8:1: outport OUT of spare(Controller) goes nowhere (connect spare OUT -> IN somewhere)"},
+		{"fan-out joined with fan-in", "router READ -> IN sender",
+			"bad.fbp:8:13: router.Read already fans out and sender.In already fans in on other channels"},
+		{"exported twice", "INPORT=controller.IN:HTTP",
+			"bad.fbp:8:8: network port HTTP exported twice"},
+	} {
+		g, err := graph.ParseFBP("bad.fbp", []byte(base+tc.edit))
+		if err != nil {
+			t.Fatalf("%s: parse: %v", tc.name, err)
+		}
+		err = graph.Validate(g, graph.DefaultCatalog())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got\n%v\nwant\n%s", tc.name, err, tc.want)
+		}
+	}
+	g, _ = graph.ParseFBP("bad.fbp", []byte(strings.Replace(base, "INPORT=router.IN:HTTP", "", 1)))
+	if err := graph.Validate(g, graph.DefaultCatalog()); err == nil || !strings.Contains(err.Error(),
+		"bad.fbp: the graph does not export the inport HTTP that HTTP requests enter by (add INPORT=router.IN:HTTP)") {
+		t.Errorf("no HTTP inport: %v", err)
+	}
+}
