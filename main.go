@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"gochat/graph"
 	"gochat/server"
 )
 
@@ -22,6 +23,9 @@ import (
 const shutdownTimeout = 10 * time.Second
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "graph" {
+		os.Exit(graph.Command(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	m := NewMain(os.Stderr)
 	if err := m.ParseFlags(os.Args[1:], os.Getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -32,11 +36,19 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
 	if err := m.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "gochat:", err)
 		os.Exit(1)
 	}
-	<-ctx.Done()
+	for ctx.Err() == nil {
+		select {
+		case <-hup:
+			_ = m.Server.Reload() // problems are logged; the old graph keeps running
+		case <-ctx.Done():
+		}
+	}
 	stop() // a second signal kills at once
 	if err := m.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "gochat:", err)
@@ -71,8 +83,14 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["max-rooms"] = "GOCHAT_MAX_ROOMS"
 	maxWait := fs.Int("max-wait", int(server.DefaultMaxWait/time.Second), "longest long-poll in seconds; longer waits are clamped (env GOCHAT_MAX_WAIT)")
 	env["max-wait"] = "GOCHAT_MAX_WAIT"
+	graphFile := fs.String("graph", "", "graph file to run (FBP DSL .fbp or FBP JSON .json); empty runs the embedded graph/chat.fbp; SIGHUP reloads it (env GOCHAT_GRAPH)")
+	env["graph"] = "GOCHAT_GRAPH"
+	watch := fs.Bool("watch", false, "reload the -graph file when it changes (env GOCHAT_WATCH)")
+	env["watch"] = "GOCHAT_WATCH"
+	debug := fs.Bool("debug", false, "serve the running graph with packet counts at /debug/graph and /debug/graph.dot (env GOCHAT_DEBUG)")
+	env["debug"] = "GOCHAT_DEBUG"
 	fs.Usage = func() {
-		fmt.Fprintf(m.out, "Usage: gochat [flags]\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
+		fmt.Fprintf(m.out, "Usage: gochat [flags]\n       gochat graph components|check|dot|json [FILE]\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -98,11 +116,17 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		return fmt.Errorf("-history, -max-rooms and -max-wait must be at least 1")
 	}
 	m.Config = server.Config{
-		Addr:     *addr,
-		History:  *history,
-		MaxRooms: *maxRooms,
-		MaxWait:  time.Duration(*maxWait) * time.Second,
-		Log:      slog.New(slog.NewTextHandler(m.out, nil)),
+		Addr:      *addr,
+		History:   *history,
+		MaxRooms:  *maxRooms,
+		MaxWait:   time.Duration(*maxWait) * time.Second,
+		GraphFile: *graphFile,
+		Watch:     *watch,
+		Debug:     *debug,
+		Log:       slog.New(slog.NewTextHandler(m.out, nil)),
+	}
+	if *watch && *graphFile == "" {
+		return fmt.Errorf("-watch needs -graph FILE")
 	}
 	return nil
 }
@@ -114,7 +138,7 @@ func (m *Main) Run() error {
 		return err
 	}
 	m.Server = s
-	m.Config.Log.Info("gochat is up: open " + s.URL() + " to chat")
+	m.Config.Log.Info("gochat is up: open "+s.URL()+" to chat", "graph", m.Config.GraphName())
 	return nil
 }
 

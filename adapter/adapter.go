@@ -23,7 +23,7 @@ import (
 
 // Config sets up an Adapter.
 type Config struct {
-	In      chan<- *components.Request // the network's inport
+	In      chan<- *components.Request // the network's inport; see Swap
 	MaxWait time.Duration              // the longest long-poll; see Grace
 	// Grace is how much longer than a request's wait the network has to
 	// answer before the adapter answers 503 itself.
@@ -38,13 +38,29 @@ type Adapter struct {
 	cfg    Config
 	lastID atomic.Uint64
 
-	mu     sync.RWMutex // held for reading while injecting; Close takes it
+	mu     sync.RWMutex // held for reading while injecting; Swap and Close take it
+	in     chan<- *components.Request
 	closed bool
 }
 
 // New returns an Adapter feeding cfg.In.
 func New(cfg Config) *Adapter {
-	return &Adapter{cfg: cfg}
+	return &Adapter{cfg: cfg, in: cfg.In}
+}
+
+// Swap makes in the network's inport for new requests and closes the old
+// one, so the old network finishes what it holds and stops. Requests
+// already injected are answered by the old network. It returns false,
+// and does nothing, once the adapter is closed.
+func (a *Adapter) Swap(in chan<- *components.Request) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return false
+	}
+	close(a.in)
+	a.in = in
+	return true
 }
 
 // Close stops injecting and closes the network's inport, which shuts the
@@ -56,7 +72,7 @@ func (a *Adapter) Close() {
 	defer a.mu.Unlock()
 	if !a.closed {
 		a.closed = true
-		close(a.cfg.In)
+		close(a.in)
 	}
 }
 
@@ -108,7 +124,7 @@ func (a *Adapter) inject(req *components.Request, deadline <-chan time.Time) *co
 		return components.Errorf(http.StatusServiceUnavailable, "the server is shutting down; try again")
 	}
 	select {
-	case a.cfg.In <- req:
+	case a.in <- req:
 		return nil
 	case <-req.Ctx.Done():
 		return components.Errorf(http.StatusServiceUnavailable, "the client went away")

@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -16,6 +17,7 @@ type Deps struct {
 	MaxWait time.Duration // the longest long-poll a Controller allows
 	Stats   *Stats        // live counters
 	Log     *slog.Logger  // where components log
+	Stdout  io.Writer     // where components write when told "stdout"
 }
 
 // Info names a component and says in one line what it does.

@@ -6,5 +6,7 @@ import "sync/atomic"
 // One Stats is shared by the components of a network; it is safe for
 // concurrent use.
 type Stats struct {
-	Parked atomic.Int64 // long-poll reads held by Storage right now
+	Parked         atomic.Int64  // long-poll reads held by Storage right now
+	Reloads        atomic.Uint64 // graph reloads that took effect
+	ReloadFailures atomic.Uint64 // graph reloads refused for problems
 }

@@ -1,7 +1,9 @@
 package graph_test
 
 import (
+	"context"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -37,9 +39,15 @@ func TestStartAndStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := graph.Start(graph.Default(), f, 0)
+	n, err := graph.Start(graph.Default(), f, 0, true)
 	if err != nil {
 		t.Fatal(err)
+	}
+	req := components.NewRequest(context.Background())
+	req.Method, req.Path = "GET", "/api/rooms/lobby/messages"
+	n.In <- req
+	if a := <-req.Answer(); a.Status != 200 {
+		t.Errorf("answer: %d %s", a.Status, a.Body)
 	}
 	close(n.In)
 	select {
@@ -66,8 +74,44 @@ func TestBuildErrors(t *testing.T) {
 	} {
 		g := graph.Default()
 		tc.edit(g)
-		if _, err := graph.Build(g, f); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := graph.Build(g, f, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error with %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+func TestCounts(t *testing.T) {
+	f, err := components.NewFactory(MustDeps(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := graph.Start(graph.Default(), f, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/rooms/lobby/messages", "/api/rooms/bad.room/messages", "/nowhere"} {
+		req := components.NewRequest(context.Background())
+		req.Method, req.Path = "GET", path
+		n.In <- req
+		<-req.Answer()
+	}
+	close(n.In)
+	<-n.Done
+	got := map[string]uint64{}
+	for i, c := range n.Graph.Connections {
+		got[c.Src.String()+" -> "+c.Tgt.String()] = n.Counts[i].Load()
+	}
+	want := map[string]uint64{
+		"router.READ -> controller.IN":   2,
+		"controller.OUT -> storage.READ": 1,
+		"router.WRITE -> sender.IN":      0,
+		"sender.OUT -> storage.WRITE":    0,
+		"storage.OUT -> responder.IN":    1,
+		"router.ERR -> responder.IN":     1,
+		"controller.ERR -> responder.IN": 1,
+		"sender.ERR -> responder.IN":     0,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("counts: %v, want %v", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/trustmaster/goflow"
 
@@ -16,12 +17,19 @@ type Network struct {
 	In chan<- *components.Request
 	// Done is closed when every process has returned.
 	Done <-chan struct{}
+	// Graph is the description the network was built from.
+	Graph *Graph
+	// Counts, when the network counts packets, holds the number of packets
+	// that have crossed each of Graph.Connections, in the same order.
+	Counts []*atomic.Uint64
 }
 
 // Build validates g against the component catalogue and creates the
 // goflow graph it describes, with its processes made by f. A graph with
-// problems returns them all as Problems and builds nothing.
-func Build(g *Graph, f *goflow.Factory) (*goflow.Graph, error) {
+// problems returns them all as Problems and builds nothing. When counts is
+// not nil it must have one counter per connection of g: each connection
+// then runs through a components.Tap that counts its packets.
+func Build(g *Graph, f *goflow.Factory, counts []*atomic.Uint64) (*goflow.Graph, error) {
 	p, err := check(g, DefaultCatalog())
 	if err != nil {
 		return nil, err
@@ -32,9 +40,29 @@ func Build(g *Graph, f *goflow.Factory) (*goflow.Graph, error) {
 			return nil, fmt.Errorf("add process %s(%s): %w", proc.Name, proc.Component, err)
 		}
 	}
-	for _, c := range p.conns {
-		if err := net.ConnectBuf(c.c.Src.Process, c.src, c.c.Tgt.Process, c.tgt, c.c.Buffer); err != nil {
-			return nil, fmt.Errorf("connect %s -> %s: %w", c.c.Src, c.c.Tgt, err)
+	for i, c := range p.conns {
+		src, tgt := c.c.Src, c.c.Tgt
+		if counts != nil {
+			// src -> tap -> tgt; goflow still shares the channels of
+			// fan-outs (on src's side) and fan-ins (on tgt's side).
+			tap, err := components.NewTap(c.elem, counts[i])
+			if err != nil {
+				return nil, fmt.Errorf("count %s -> %s: %w", src, tgt, err)
+			}
+			name := fmt.Sprintf("_tap%d", i)
+			if err := net.Add(name, tap); err != nil {
+				return nil, fmt.Errorf("count %s -> %s: %w", src, tgt, err)
+			}
+			if err := net.ConnectBuf(src.Process, c.src, name, "In", c.c.Buffer); err != nil {
+				return nil, fmt.Errorf("connect %s -> %s: %w", src, tgt, err)
+			}
+			if err := net.Connect(name, "Out", tgt.Process, c.tgt); err != nil {
+				return nil, fmt.Errorf("connect %s -> %s: %w", src, tgt, err)
+			}
+			continue
+		}
+		if err := net.ConnectBuf(src.Process, c.src, tgt.Process, c.tgt, c.c.Buffer); err != nil {
+			return nil, fmt.Errorf("connect %s -> %s: %w", src, tgt, err)
 		}
 	}
 	for _, e := range p.ins {
@@ -52,9 +80,17 @@ func Build(g *Graph, f *goflow.Factory) (*goflow.Graph, error) {
 }
 
 // Start builds g with f and runs it, with a channel of buffer slots as its
-// HTTP inport.
-func Start(g *Graph, f *goflow.Factory, buffer int) (*Network, error) {
-	net, err := Build(g, f)
+// HTTP inport. With count, the network counts the packets on each
+// connection (see Network.Counts), at the cost of one more hop per edge.
+func Start(g *Graph, f *goflow.Factory, buffer int, count bool) (*Network, error) {
+	n := &Network{Graph: g}
+	if count {
+		n.Counts = make([]*atomic.Uint64, len(g.Connections))
+		for i := range n.Counts {
+			n.Counts[i] = new(atomic.Uint64)
+		}
+	}
+	net, err := Build(g, f, n.Counts)
 	if err != nil {
 		return nil, fmt.Errorf("build network: %w", err)
 	}
@@ -68,5 +104,6 @@ func Start(g *Graph, f *goflow.Factory, buffer int) (*Network, error) {
 		<-wait
 		close(done)
 	}()
-	return &Network{In: in, Done: done}, nil
+	n.In, n.Done = in, done
+	return n, nil
 }

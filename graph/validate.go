@@ -49,7 +49,8 @@ type plan struct {
 }
 
 type resolvedConn struct {
-	src, tgt string // goflow port addresses, e.g. Out or Out[0]
+	src, tgt string       // goflow port addresses, e.g. Out or Out[0]
+	elem     reflect.Type // what flows
 	c        Connection
 }
 
@@ -163,7 +164,7 @@ func check(g *Graph, cat Catalog) (*plan, error) {
 		}
 		fed[c.Tgt.Process+"."+tp.Name] = true
 		drawn[c.Src.Process+"."+sp.Name] = true
-		p.conns = append(p.conns, resolvedConn{src: saddr, tgt: taddr, c: c})
+		p.conns = append(p.conns, resolvedConn{src: saddr, tgt: taddr, elem: sp.Elem, c: c})
 	}
 	for _, iip := range g.IIPs {
 		port, addr, ok := resolve(iip.Tgt, true, "an initial packet goes to")

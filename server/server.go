@@ -4,15 +4,20 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/trustmaster/goflow"
 
 	"gochat/adapter"
 	"gochat/client"
@@ -45,9 +50,26 @@ type Config struct {
 	MaxRooms int           // rooms kept at most
 	MaxWait  time.Duration // the longest long-poll
 	Grace    time.Duration // see DefaultGrace
-	Graph    *graph.Graph  // the network; nil runs graph.Default()
-	Log      *slog.Logger  // nil discards logs
+	// GraphFile is the graph file to run and reload; "" runs Graph.
+	GraphFile string
+	// Graph is the network to run when GraphFile is ""; nil runs
+	// graph.Default().
+	Graph *graph.Graph
+	// Watch, with GraphFile, reloads the graph when the file changes,
+	// checking every WatchInterval (default DefaultWatchInterval).
+	Watch         bool
+	WatchInterval time.Duration
+	// Debug serves /debug/graph and /debug/graph.dot and counts the
+	// packets on every connection.
+	Debug bool
+	Log   *slog.Logger // nil discards logs
 }
+
+// DefaultWatchInterval is how often -watch looks at the graph file.
+const DefaultWatchInterval = time.Second
+
+// drainTimeout bounds how long a reload waits for the old network to stop.
+const drainTimeout = 30 * time.Second
 
 func (c *Config) setDefaults() {
 	if c.Addr == "" {
@@ -65,12 +87,23 @@ func (c *Config) setDefaults() {
 	if c.Grace == 0 {
 		c.Grace = DefaultGrace
 	}
-	if c.Graph == nil {
-		c.Graph = graph.Default()
+	if c.WatchInterval == 0 {
+		c.WatchInterval = DefaultWatchInterval
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
+}
+
+// GraphName says which graph the server runs, for people.
+func (c *Config) GraphName() string {
+	switch {
+	case c.GraphFile != "":
+		return c.GraphFile
+	case c.Graph != nil && c.Graph.File != "":
+		return c.Graph.File
+	}
+	return graph.DefaultFile
 }
 
 // Server is a running gochat.
@@ -78,18 +111,25 @@ type Server struct {
 	cfg     Config
 	store   *store.Memory
 	stats   *components.Stats
-	net     *graph.Network
+	factory *goflow.Factory
+	net     atomic.Pointer[graph.Network] // the network new requests enter
 	adapter *adapter.Adapter
 	http    *http.Server
 	ln      net.Listener
 	served  chan error
 
+	reloadMu  sync.Mutex // serialises Reload and Close
+	closed    bool
+	stopWatch chan struct{}
+	watching  sync.WaitGroup
+
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// Open validates cfg, starts the network, listens on cfg.Addr and serves
-// in the background until Close.
+// Open validates cfg and the graph, starts the network, then listens on
+// cfg.Addr and serves in the background until Close. A graph with problems
+// returns them all, before anything listens.
 func Open(cfg Config) (*Server, error) {
 	cfg.setDefaults()
 	if cfg.MaxWait < 0 || cfg.Grace < 0 {
@@ -99,34 +139,32 @@ func Open(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	s := &Server{cfg: cfg, store: st, stats: &components.Stats{}, served: make(chan error, 1)}
-	f, err := components.NewFactory(components.Deps{Store: st, MaxWait: cfg.MaxWait, Stats: s.stats, Log: cfg.Log})
+	s := &Server{cfg: cfg, store: st, stats: &components.Stats{}, served: make(chan error, 1), stopWatch: make(chan struct{})}
+	s.factory, err = components.NewFactory(components.Deps{Store: st, MaxWait: cfg.MaxWait, Stats: s.stats, Log: cfg.Log, Stdout: os.Stdout})
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
+	g, _, err := s.loadGraph()
+	if err != nil {
+		return nil, fmt.Errorf("open server: %w", err)
+	}
+	n, err := graph.Start(g, s.factory, inportBuffer, cfg.Debug)
+	if err != nil {
+		return nil, fmt.Errorf("open server: %w", err)
+	}
+	s.net.Store(n)
+	s.adapter = adapter.New(adapter.Config{
+		In: n.In, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: bodyTimeout, Log: cfg.Log,
+	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		s.adapter.Close()
+		<-n.Done
 		return nil, fmt.Errorf("open server: listen: %w", err)
 	}
 	s.ln = ln
-	if s.net, err = graph.Start(cfg.Graph, f, inportBuffer); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("open server: %w", err)
-	}
-	s.adapter = adapter.New(adapter.Config{
-		In: s.net.In, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: bodyTimeout, Log: cfg.Log,
-	})
-	static := http.FileServerFS(client.FS())
 	s.http = &http.Server{
-		// Every path under /api answers from the network, as the Router
-		// sees it: no redirects, JSON 404s.
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
-				s.adapter.ServeHTTP(w, r)
-				return
-			}
-			static.ServeHTTP(w, r)
-		}),
+		Handler:           s.routes(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
@@ -135,7 +173,49 @@ func Open(cfg Config) (*Server, error) {
 		ErrorLog:     slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
 	}
 	go func() { s.served <- s.http.Serve(ln) }()
+	if cfg.Watch && cfg.GraphFile != "" {
+		s.watching.Add(1)
+		go s.watch()
+	}
 	return s, nil
+}
+
+// routes sends every path under /api to the network, as the Router sees
+// it (no redirects, JSON 404s), /debug/ to the live view when enabled, and
+// the rest to the embedded client.
+func (s *Server) routes() http.Handler {
+	static := http.FileServerFS(client.FS())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case p == "/api" || strings.HasPrefix(p, "/api/"):
+			s.adapter.ServeHTTP(w, r)
+		case s.cfg.Debug && p == "/debug/graph":
+			s.serveGraphJSON(w)
+		case s.cfg.Debug && p == "/debug/graph.dot":
+			s.serveGraphDOT(w)
+		default:
+			static.ServeHTTP(w, r)
+		}
+	})
+}
+
+// loadGraph reads and validates the configured graph.
+func (s *Server) loadGraph() (*graph.Graph, []byte, error) {
+	if s.cfg.GraphFile == "" {
+		if s.cfg.Graph != nil {
+			return s.cfg.Graph, nil, graph.Validate(s.cfg.Graph, graph.DefaultCatalog())
+		}
+		return graph.Default(), graph.DefaultSource(), nil
+	}
+	src, err := os.ReadFile(s.cfg.GraphFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load graph %s: %w", s.cfg.GraphFile, err)
+	}
+	g, err := graph.Parse(s.cfg.GraphFile, src)
+	if err == nil {
+		err = graph.Validate(g, graph.DefaultCatalog())
+	}
+	return g, src, err
 }
 
 // URL returns the server's base URL, e.g. http://127.0.0.1:9090/.
@@ -149,6 +229,69 @@ func (s *Server) Stats() *components.Stats { return s.stats }
 // Rooms returns how many rooms the store holds.
 func (s *Server) Rooms() int { return s.store.Rooms() }
 
+// Reload re-reads and validates the graph file. If it has problems, the
+// old network keeps serving and Reload logs and returns them. Otherwise a
+// new network takes every new request and the old one drains: requests
+// it holds finish there, its parked long-polls are answered at once (their
+// clients poll again, into the new network), then it stops. Messages live
+// in the store, outside any network, so a reload loses none.
+func (s *Server) Reload() error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	if s.closed {
+		return errors.New("reload graph: the server is closed")
+	}
+	name := s.cfg.GraphName()
+	g, _, err := s.loadGraph()
+	if err == nil {
+		var n *graph.Network
+		if n, err = graph.Start(g, s.factory, inportBuffer, s.cfg.Debug); err == nil {
+			s.adapter.Swap(n.In)
+			old := s.net.Swap(n)
+			select {
+			case <-old.Done:
+			case <-time.After(drainTimeout):
+				s.cfg.Log.Error("the old network did not stop in time after a reload", "graph", name, "timeout", drainTimeout)
+			}
+			s.stats.Reloads.Add(1)
+			s.cfg.Log.Info("graph reloaded", "graph", name, "processes", len(g.Processes), "connections", len(g.Connections))
+			return nil
+		}
+	}
+	s.stats.ReloadFailures.Add(1)
+	var probs graph.Problems
+	if errors.As(err, &probs) {
+		for _, p := range probs {
+			s.cfg.Log.Error("graph reload failed; the old graph keeps running", "problem", p.String())
+		}
+	} else {
+		s.cfg.Log.Error("graph reload failed; the old graph keeps running", "graph", name, "err", err)
+	}
+	return fmt.Errorf("reload graph: %w", err)
+}
+
+// watch reloads the graph whenever the file's content changes.
+func (s *Server) watch() {
+	defer s.watching.Done()
+	last, _ := os.ReadFile(s.cfg.GraphFile)
+	tick := time.NewTicker(s.cfg.WatchInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stopWatch:
+			return
+		case <-tick.C:
+		}
+		now, err := os.ReadFile(s.cfg.GraphFile)
+		if err != nil || bytes.Equal(now, last) {
+			continue
+		}
+		last = now
+		s.cfg.Log.Info("graph file changed; reloading", "graph", s.cfg.GraphFile)
+		_ = s.Reload() // logged by Reload
+	}
+}
+
 // Close shuts down gracefully: it stops accepting, answers every parked
 // long-poll at once with what its room holds, finishes the requests in
 // flight and waits for them until ctx ends. Later calls return the
@@ -159,12 +302,18 @@ func (s *Server) Close(ctx context.Context) error {
 }
 
 func (s *Server) close(ctx context.Context) error {
+	close(s.stopWatch)
+	s.watching.Wait()
+	s.reloadMu.Lock()
+	s.closed = true
+	s.reloadMu.Unlock()
+
 	shut := make(chan error, 1)
 	go func() { shut <- s.http.Shutdown(ctx) }()
 	s.adapter.Close()
 	var errs []error
 	select {
-	case <-s.net.Done:
+	case <-s.net.Load().Done:
 	case <-ctx.Done():
 		errs = append(errs, fmt.Errorf("close server: network still running: %w", ctx.Err()))
 	}

@@ -1,0 +1,71 @@
+package graph
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"gochat/components"
+)
+
+// CommandUsage describes the graph subcommands.
+const CommandUsage = `Usage: gochat graph COMMAND [FILE]
+
+  components   list every component, what it does and its ports
+  check FILE   validate a graph file; exit 0 if it is sound, 1 with every problem if not
+  dot FILE     print the graph in Graphviz DOT (render: dot -Tsvg)
+  json FILE    print the graph in the FBP JSON format
+
+FILE is an FBP DSL file (.fbp) or an FBP JSON graph (.json); "-" names the
+embedded default graph.
+`
+
+// Command runs `gochat graph ARGS...` and returns its exit code.
+func Command(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && args[0] == "components" {
+		writeComponents(stdout)
+		return 0
+	}
+	if len(args) != 2 || !strings.Contains(" check dot json ", " "+args[0]+" ") {
+		fmt.Fprint(stderr, CommandUsage)
+		return 2
+	}
+	var g *Graph
+	var err error
+	if args[1] == "-" {
+		g, err = Default(), nil
+	} else {
+		g, err = Load(args[1])
+	}
+	if err == nil {
+		err = Validate(g, DefaultCatalog())
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	switch args[0] {
+	case "check":
+		fmt.Fprintf(stdout, "%s: ok: %d processes, %d connections, %d initial packets\n", g.File, len(g.Processes), len(g.Connections), len(g.IIPs))
+	case "dot":
+		stdout.Write(DOT(g, nil))
+	case "json":
+		b, err := MarshalJSON(g, strings.TrimSuffix(filepath.Base(g.File), filepath.Ext(g.File)))
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		stdout.Write(b)
+	}
+	return 0
+}
+
+func writeComponents(w io.Writer) {
+	for _, info := range components.Catalog() {
+		fmt.Fprintf(w, "%s\n    %s\n", info.Name, info.Description)
+		for _, p := range components.Ports(info.New(components.Deps{})) {
+			fmt.Fprintf(w, "    %s\n", p)
+		}
+	}
+}
