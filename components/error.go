@@ -10,7 +10,7 @@ import (
 type Error struct {
 	Status  int
 	Message string
-	Allow   string // the Allow header of a 405
+	Header  http.Header // extra headers of the answer, e.g. Allow or Retry-After
 }
 
 // Errorf returns an Error with the given status and formatted message.
@@ -40,8 +40,10 @@ func Encode(rep *Reply) Answer {
 	for k, vs := range rep.Header {
 		h[k] = vs
 	}
-	if rep.Err != nil && rep.Err.Allow != "" {
-		h.Set("Allow", rep.Err.Allow)
+	if rep.Err != nil {
+		for k, vs := range rep.Err.Header {
+			h[k] = vs
+		}
 	}
 	setJSONHeaders(h)
 	return Answer{Status: status, Header: h, Body: body}

@@ -40,6 +40,12 @@ func Catalog() []Info {
 			func(d Deps) any { return NewStorage(d.Store, d.Stats, d.Log) }},
 		{"Responder", "Encodes results and errors as JSON answers and completes requests.",
 			func(d Deps) any { return NewResponder(d.Log) }},
+		{"Filter", "Moderates writes: rejects (422) or masks messages with listed words.",
+			func(d Deps) any { return NewFilter(d.Log) }},
+		{"Transcript", "Passes replies on and copies each stored message as a JSON line to a file or stdout.",
+			func(d Deps) any { return NewTranscript(d.Stdout, d.Log) }},
+		{"RateLimit", "Limits requests per client address with a token bucket; 429 with Retry-After.",
+			func(Deps) any { return NewRateLimit() }},
 	}
 }
 

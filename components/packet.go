@@ -25,6 +25,7 @@ type Request struct {
 	ContentType  string            // the Content-Type header
 	Body         []byte            // the body, at most the adapter's limit
 	BodyTooLarge bool              // the body was longer than the limit
+	RemoteAddr   string            // the client's IP address
 	Ctx          context.Context   // cancelled when the client disconnects
 	Params       httprouter.Params // path parameters, set by the Router
 	Received     time.Time         // when the adapter got it

@@ -24,7 +24,7 @@ func TestResponder(t *testing.T) {
 
 	bad := components.NewRequest(context.Background())
 	e := components.Errorf(http.StatusMethodNotAllowed, "use GET")
-	e.Allow = "GET"
+	e.Header = http.Header{"Allow": {"GET"}}
 	in <- &components.Reply{Req: bad, Err: e}
 	a = Recv(t, bad.Answer())
 	if a.Status != 405 || string(a.Body) != `{"error":{"status":405,"message":"use GET"}}` || a.Header.Get("Allow") != "GET" {

@@ -64,6 +64,6 @@ func notRouted(tree *httprouter.Router, methods []string, req *Request) *Error {
 		return Errorf(http.StatusNotFound, "no API at %s", req.Path)
 	}
 	e := Errorf(http.StatusMethodNotAllowed, "%s is not allowed here; use %s", req.Method, strings.Join(allow, " or "))
-	e.Allow = strings.Join(allow, ", ")
+	e.Header = http.Header{"Allow": {strings.Join(allow, ", ")}}
 	return e
 }

@@ -1,0 +1,93 @@
+package components
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// RateLimit defaults and bounds.
+const (
+	DefaultRate  = 1.0 // tokens a second per client
+	DefaultBurst = 5   // tokens a client may save up
+	// MaxRateClients bounds the buckets kept. Past it, full buckets are
+	// forgotten first; if all are busy, all are forgotten (fail open).
+	MaxRateClients = 100000
+)
+
+// RateLimit limits requests per client address with a token bucket: a
+// client gets RATE tokens a second, saved up to BURST; a request with no
+// token left is answered 429 with Retry-After. Put it on the write path
+// (router WRITE -> IN ratelimit OUT -> IN sender). It takes RATE and BURST
+// (usually initial packets) before the first request.
+type RateLimit struct {
+	Rate  <-chan float64  `fbp:"optional"` // tokens per second
+	Burst <-chan int      `fbp:"optional"` // bucket size
+	In    <-chan *Request // requests
+	Out   chan<- *Request // requests within the limit
+	Err   chan<- *Reply   // 429 answers
+
+	now func() time.Time
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// NewRateLimit returns a RateLimit on the wall clock.
+func NewRateLimit() *RateLimit { return &RateLimit{now: time.Now} }
+
+// Process limits requests until In closes.
+func (l *RateLimit) Process() {
+	rate, burst := DefaultRate, DefaultBurst
+	if l.Rate != nil {
+		if r, ok := <-l.Rate; ok && r > 0 {
+			rate = r
+		}
+	}
+	if l.Burst != nil {
+		if b, ok := <-l.Burst; ok && b > 0 {
+			burst = b
+		}
+	}
+	buckets := map[string]*bucket{}
+	for req := range l.In {
+		now := l.now()
+		b := buckets[req.RemoteAddr]
+		if b == nil {
+			if len(buckets) >= MaxRateClients {
+				prune(buckets, now, rate, burst)
+			}
+			b = &bucket{tokens: float64(burst), at: now}
+			buckets[req.RemoteAddr] = b
+		}
+		b.tokens = math.Min(float64(burst), b.tokens+now.Sub(b.at).Seconds()*rate)
+		b.at = now
+		if b.tokens < 1 {
+			wait := int(math.Ceil((1 - b.tokens) / rate))
+			e := Errorf(http.StatusTooManyRequests, "too many requests from %s: at most %s a second, %d at once; retry in %d s",
+				req.RemoteAddr, strconv.FormatFloat(rate, 'f', -1, 64), burst, wait)
+			e.Header = http.Header{"Retry-After": {fmt.Sprint(wait)}}
+			reject(l.Err, req, e)
+			continue
+		}
+		b.tokens--
+		forward(l.Out, req, l.Err, req, "RateLimit")
+	}
+}
+
+// prune forgets buckets that have filled up again, or all of them if none
+// has.
+func prune(buckets map[string]*bucket, now time.Time, rate float64, burst int) {
+	for k, b := range buckets {
+		if b.tokens+now.Sub(b.at).Seconds()*rate >= float64(burst) {
+			delete(buckets, k)
+		}
+	}
+	if len(buckets) >= MaxRateClients {
+		clear(buckets)
+	}
+}

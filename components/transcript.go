@@ -1,0 +1,100 @@
+package components
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"gochat/store"
+)
+
+// Transcript buffering: how many lines wait for a slow output before new
+// ones are dropped, and how long a stopping Transcript waits for its
+// output to take what is left.
+const (
+	TranscriptBuffer = 4096
+	transcriptFlush  = 5 * time.Second
+)
+
+// Transcript is a tap on the answer path: it passes every reply on
+// unchanged and copies each stored message (a 201 reply) as one JSON line
+// to PATH: a file, appended to, or "stdout" (the default). Lines are
+// written by their own goroutine behind a buffer of TranscriptBuffer
+// lines: a slow output never slows or blocks the chat; when the buffer is
+// full, lines are dropped and the drops logged.
+type Transcript struct {
+	Path <-chan string `fbp:"optional"` // a file path, or "stdout"
+	In   <-chan *Reply // replies, e.g. from Storage
+	Out  chan<- *Reply // the same replies, e.g. to the Responder
+
+	stdout io.Writer
+	log    *slog.Logger
+}
+
+// NewTranscript returns a Transcript whose "stdout" is stdout (nil
+// discards).
+func NewTranscript(stdout io.Writer, log *slog.Logger) *Transcript {
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	return &Transcript{stdout: stdout, log: log}
+}
+
+// Process copies and forwards replies until In closes.
+func (t *Transcript) Process() {
+	path := "stdout"
+	if t.Path != nil {
+		if p, ok := <-t.Path; ok && p != "" {
+			path = p
+		}
+	}
+	out, closeOut := t.open(path)
+	lines := make(chan []byte, TranscriptBuffer)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		for line := range lines {
+			if out != nil {
+				if _, err := out.Write(line); err != nil {
+					t.log.Error("Transcript: write failed; later lines may be lost", "path", path, "err", err)
+					out = nil
+				}
+			}
+		}
+	}()
+	var dropped uint64
+	for rep := range t.In {
+		if msg, ok := rep.Body.(store.Message); ok && rep.Err == nil && rep.Status == 201 {
+			line, _ := json.Marshal(msg)
+			select {
+			case lines <- append(line, '\n'):
+			default:
+				if dropped++; dropped&(dropped-1) == 0 { // log at 1, 2, 4, 8, ... drops
+					t.log.Warn("Transcript: output too slow; lines dropped", "path", path, "dropped", dropped)
+				}
+			}
+		}
+		emit(t.Out, rep)
+	}
+	close(lines)
+	select {
+	case <-written:
+	case <-time.After(transcriptFlush):
+		t.log.Error("Transcript: output still blocked after stopping; giving up on it", "path", path)
+	}
+	closeOut()
+}
+
+func (t *Transcript) open(path string) (io.Writer, func()) {
+	if path == "stdout" || path == "-" {
+		return t.stdout, func() {}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		t.log.Error("Transcript: cannot open its output; messages are not transcribed", "path", path, "err", err)
+		return nil, func() {}
+	}
+	return f, func() { f.Close() }
+}
