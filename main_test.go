@@ -1,17 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,9 +21,30 @@ import (
 	"gochat/server"
 )
 
+// bin is the gochat binary built for these tests by TestMain.
+var bin string
+
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	dir, err := os.MkdirTemp("", "gochat-test-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "gochat")
+	if out, err := exec.Command("go", "build", "-race", "-o", bin, ".").CombinedOutput(); err != nil {
+		panic(fmt.Sprintf("go build: %v\n%s", err, out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	if code == 0 {
+		goleak.VerifyTestMain(okRunner{})
+	}
+	os.Exit(code)
 }
+
+// okRunner lets goleak check for leaks after the tests have run.
+type okRunner struct{}
+
+func (okRunner) Run() int { return 0 }
 
 func env(kv ...string) func(string) string {
 	m := map[string]string{}
@@ -129,44 +148,16 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-// TestSignals builds the binary and stops it with SIGTERM and SIGINT: it
-// answers until then and exits 0.
+// TestSignals stops the binary with SIGTERM and SIGINT: it answers until
+// then and exits 0.
 func TestSignals(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "gochat")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	for _, sig := range []os.Signal{syscall.SIGTERM, syscall.SIGINT} {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0")
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
+		p := StartBinary(t)
+		if a := p.Post("sig", "", "hi"); a.status != 201 {
+			t.Fatalf("post: %d %s", a.status, a.body)
 		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+		if err := p.Stop(sig); err != nil {
+			t.Errorf("after %v: %v, want exit 0\n%s", sig, err, p.stderr.String())
 		}
-		lines := bufio.NewScanner(stderr)
-		var base string
-		for base == "" && lines.Scan() {
-			if m := regexp.MustCompile(`open (http://\S+/) to chat`).FindStringSubmatch(lines.Text()); m != nil {
-				base = m[1]
-			}
-		}
-		go io.Copy(io.Discard, stderr)
-		client := &http.Client{Transport: &http.Transport{}}
-		res, err := client.Post(base+"api/rooms/sig/messages", "application/x-www-form-urlencoded", strings.NewReader("text=hi"))
-		if err != nil || res.StatusCode != 201 {
-			t.Fatalf("post to the binary at %q: %v %v", base, res, err)
-		}
-		res.Body.Close()
-		client.CloseIdleConnections()
-		if err := cmd.Process.Signal(sig); err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("after %v: %v, want exit 0", sig, err)
-		}
-		cancel()
 	}
 }

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"gochat/internal/testutil"
+)
+
+// These tests run the built binary with the example graphs: rewiring
+// without recompiling.
+
+func TestExampleModerated(t *testing.T) {
+	// Three initial packets in one network (goflow issue #77 reports hangs
+	// with two): it starts, serves and stops.
+	p := StartBinary(t, "-graph", "graph/examples/moderated.fbp")
+	if a := p.Post("mod", "ann", "hello"); a.status != 201 {
+		t.Errorf("clean message: %d %s", a.status, a.body)
+	}
+	a := p.Post("mod", "ann", "buy Spam now")
+	if a.status != 422 || !strings.Contains(a.body, `"message":"the text contains a word this server does not accept: \"Spam\""`) ||
+		a.header.Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Errorf("blocked message: %d %s", a.status, a.body)
+	}
+	if r := p.Get("mod", ""); !strings.Contains(r.body, `"last":1`) || strings.Contains(r.body, "Spam") {
+		t.Errorf("the room: %s", r.body)
+	}
+	if err := p.Stop(syscall.SIGTERM); err != nil {
+		t.Errorf("stop: %v\n%s", err, p.stderr.String())
+	}
+}
+
+func TestExampleMasked(t *testing.T) {
+	p := StartBinary(t, "-graph", "graph/examples/masked.fbp")
+	a := p.Post("mask", "ann", "buy spam, SCAM and spammers")
+	if a.status != 201 || !strings.Contains(a.body, `"text":"buy ****, **** and spammers"`) {
+		t.Errorf("masked message: %d %s", a.status, a.body)
+	}
+}
+
+func TestExampleTranscript(t *testing.T) {
+	p := StartBinary(t, "-graph", "graph/examples/transcript.fbp")
+	p.Post("tr", "ann", "first")
+	p.Post("tr", "bob", "second <b>")
+	p.Get("tr", "") // reads are not transcribed
+	testutil.WaitFor(t, "two transcript lines", func() bool { return strings.Count(p.stdout.String(), "\n") >= 2 })
+	if err := p.Stop(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(p.stdout.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("transcript:\n%s", p.stdout.String())
+	}
+	for i, want := range []string{"first", "second <b>"} {
+		var m struct {
+			ID   uint64 `json:"id"`
+			Room string `json:"room"`
+			Text string `json:"text"`
+			Time string `json:"time"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &m); err != nil || m.ID != uint64(i+1) || m.Room != "tr" || m.Text != want || m.Time == "" {
+			t.Errorf("line %d: %s %v", i+1, lines[i], err)
+		}
+	}
+}
+
+func TestExampleRateLimited(t *testing.T) {
+	p := StartBinary(t, "-graph", "graph/examples/ratelimited.fbp", "-debug")
+	for i := 1; i <= 3; i++ {
+		if a := p.Post("rl", "", fmt.Sprint("m", i)); a.status != 201 || !strings.Contains(a.body, fmt.Sprintf(`"id":%d,`, i)) {
+			t.Errorf("post %d within the burst: %d %s", i, a.status, a.body)
+		}
+	}
+	a := p.Post("rl", "", "one too many")
+	if a.status != 429 || a.header.Get("Retry-After") != "2" || !strings.Contains(a.body, `"status":429`) {
+		t.Errorf("past the burst: %d %v %s", a.status, a.header, a.body)
+	}
+	// Reads are not limited.
+	if r := p.Get("rl", ""); r.status != 200 || !strings.Contains(r.body, `"last":3`) {
+		t.Errorf("read: %d %s", r.status, r.body)
+	}
+	// Fan-out: the two workers took the three messages between them;
+	// fan-in: all three reached Storage.
+	var live struct {
+		Connections []struct {
+			Src, Tgt string
+			Packets  uint64
+		}
+	}
+	if err := json.Unmarshal([]byte(p.do("GET", "debug/graph", "", "").body), &live); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]uint64{}
+	for _, c := range live.Connections {
+		got[c.Src+" -> "+c.Tgt] = c.Packets
+	}
+	if w := got["limit.OUT -> sender1.IN"] + got["limit.OUT -> sender2.IN"]; w != 3 {
+		t.Errorf("workers got %d messages, want 3: %v", w, got)
+	}
+	if s := got["sender1.OUT -> storage.WRITE"] + got["sender2.OUT -> storage.WRITE"]; s != 3 {
+		t.Errorf("storage got %d messages, want 3: %v", s, got)
+	}
+	if got["limit.ERR -> responder.IN"] != 1 {
+		t.Errorf("limit errors: %v", got)
+	}
+	if dot := p.do("GET", "debug/graph.dot", "", ""); !strings.Contains(dot.body, `"limit" -> "sender1"`) || !strings.Contains(dot.body, "packets") {
+		t.Errorf("debug/graph.dot:\n%s", dot.body)
+	}
+}
+
+func TestDebugIsOffByDefault(t *testing.T) {
+	p := StartBinary(t)
+	if a := p.do("GET", "debug/graph", "", ""); a.status != 404 {
+		t.Errorf("debug/graph without -debug: %d", a.status)
+	}
+}
+
+func TestGraphCommands(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.fbp")
+	os.WriteFile(bad, []byte("INPORT=router.IN:HTTP\nrouter(Router) READ -> IN c(Controler)\nrouter ERR -> OUT c\n"), 0o644)
+	run := func(args ...string) (int, string, string) {
+		cmd := exec.Command(bin, args...)
+		var out, errs strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errs
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return code, out.String(), errs.String()
+	}
+	for _, f := range []string{"graph/chat.fbp", "graph/examples/moderated.fbp", "graph/examples/masked.fbp", "graph/examples/transcript.fbp", "graph/examples/ratelimited.fbp"} {
+		if code, out, errs := run("graph", "check", f); code != 0 || !strings.Contains(out, f+": ok") {
+			t.Errorf("check %s: %d %s %s", f, code, out, errs)
+		}
+	}
+	code, _, errs := run("graph", "check", bad)
+	if code != 1 || !strings.Contains(errs, bad+":2:27: unknown component Controler for process c (known components: Controller, Filter,") {
+		t.Errorf("check of a bad file: %d\n%s", code, errs)
+	}
+	// The server refuses it before it listens, with the same messages.
+	code, _, errs = run("-addr", "127.0.0.1:0", "-graph", bad)
+	if code != 1 || !strings.Contains(errs, bad+":2:27: unknown component Controler") || strings.Contains(errs, "gochat is up") {
+		t.Errorf("serving a bad file: %d\n%s", code, errs)
+	}
+	code, out, _ := run("graph", "components")
+	for _, c := range []string{"Router", "Controller", "SendController", "Storage", "Responder", "Filter", "Transcript", "RateLimit", "WORDS (in, []string, optional)"} {
+		if code != 0 || !strings.Contains(out, c) {
+			t.Errorf("components does not list %s:\n%s", c, out)
+		}
+	}
+	// json writes what check reads back.
+	code, out, _ = run("graph", "json", "graph/examples/ratelimited.fbp")
+	js := filepath.Join(dir, "rl.json")
+	os.WriteFile(js, []byte(out), 0o644)
+	if c2, out2, errs2 := run("graph", "check", js); code != 0 || c2 != 0 || !strings.Contains(out2, "7 processes, 13 connections, 2 initial packets") {
+		t.Errorf("json round trip: %d %d %s %s", code, c2, out2, errs2)
+	}
+	if code, out, _ := run("graph", "dot", "graph/chat.fbp"); code != 0 || !strings.HasPrefix(out, "digraph gochat {") || !strings.Contains(out, `"router" -> "controller" [label="READ → IN"]`) {
+		t.Errorf("dot: %d\n%s", code, out)
+	}
+	if code, _, errs := run("graph", "nonsense"); code != 2 || !strings.Contains(errs, "Usage: gochat graph") {
+		t.Errorf("bad subcommand: %d %s", code, errs)
+	}
+}
