@@ -172,3 +172,42 @@ func TestGraphCommands(t *testing.T) {
 		t.Errorf("bad subcommand: %d %s", code, errs)
 	}
 }
+
+// TestSIGHUPReload edits the graph file of a running binary and sends
+// SIGHUP: the new graph takes over, the rooms stay.
+func TestSIGHUPReload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chat.fbp")
+	plain, _ := os.ReadFile("graph/chat.fbp")
+	moderated, _ := os.ReadFile("graph/examples/moderated.fbp")
+	os.WriteFile(path, plain, 0o644)
+	p := StartBinary(t, "-graph", path)
+	if a := p.Post("hup", "", "spam before"); a.status != 201 {
+		t.Fatalf("post: %d %s", a.status, a.body)
+	}
+	before := p.Get("hup", "").body
+
+	os.WriteFile(path, []byte("INPORT=router.IN:HTTP\nrouter(Router) READ -> IN x(Nope)\n"), 0o644)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	testutil.WaitFor(t, "the failed reload to be logged", func() bool {
+		return strings.Contains(p.stderr.String(), path+":2:27: unknown component Nope")
+	})
+	if a := p.Post("hup", "", "spam still fine"); a.status != 201 {
+		t.Errorf("after a broken reload: %d %s", a.status, a.body)
+	}
+
+	os.WriteFile(path, moderated, 0o644)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	testutil.WaitFor(t, "the reload", func() bool { return strings.Contains(p.stderr.String(), "graph reloaded") })
+	if a := p.Post("hup", "", "spam after"); a.status != 422 {
+		t.Errorf("after the reload: %d %s", a.status, a.body)
+	}
+	var b, a struct{ Epoch string }
+	json.Unmarshal([]byte(before), &b)
+	json.Unmarshal([]byte(p.Get("hup", "").body), &a)
+	if a.Epoch != b.Epoch || b.Epoch == "" {
+		t.Errorf("the room's epoch changed across the reload: %q → %q", b.Epoch, a.Epoch)
+	}
+	if err := p.Stop(syscall.SIGTERM); err != nil {
+		t.Errorf("stop: %v", err)
+	}
+}

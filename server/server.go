@@ -144,7 +144,7 @@ func Open(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	g, _, err := s.loadGraph()
+	g, src, err := s.loadGraph()
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
@@ -175,7 +175,7 @@ func Open(cfg Config) (*Server, error) {
 	go func() { s.served <- s.http.Serve(ln) }()
 	if cfg.Watch && cfg.GraphFile != "" {
 		s.watching.Add(1)
-		go s.watch()
+		go s.watch(src)
 	}
 	return s, nil
 }
@@ -270,10 +270,9 @@ func (s *Server) Reload() error {
 	return fmt.Errorf("reload graph: %w", err)
 }
 
-// watch reloads the graph whenever the file's content changes.
-func (s *Server) watch() {
+// watch reloads the graph whenever the file's content differs from last.
+func (s *Server) watch(last []byte) {
 	defer s.watching.Done()
-	last, _ := os.ReadFile(s.cfg.GraphFile)
 	tick := time.NewTicker(s.cfg.WatchInterval)
 	defer tick.Stop()
 	for {

@@ -1,0 +1,206 @@
+package server_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gochat/graph"
+	"gochat/internal/testutil"
+	"gochat/server"
+)
+
+// graphs holds the sources the reload tests switch between.
+type graphs struct {
+	plain, moderated, broken []byte
+}
+
+func MustGraphs(tb testing.TB) graphs {
+	tb.Helper()
+	mod, err := os.ReadFile("../graph/examples/moderated.fbp")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return graphs{
+		plain:     graph.DefaultSource(),
+		moderated: mod,
+		broken:    []byte("INPORT=router.IN:HTTP\nrouter(Router) READ -> IN nope(Nope)\n"),
+	}
+}
+
+// MustWrite replaces the file at path with src.
+func MustWrite(tb testing.TB, path string, src []byte) {
+	tb.Helper()
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// processes counts the running goroutines of a component's Process.
+func processes(component string) int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), "gochat/components.(*"+component+").Process(")
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+func TestReloadUnderLoad(t *testing.T) {
+	const writers, perWriter, readers, rounds = 4, 150, 5, 4
+	const total = writers * perWriter
+	src := MustGraphs(t)
+	path := filepath.Join(t.TempDir(), "chat.fbp")
+	MustWrite(t, path, src.plain)
+	var logs LogBuffer
+	s, c := MustOpen(t, server.Config{GraphFile: path, History: total, Log: logs.Logger()})
+
+	var posted atomic.Int64
+	seen := make([][]uint64, readers)
+	var wg sync.WaitGroup
+	for r := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			since, epoch := uint64(0), ""
+			for len(seen[r]) < total {
+				a := c.Get("reload", fmt.Sprintf("since=%d&wait=30&epoch=%s", since, epoch))
+				if a.Status != 200 || a.Read.Reset || a.Read.Gap {
+					t.Errorf("reader %d: %d %s", r, a.Status, a.Raw)
+					return
+				}
+				for _, m := range a.Read.Messages {
+					seen[r] = append(seen[r], m.ID)
+				}
+				since, epoch = a.Read.Last, a.Read.Epoch
+			}
+		}()
+	}
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWriter {
+				a := c.MustDo("POST", "api/rooms/reload/messages", "application/json", fmt.Sprintf(`{"author":"w%d","text":"message %d"}`, w, i))
+				if a.Status != 201 {
+					t.Errorf("writer %d message %d: %d %s", w, i, a.Status, a.Raw)
+					return
+				}
+				posted.Add(1)
+			}
+		}()
+	}
+	// Reload while the load runs: valid, broken, valid again, adding and
+	// removing the Filter.
+	for round := range rounds {
+		testutil.WaitFor(t, "writes to progress", func() bool { return posted.Load() >= int64((round+1)*total/(rounds+1)) })
+		for _, next := range [][]byte{src.moderated, src.broken, src.plain} {
+			MustWrite(t, path, next)
+			err := s.Reload()
+			if broken := &next[0] == &src.broken[0]; broken != (err != nil) {
+				t.Errorf("round %d: reload: %v", round, err)
+			}
+		}
+	}
+	wg.Wait()
+	for r, ids := range seen {
+		if len(ids) != total {
+			t.Errorf("reader %d saw %d messages, want %d", r, len(ids), total)
+			continue
+		}
+		for i, id := range ids {
+			if id != uint64(i+1) {
+				t.Errorf("reader %d: message %d has id %d; want each id once, in order", r, i, id)
+				break
+			}
+		}
+	}
+	if got, fails := s.Stats().Reloads.Load(), s.Stats().ReloadFailures.Load(); got != 2*rounds || fails != rounds {
+		t.Errorf("reloads: %d ok, %d failed; want %d and %d", got, fails, 2*rounds, rounds)
+	}
+	// Old networks are gone: one Router, one Storage left running.
+	testutil.WaitFor(t, "old networks to stop", func() bool { return processes("Router") == 1 && processes("Storage") == 1 })
+	if !strings.Contains(logs.String(), "chat.fbp:2:27: unknown component Nope for process nope") {
+		t.Errorf("a failed reload does not log its problem:\n%s", logs.String())
+	}
+}
+
+func TestReloadKeepsServingOnProblems(t *testing.T) {
+	src := MustGraphs(t)
+	path := filepath.Join(t.TempDir(), "chat.fbp")
+	MustWrite(t, path, src.plain)
+	var logs LogBuffer
+	s, c := MustOpen(t, server.Config{GraphFile: path, Log: logs.Logger()})
+	m := c.Post("keep", "", "before")
+	MustWrite(t, path, src.broken)
+	if err := s.Reload(); err == nil || !strings.Contains(err.Error(), "unknown component Nope") {
+		t.Errorf("reload of a broken file: %v", err)
+	}
+	if !strings.Contains(logs.String(), "graph reload failed; the old graph keeps running") {
+		t.Errorf("logs:\n%s", logs.String())
+	}
+	r := c.Get("keep", "").Read
+	if len(r.Messages) != 1 || r.Messages[0] != m {
+		t.Errorf("after a failed reload: %+v", r)
+	}
+	os.Remove(path)
+	if err := s.Reload(); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("reload of a missing file: %v", err)
+	}
+	c.Post("keep", "", "still serving")
+}
+
+func TestReloadKeepsRoomsAndAnswersParked(t *testing.T) {
+	src := MustGraphs(t)
+	path := filepath.Join(t.TempDir(), "chat.fbp")
+	MustWrite(t, path, src.plain)
+	s, c := MustOpen(t, server.Config{GraphFile: path})
+	m := c.Post("keep", "", "before")
+	before := c.Get("keep", "").Read
+	got := make(chan Answer, 1)
+	go func() { got <- c.Get("keep", fmt.Sprintf("since=1&wait=30&epoch=%s", before.Epoch)) }()
+	WaitParked(t, s.Stats(), 1)
+	MustWrite(t, path, src.moderated)
+	if err := s.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	// The parked read was answered by the old network, with what it had.
+	if a := <-got; a.Status != 200 || len(a.Read.Messages) != 0 || a.Read.Reset || a.Read.Epoch != before.Epoch {
+		t.Errorf("parked read across a reload: %d %s", a.Status, a.Raw)
+	}
+	after := c.Get("keep", "since=0&epoch="+before.Epoch).Read
+	if after.Reset || after.Epoch != before.Epoch || len(after.Messages) != 1 || after.Messages[0] != m {
+		t.Errorf("room after the reload: %+v", after)
+	}
+	if a := c.MustDo("POST", "api/rooms/keep/messages", "application/json", `{"text":"spam"}`); a.Status != 422 {
+		t.Errorf("the new graph's Filter is not in effect: %d %s", a.Status, a.Raw)
+	}
+	if m2 := c.Post("keep", "", "after"); m2.ID != 2 {
+		t.Errorf("ids go on across a reload: %d", m2.ID)
+	}
+}
+
+func TestWatch(t *testing.T) {
+	src := MustGraphs(t)
+	path := filepath.Join(t.TempDir(), "chat.fbp")
+	MustWrite(t, path, src.plain)
+	s, c := MustOpen(t, server.Config{GraphFile: path, Watch: true, WatchInterval: 10 * time.Millisecond})
+	MustWrite(t, path, src.moderated)
+	testutil.WaitFor(t, "the watcher to reload", func() bool { return s.Stats().Reloads.Load() == 1 })
+	if a := c.MustDo("POST", "api/rooms/w/messages", "application/json", `{"text":"scam"}`); a.Status != 422 {
+		t.Errorf("after the file changed: %d %s", a.Status, a.Raw)
+	}
+	MustWrite(t, path, src.broken)
+	testutil.WaitFor(t, "the watcher to try", func() bool { return s.Stats().ReloadFailures.Load() == 1 })
+	if a := c.MustDo("POST", "api/rooms/w/messages", "application/json", `{"text":"scam"}`); a.Status != 422 {
+		t.Errorf("after a broken change: %d %s", a.Status, a.Raw)
+	}
+}
