@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"log/slog"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -113,5 +114,19 @@ func TestCounts(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("counts: %v, want %v", got, want)
+	}
+}
+
+// TestDocsDrawing keeps docs/chat.dot, from which docs/chat.svg is drawn,
+// in step with the default graph. Regenerate both with
+//
+//	go run . graph dot graph/chat.fbp > docs/chat.dot && dot -Tsvg docs/chat.dot > docs/chat.svg
+func TestDocsDrawing(t *testing.T) {
+	want, err := os.ReadFile("../docs/chat.dot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := graph.DOT(graph.Default(), nil); string(got) != string(want) {
+		t.Errorf("docs/chat.dot is stale; regenerate it and docs/chat.svg:\n%s", got)
 	}
 }

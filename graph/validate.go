@@ -85,6 +85,9 @@ func check(g *Graph, cat Catalog) (*plan, error) {
 			continue
 		}
 		procs[proc.Name] = proc
+		if !validName(proc.Name) {
+			probs.add(proc.Pos, "use letters, digits, _ and -, not starting with _", "bad process name %q", proc.Name)
+		}
 		ports, ok := cat[proc.Component]
 		if !ok {
 			probs.add(proc.Pos, "known components: "+cat.names(), "unknown component %s for process %s", proc.Component, proc.Name)
@@ -314,4 +317,18 @@ func article(s string) string {
 		return "an " + s
 	}
 	return "a " + s
+}
+
+// validName reports whether name is a process name: [A-Za-z0-9_-], not
+// starting with _ (gochat's own processes, such as taps, use those).
+func validName(name string) bool {
+	if name == "" || name[0] == '_' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !isNameByte(c) && c != '-' {
+			return false
+		}
+	}
+	return true
 }

@@ -30,7 +30,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, edit, want string }{
 		{"unknown component", "x(Nope) OUT -> IN responder",
-			"bad.fbp:8:1: unknown component Nope for process x (known components: Controller, Responder, Router, SendController, Storage"},
+			"bad.fbp:8:1: unknown component Nope for process x (known components: Controller, Filter, RateLimit, Responder, Router, SendController, Storage, Transcript)"},
 		{"unknown port", "router NOPE -> IN responder",
 			"bad.fbp:8:8: Router router has no port NOPE (Router has IN (in, *components.Request), READ (out, *components.Request, optional)"},
 		{"wrong direction", "responder IN -> IN controller",
@@ -49,6 +49,8 @@ func TestValidate(t *testing.T) {
 			"bad.fbp:8:1: outport OUT of spare(Controller) goes nowhere (connect spare OUT -> IN somewhere)"},
 		{"fan-out joined with fan-in", "router READ -> IN sender",
 			"bad.fbp:8:13: router.Read already fans out and sender.In already fans in on other channels"},
+		{"reserved name", "_tap0(Responder)\nrouter ERR -> IN _tap0",
+			`bad.fbp:8:1: bad process name "_tap0" (use letters, digits, _ and -, not starting with _)`},
 		{"exported twice", "INPORT=controller.IN:HTTP",
 			"bad.fbp:8:8: network port HTTP exported twice"},
 	} {
