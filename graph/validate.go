@@ -169,9 +169,22 @@ func check(g *Graph, cat Catalog) (*plan, error) {
 		drawn[c.Src.Process+"."+sp.Name] = true
 		p.conns = append(p.conns, resolvedConn{src: saddr, tgt: taddr, elem: sp.Elem, c: c})
 	}
+	iipAt := map[string]Pos{}
 	for _, iip := range g.IIPs {
 		port, addr, ok := resolve(iip.Tgt, true, "an initial packet goes to")
 		if !ok {
+			continue
+		}
+		key := iip.Tgt.Process + "." + addr
+		if prev, dup := iipAt[key]; dup {
+			// A component takes one packet from a configuration port; goflow
+			// would block forever sending the second (see goflow issue #77).
+			probs.add(iip.Pos, "keep one; a list goes in one packet as JSON, e.g. '[\"a\",\"b\"]'", "a second initial packet to %s (the first is at %s)", iip.Tgt, prev)
+			continue
+		}
+		iipAt[key] = iip.Pos
+		if !plainData(port.Elem) {
+			probs.add(iip.Pos, "initial packets configure; they cannot make packets such as requests", "%s takes %s, which an initial packet cannot be", iip.Tgt, port.Elem)
 			continue
 		}
 		v, err := convert(iip.Data, port.Elem)
@@ -265,6 +278,21 @@ func (w *wiring) connect(src, tgt string) string {
 		w.ch[src], w.ch[tgt] = w.next, w.next
 	}
 	return ""
+}
+
+// plainData reports whether t is data an initial packet can carry:
+// strings, numbers, booleans, and slices and string-keyed maps of them.
+func plainData(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return true
+	case reflect.Slice:
+		return plainData(t.Elem())
+	case reflect.Map:
+		return t.Key().Kind() == reflect.String && plainData(t.Elem())
+	}
+	return false
 }
 
 // convert turns an initial packet's text into a value of type t.
