@@ -89,6 +89,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["watch"] = "GOCHAT_WATCH"
 	debug := fs.Bool("debug", false, "serve the running graph with packet counts at /debug/graph and /debug/graph.dot (env GOCHAT_DEBUG)")
 	env["debug"] = "GOCHAT_DEBUG"
+	allowOrigin := fs.String("allow-origin", "", "comma-separated origins whose pages may use the API, e.g. https://blog.example for the comments embed; * allows all (env GOCHAT_ALLOW_ORIGIN)")
+	env["allow-origin"] = "GOCHAT_ALLOW_ORIGIN"
 	fs.Usage = func() {
 		fmt.Fprintf(m.out, "Usage: gochat [flags]\n       gochat graph components|check|dot|json [FILE]\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
 		fs.PrintDefaults()
@@ -125,6 +127,11 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		Debug:     *debug,
 		Log:       slog.New(slog.NewTextHandler(m.out, nil)),
 	}
+	origins, err := server.ParseOrigins(*allowOrigin)
+	if err != nil {
+		return fmt.Errorf("-allow-origin: %w", err)
+	}
+	m.Config.AllowOrigins = origins
 	if *watch && *graphFile == "" {
 		return fmt.Errorf("-watch needs -graph FILE")
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -71,6 +72,9 @@ func TestParseFlags(t *testing.T) {
 			server.Config{Addr: "127.0.0.1:9090", History: 4, MaxRooms: 10000, MaxWait: 55 * time.Second}, ""},
 		{"PORT alone", nil, env("PORT", "8080"), server.Config{Addr: ":8080", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second}, ""},
 		{"GOCHAT_ADDR beats PORT", nil, env("PORT", "8080", "GOCHAT_ADDR", ":3"), server.Config{Addr: ":3", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second}, ""},
+		{"origins", []string{"-allow-origin", "https://blog.example, http://localhost:8080/"}, env(),
+			server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, AllowOrigins: []string{"https://blog.example", "http://localhost:8080"}}, ""},
+		{"bad origin", []string{"-allow-origin", "blog.example/path"}, env(), server.Config{}, "want scheme://host[:port]"},
 		{"bad environment", nil, env("GOCHAT_HISTORY", "many"), server.Config{}, `GOCHAT_HISTORY="many"`},
 		{"zero history", []string{"-history", "0"}, env(), server.Config{}, "must be at least 1"},
 		{"negative wait", []string{"-max-wait", "-1"}, env(), server.Config{}, "must be at least 1"},
@@ -87,7 +91,7 @@ func TestParseFlags(t *testing.T) {
 		}
 		got := m.Config
 		got.Log = nil
-		if err != nil || got != tc.want {
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: got %+v %v, want %+v", tc.name, got, err, tc.want)
 		}
 	}
@@ -99,7 +103,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	if err := m.ParseFlags([]string{"-h"}, env()); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
-	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT"} {
+	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-allow-origin", "GOCHAT_ALLOW_ORIGIN"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help does not mention %s:\n%s", want, out.String())
 		}

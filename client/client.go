@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.html
+//go:embed *.html *.css *.js
 var files embed.FS
 
 // FS returns the client's files, rooted at the client folder.

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -115,12 +116,72 @@ func TestBadInput(t *testing.T) {
 
 func TestStaticClient(t *testing.T) {
 	_, c := MustOpen(t, server.Config{})
-	a := c.MustDo(http.MethodGet, "", "", "")
-	if a.Status != 200 || !strings.HasPrefix(a.Header.Get("Content-Type"), "text/html") {
-		t.Fatalf("GET /: %d %s", a.Status, a.Header.Get("Content-Type"))
+	for _, tc := range []struct{ path, ctype, contains string }{
+		{"", "text/html", `<script type="module" src="app.js"></script>`},
+		{"app.js", "text/javascript", `new URL("api/", import.meta.url)`},
+		{"embed.js", "text/javascript", `from "./app.js"`},
+		{"style.css", "text/css", "prefers-color-scheme: dark"},
+	} {
+		a := c.MustDo(http.MethodGet, tc.path, "", "")
+		if a.Status != 200 || !strings.HasPrefix(a.Header.Get("Content-Type"), tc.ctype) || !strings.Contains(a.Raw, tc.contains) {
+			t.Errorf("GET /%s: %d %s", tc.path, a.Status, a.Header.Get("Content-Type"))
+		}
+		// Relative URLs only, so the client works under a prefix.
+		if strings.Contains(a.Raw, `"/api`) || strings.Contains(a.Raw, "`/api") {
+			t.Errorf("/%s uses an absolute /api URL", tc.path)
+		}
+		if csp := a.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("/%s: Content-Security-Policy %q", tc.path, csp)
+		}
+		if a.Header.Get("X-Content-Type-Options") != "nosniff" || a.Header.Get("Referrer-Policy") == "" {
+			t.Errorf("/%s: security headers %v", tc.path, a.Header)
+		}
 	}
-	if !strings.Contains(a.Raw, "<form") || !strings.Contains(a.Raw, "`api/rooms/") || strings.Contains(a.Raw, "/api/") {
-		t.Errorf("the client must use relative api/rooms/ URLs:\n%s", a.Raw)
+	if a := c.MustDo(http.MethodGet, "embed.js", "", ""); a.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("embed.js cannot be loaded from other origins: %v", a.Header)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	const blog = "http://blog.example:8080"
+	s, c := MustOpen(t, server.Config{AllowOrigins: []string{blog}})
+	do := func(method, origin string, h map[string]string) Answer {
+		req, _ := http.NewRequest(method, s.URL()+"api/rooms/cors/messages", strings.NewReader(`{"text":"hi"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		res, err := c.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return Answer{Status: res.StatusCode, Header: res.Header, Raw: string(b)}
+	}
+	pre := do("OPTIONS", blog, map[string]string{"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+	if pre.Status != 204 || pre.Header.Get("Access-Control-Allow-Origin") != blog || !strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Content-Type") ||
+		!strings.Contains(pre.Header.Get("Access-Control-Allow-Methods"), "POST") {
+		t.Errorf("preflight from an allowed origin: %d %v", pre.Status, pre.Header)
+	}
+	if a := do("POST", blog, nil); a.Status != 201 || a.Header.Get("Access-Control-Allow-Origin") != blog {
+		t.Errorf("post from an allowed origin: %d %v", a.Status, a.Header)
+	}
+	for _, method := range []string{"OPTIONS", "POST", "GET"} {
+		a := do(method, "http://evil.example", map[string]string{"Access-Control-Request-Method": "POST"})
+		if a.Status != 403 || a.Header.Get("Access-Control-Allow-Origin") != "" || !strings.Contains(a.Raw, "does not accept requests from http://evil.example") {
+			t.Errorf("%s from another origin: %d %v %s", method, a.Status, a.Header, a.Raw)
+		}
+	}
+	// Own origin and no origin pass without CORS headers.
+	if a := do("POST", strings.TrimSuffix(s.URL(), "/"), nil); a.Status != 201 || a.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("same-origin post: %d %v", a.Status, a.Header)
+	}
+	if got := c.Get("cors", "").Read.Last; got != 2 {
+		t.Errorf("stored %d messages, want 2 (refused ones change nothing)", got)
 	}
 }
 

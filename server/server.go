@@ -20,7 +20,6 @@ import (
 	"github.com/trustmaster/goflow"
 
 	"gochat/adapter"
-	"gochat/client"
 	"gochat/components"
 	"gochat/graph"
 	"gochat/store"
@@ -62,7 +61,11 @@ type Config struct {
 	// Debug serves /debug/graph and /debug/graph.dot and counts the
 	// packets on every connection.
 	Debug bool
-	Log   *slog.Logger // nil discards logs
+	// AllowOrigins lists the origins (scheme://host[:port], or "*") whose
+	// pages may use the API, e.g. a blog with the comments embed. Requests
+	// from other origins are refused; see ParseOrigins.
+	AllowOrigins []string
+	Log          *slog.Logger // nil discards logs
 }
 
 // DefaultWatchInterval is how often -watch looks at the graph file.
@@ -184,11 +187,12 @@ func Open(cfg Config) (*Server, error) {
 // it (no redirects, JSON 404s), /debug/ to the live view when enabled, and
 // the rest to the embedded client.
 func (s *Server) routes() http.Handler {
-	static := http.FileServerFS(client.FS())
+	static := staticHandler()
+	api := cors(s.cfg.AllowOrigins, s.adapter)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
 		case p == "/api" || strings.HasPrefix(p, "/api/"):
-			s.adapter.ServeHTTP(w, r)
+			api.ServeHTTP(w, r)
 		case s.cfg.Debug && p == "/debug/graph":
 			s.serveGraphJSON(w)
 		case s.cfg.Debug && p == "/debug/graph.dot":
