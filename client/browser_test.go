@@ -1,0 +1,454 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+	"go.uber.org/goleak"
+
+	"gochat/server"
+)
+
+// These tests drive the real client in headless Chromium (Debian's
+// chromium package; .ci/run installs it) against a real gochat.
+
+// wait bounds every wait on the page; it only runs out when something is
+// broken.
+const wait = 30 * time.Second
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// chromium finds the browser or fails: a missing browser is a broken
+// setup, not a reason to skip.
+func chromium(tb testing.TB) string {
+	tb.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	tb.Fatal("no chromium on PATH: install Debian's chromium package (bash .ci/run does)")
+	return ""
+}
+
+// MustBrowser starts a headless Chromium for the test.
+func MustBrowser(tb testing.TB) context.Context {
+	tb.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(tb)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-sync", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	tb.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(bctx); err != nil {
+		tb.Fatalf("start chromium: %v", err)
+	}
+	return bctx
+}
+
+// Page is one browser tab with its console.
+type Page struct {
+	tb  testing.TB
+	ctx context.Context
+
+	mu      sync.Mutex
+	console []string
+}
+
+// NewPage opens a tab in browser and collects what the page logs.
+func NewPage(tb testing.TB, browser context.Context) *Page {
+	tb.Helper()
+	ctx, cancel := chromedp.NewContext(browser)
+	p := &Page{tb: tb, ctx: ctx}
+	if err := chromedp.Do(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			p.console = append(p.console, m.String())
+			p.mu.Unlock()
+		}
+	}()
+	tb.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return p
+}
+
+// Do runs actions on the page or fails the test.
+func (p *Page) Do(actions ...chromedp.Action[chromedp.Void]) {
+	p.tb.Helper()
+	if err := chromedp.Do(p.ctx, actions...); err != nil {
+		p.tb.Fatalf("%v\nconsole:\n%s", err, p.Console())
+	}
+}
+
+// Eval evaluates a JavaScript expression on the page.
+func Eval[T any](p *Page, expr string) T {
+	p.tb.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		p.tb.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// Until waits until a JavaScript expression is true on the page.
+func (p *Page) Until(what, expr string) {
+	p.tb.Helper()
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(wait), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+		p.tb.Fatalf("waiting for %s (%s): %v\nconsole:\n%s", what, expr, err, p.Console())
+	}
+}
+
+// Console returns what the page logged so far.
+func (p *Page) Console() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.console, "\n")
+}
+
+// NoCSPViolations fails the test if the page broke its Content-Security-Policy.
+func (p *Page) NoCSPViolations() {
+	p.tb.Helper()
+	if c := p.Console(); strings.Contains(c, "Content Security Policy") {
+		p.tb.Errorf("the page violates its Content-Security-Policy:\n%s", c)
+	}
+}
+
+// Send types text into the message box, a new line with Shift+Enter, and
+// presses Enter.
+func (p *Page) Send(text string) {
+	p.tb.Helper()
+	p.Do(chromedp.Focus(chromedp.CSS("#text-input")))
+	for i, line := range strings.Split(text, "\n") {
+		if i > 0 {
+			p.Enter(true)
+		}
+		p.Do(chromedp.SendKeys(chromedp.CSS("#text-input"), line))
+	}
+	p.Enter(false)
+}
+
+// Enter presses Enter, or Shift+Enter, as a keyboard does: one keyDown
+// that carries the text, so a page that prevents the keydown gets no
+// new line.
+func (p *Page) Enter(shift bool) {
+	p.tb.Helper()
+	ev := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyDown, Key: "Enter", Code: "Enter",
+		Text: "\r", UnmodifiedText: "\r", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13}
+	if shift {
+		ev.Modifiers = int64(chromedp.ModifierShift)
+	}
+	for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeKeyDown, input.DispatchKeyEventTypeKeyUp} {
+		ev.Type = typ
+		if _, err := chromedp.Call(p.ctx, input.DispatchKeyEvent, ev); err != nil {
+			p.tb.Fatal(err)
+		}
+	}
+}
+
+// messages is a JavaScript expression for the texts the page shows.
+const messages = `[...document.querySelectorAll("#messages .message .text")].map(e => e.textContent)`
+
+// MustServer starts gochat on a free loopback port.
+func MustServer(tb testing.TB, cfg server.Config) *server.Server {
+	tb.Helper()
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	s, err := server.Open(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { closeServer(tb, s) })
+	return s
+}
+
+func closeServer(tb testing.TB, s *server.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := s.Close(ctx); err != nil {
+		tb.Errorf("close: %v", err)
+	}
+}
+
+// post posts a message over plain HTTP, as another client would.
+func post(tb testing.TB, base, room, text string) {
+	tb.Helper()
+	c := &http.Client{Transport: &http.Transport{}}
+	defer c.CloseIdleConnections()
+	res, err := c.Post(base+"api/rooms/"+room+"/messages", "application/x-www-form-urlencoded", strings.NewReader("author=curl&text="+text))
+	if err != nil || res.StatusCode != 201 {
+		tb.Fatalf("post: %v %v", res, err)
+	}
+	res.Body.Close()
+}
+
+func TestTwoPagesChat(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	b := MustBrowser(t)
+	ann, bob := NewPage(t, b), NewPage(t, b)
+	ann.Do(chromedp.Navigate(s.URL() + "#tea"))
+	bob.Do(chromedp.Navigate(s.URL() + "#tea"))
+	for _, p := range []*Page{ann, bob} {
+		p.Until("connected", `document.getElementById("status").dataset.state === "connected"`)
+	}
+	ann.Do(chromedp.SetValue(chromedp.CSS("#name-input"), "ann"))
+	ann.Send("hello bob\nsecond line")
+	bob.Until("ann's message", messages+`.includes("hello bob\nsecond line")`)
+	if got := Eval[string](ann, `localStorage.getItem("gochat.name")`); got != "ann" {
+		t.Errorf("name not remembered: %q", got)
+	}
+	bob.Send("hi ann")
+	ann.Until("bob's message", messages+`.includes("hi ann")`)
+	// Each message once, in order, on both pages.
+	for _, p := range []*Page{ann, bob} {
+		p.Until("both messages", messages+`.length === 2`)
+		if got := Eval[[]string](p, messages); got[0] != "hello bob\nsecond line" || got[1] != "hi ann" {
+			t.Errorf("messages: %q", got)
+		}
+		p.NoCSPViolations()
+	}
+	if got := Eval[string](ann, `document.querySelector("#messages .message .author").textContent`); got != "ann" {
+		t.Errorf("author: %q", got)
+	}
+	if got := Eval[string](ann, `document.getElementById("text-input").value`); got != "" {
+		t.Errorf("the input was not cleared after sending: %q", got)
+	}
+}
+
+func TestMessagesRenderAsText(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	p := NewPage(t, MustBrowser(t))
+	p.Do(chromedp.Navigate(s.URL() + "#xss"))
+	p.Until("connected", `document.getElementById("status").dataset.state === "connected"`)
+	const evil = `<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>`
+	p.Send(evil)
+	p.Until("the message", messages+`.length === 1`)
+	if got := Eval[[]string](p, messages); got[0] != evil {
+		t.Errorf("text: %q", got)
+	}
+	if n := Eval[int](p, `document.querySelectorAll("#messages img, #messages script").length`); n != 0 {
+		t.Errorf("the message made %d elements", n)
+	}
+	if pwned := Eval[bool](p, `window.pwned !== undefined`); pwned {
+		t.Error("the message ran script")
+	}
+	p.NoCSPViolations()
+}
+
+func TestSwitchRoomsByHash(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	post(t, s.URL(), "lobby", "in+the+lobby")
+	post(t, s.URL(), "kitchen", "in+the+kitchen")
+	p := NewPage(t, MustBrowser(t))
+	p.Do(chromedp.Navigate(s.URL()))
+	p.Until("the lobby's history", messages+`.join() === "in the lobby"`)
+	p.Do(chromedp.Evaluate[chromedp.Void](`location.hash = "kitchen"`))
+	p.Until("the kitchen's history only", messages+`.join() === "in the kitchen"`)
+	if room := Eval[string](p, `document.getElementById("room-input").value`); room != "kitchen" {
+		t.Errorf("room field: %q", room)
+	}
+	// Only the kitchen is polled now: lobby messages do not show up.
+	post(t, s.URL(), "lobby", "lobby+again")
+	post(t, s.URL(), "kitchen", "kitchen+again")
+	p.Until("the kitchen's new message", messages+`.join() === "in the kitchen,kitchen again"`)
+	// The room form sets the hash.
+	p.Do(chromedp.SetValue(chromedp.CSS("#room-input"), "lobby"), chromedp.Click(chromedp.CSS("#room-form button")))
+	p.Until("back in the lobby", `location.hash === "#lobby" && `+messages+`.join() === "in the lobby,lobby again"`)
+}
+
+func TestRecoversFromServerRestart(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	addr := strings.TrimSuffix(strings.TrimPrefix(s.URL(), "http://"), "/")
+	post(t, s.URL(), "lobby", "before+the+restart")
+	p := NewPage(t, MustBrowser(t))
+	p.Do(chromedp.Navigate(s.URL()))
+	p.Until("history", messages+`.join() === "before the restart"`)
+
+	closeServer(t, s)
+	p.Until("the reconnecting state", `document.getElementById("status").dataset.state === "reconnecting"`)
+	if got := Eval[string](p, `document.getElementById("status").textContent`); got != "Reconnecting…" {
+		t.Errorf("status: %q", got)
+	}
+	// A message sent while the server is away stays in the box, with the reason.
+	p.Send("written while down")
+	p.Until("the send error", `!document.getElementById("send-error").hidden`)
+	if got := Eval[string](p, `document.getElementById("send-error").textContent`); !strings.Contains(got, "not sent") {
+		t.Errorf("send error: %q", got)
+	}
+	if got := Eval[string](p, `document.getElementById("text-input").value`); got != "written while down" {
+		t.Errorf("the input lost what was typed: %q", got)
+	}
+
+	s2 := MustServer(t, server.Config{Addr: addr})
+	// The new server has a new life: the page resets (its old history is
+	// gone) and then takes new messages.
+	p.Until("connected again, reset", `document.getElementById("status").dataset.state === "connected" && `+messages+`.length === 0`)
+	post(t, s2.URL(), "lobby", "after+the+restart")
+	p.Until("new messages", messages+`.join() === "after the restart"`)
+}
+
+func TestEmbedCrossOrigin(t *testing.T) {
+	blog := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<!doctype html><html><head><meta charset="utf-8"><title>A blog post</title></head>
+<body style="font-family: Georgia, serif"><article><h1>A post</h1><p>Text.</p></article>
+<div id="gochat-comments"></div>
+<script type="module" src="%sembed.js"></script></body></html>`, r.URL.Query().Get("chat"))
+	}))
+	defer blog.Close()
+	b := MustBrowser(t)
+
+	t.Run("allowed", func(t *testing.T) {
+		s := MustServer(t, server.Config{AllowOrigins: []string{blog.URL}})
+		p := NewPage(t, b)
+		p.Do(chromedp.Navigate(blog.URL + "/2026/11/my-post/?chat=" + s.URL()))
+		const shadow = `document.getElementById("gochat-comments").shadowRoot`
+		p.Until("the thread", shadow+` && `+shadow+`.querySelector(".status").textContent === "Connected"`)
+		p.Do(chromedp.Evaluate[chromedp.Void](shadow + `.querySelector("textarea").value = "nice post"`))
+		p.Do(chromedp.Evaluate[chromedp.Void](shadow + `.querySelector("form").requestSubmit()`))
+		p.Until("the post", `!`+shadow+`.querySelector(".error").hidden || `+shadow+`.querySelectorAll(".text").length === 1`)
+		if e := Eval[string](p, shadow+`.querySelector(".error").textContent`); e != "" {
+			t.Fatalf("post from the embed: %s", e)
+		}
+		// The room comes from the page's path.
+		post(t, s.URL(), "2026-11-my-post", "thanks")
+		p.Until("both comments", `[...`+shadow+`.querySelectorAll(".text")].map(e => e.textContent).join() === "nice post,thanks"`)
+		if font := Eval[string](p, `getComputedStyle(`+shadow+`.querySelector(".text")).fontFamily`); !strings.Contains(font, "Georgia") {
+			t.Errorf("the thread does not inherit the page's font: %q", font)
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		s := MustServer(t, server.Config{})
+		p := NewPage(t, b)
+		p.Do(chromedp.Navigate(blog.URL + "/post/?chat=" + s.URL()))
+		const shadow = `document.getElementById("gochat-comments").shadowRoot`
+		p.Until("the refusal", shadow+` && `+shadow+`.querySelector(".status").textContent.includes("Cannot reach")`)
+		p.Do(chromedp.Evaluate[chromedp.Void](shadow + `.querySelector("textarea").value = "spam from elsewhere"`))
+		p.Do(chromedp.Evaluate[chromedp.Void](shadow + `.querySelector("form").requestSubmit()`))
+		p.Until("the send error", `!`+shadow+`.querySelector(".error").hidden`)
+		c := &http.Client{Transport: &http.Transport{}}
+		defer c.CloseIdleConnections()
+		res, err := c.Get(s.URL() + "api/rooms/post/messages")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if !strings.Contains(string(body), `"last":0`) {
+			t.Errorf("a refused origin stored something: %s", body)
+		}
+	})
+}
+
+// TestScreenshots saves the page light and dark, at desktop and phone
+// widths, under $TMPDIR/gochat-screenshots for people to look at.
+func TestScreenshots(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	for _, m := range []string{"ann=Has+anyone+tried+the+new+graph+reload%3F", "bob=Yes!+SIGHUP+and+the+Filter+was+live.+No+dropped+polls.",
+		"ann=Nice.+Multi-line+works+too%3A%0A-+edit+chat.fbp%0A-+kill+-HUP", "cleo=%3Cb%3Enot+bold%3C%2Fb%3E+%E2%80%94+rendered+as+text"} {
+		who, text, _ := strings.Cut(m, "=")
+		c := &http.Client{Transport: &http.Transport{}}
+		res, err := c.Post(s.URL()+"api/rooms/lobby/messages", "application/x-www-form-urlencoded", strings.NewReader("author="+who+"&text="+text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		c.CloseIdleConnections()
+	}
+	dir := filepath.Join(os.TempDir(), "gochat-screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := NewPage(t, MustBrowser(t))
+	for _, shot := range []struct {
+		name          string
+		width, height int64
+		scheme        string
+	}{
+		{"desktop-light", 1100, 700, "light"},
+		{"desktop-dark", 1100, 700, "dark"},
+		{"phone-light", 390, 780, "light"},
+		{"phone-dark", 390, 780, "dark"},
+	} {
+		if _, err := chromedp.Call(p.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: shot.scheme}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		p.Do(chromedp.EmulateViewport(shot.width, shot.height), chromedp.Navigate(s.URL()+"#lobby"))
+		p.Until("the history", messages+`.length === 4 && document.getElementById("status").dataset.state === "connected"`)
+		p.Do(chromedp.SetValue(chromedp.CSS("#name-input"), "dana"), chromedp.SetValue(chromedp.CSS("#text-input"), "Looks good on my phone"))
+		png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, shot.name+".png")
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("saved %s", path)
+	}
+	p.NoCSPViolations()
+}
+
+func TestNewMessagesMarkerAndGap(t *testing.T) {
+	s := MustServer(t, server.Config{History: 40})
+	for i := range 45 {
+		post(t, s.URL(), "long", fmt.Sprint("message+", i))
+	}
+	p := NewPage(t, MustBrowser(t))
+	p.Do(chromedp.EmulateViewport(800, 500), chromedp.Navigate(s.URL()+"#long"))
+	p.Until("the history", messages+`.length === 40`)
+	// The first 5 messages were trimmed: the page says so.
+	p.Until("the gap notice", `!document.getElementById("notice").hidden`)
+	// At the bottom, new messages scroll into view without a marker.
+	post(t, s.URL(), "long", "at+the+bottom")
+	p.Until("the new message", messages+`.at(-1) === "at the bottom"`)
+	if hidden := Eval[bool](p, `document.getElementById("new-marker").hidden`); !hidden {
+		t.Error("marker shown while reading at the bottom")
+	}
+	// Scrolled up to read, a new message shows the marker instead of moving.
+	p.Do(chromedp.Evaluate[chromedp.Void](`document.getElementById("messages").scrollTop = 0`))
+	post(t, s.URL(), "long", "while+reading")
+	p.Until("the marker", `!document.getElementById("new-marker").hidden`)
+	if top := Eval[float64](p, `document.getElementById("messages").scrollTop`); top != 0 {
+		t.Errorf("the list moved while the reader was scrolled up: scrollTop %v", top)
+	}
+	p.Do(chromedp.Click(chromedp.CSS("#new-marker")))
+	p.Until("the end of the list, marker gone", `document.getElementById("new-marker").hidden && (() => { const l = document.getElementById("messages"); return l.scrollHeight - l.scrollTop - l.clientHeight < 48 })()`)
+}
