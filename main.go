@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"gochat/adapter"
 	"gochat/graph"
 	"gochat/server"
 )
@@ -91,6 +93,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["debug"] = "GOCHAT_DEBUG"
 	allowOrigin := fs.String("allow-origin", "", "comma-separated origins whose pages may use the API, e.g. https://blog.example for the comments embed; * allows all (env GOCHAT_ALLOW_ORIGIN)")
 	env["allow-origin"] = "GOCHAT_ALLOW_ORIGIN"
+	trusted := fs.String("trusted-proxy", adapter.DefaultTrustedProxies, "comma-separated CIDRs of proxies (nginx) whose X-Real-IP/X-Forwarded-For name the client; empty trusts none (env GOCHAT_TRUSTED_PROXY)")
+	env["trusted-proxy"] = "GOCHAT_TRUSTED_PROXY"
 	fs.Usage = func() {
 		fmt.Fprintf(m.out, "Usage: gochat [flags]\n       gochat graph components|check|dot|json [FILE]\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
 		fs.PrintDefaults()
@@ -132,6 +136,12 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		return fmt.Errorf("-allow-origin: %w", err)
 	}
 	m.Config.AllowOrigins = origins
+	if m.Config.TrustedProxies, err = adapter.ParsePrefixes(*trusted); err != nil {
+		return fmt.Errorf("-trusted-proxy: %w", err)
+	}
+	if m.Config.TrustedProxies == nil {
+		m.Config.TrustedProxies = []netip.Prefix{} // trust none, rather than the default
+	}
 	if *watch && *graphFile == "" {
 		return fmt.Errorf("-watch needs -graph FILE")
 	}

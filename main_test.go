@@ -91,9 +91,26 @@ func TestParseFlags(t *testing.T) {
 		}
 		got := m.Config
 		got.Log = nil
+		if fmt.Sprint(got.TrustedProxies) != "[127.0.0.0/8 ::1/128]" {
+			t.Errorf("%s: trusted proxies %v, want loopback", tc.name, got.TrustedProxies)
+		}
+		got.TrustedProxies = nil
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: got %+v %v, want %+v", tc.name, got, err, tc.want)
 		}
+	}
+}
+
+func TestTrustedProxyFlag(t *testing.T) {
+	m := NewMain(io.Discard)
+	if err := m.ParseFlags([]string{"-trusted-proxy", "10.0.0.0/8, 192.168.1.1"}, env()); err != nil || fmt.Sprint(m.Config.TrustedProxies) != "[10.0.0.0/8 192.168.1.1/32]" {
+		t.Errorf("got %v %v", m.Config.TrustedProxies, err)
+	}
+	if err := m.ParseFlags(nil, env("GOCHAT_TRUSTED_PROXY", " ")); err != nil || m.Config.TrustedProxies == nil || len(m.Config.TrustedProxies) != 0 {
+		t.Errorf("empty list must trust none: %v %v", m.Config.TrustedProxies, err)
+	}
+	if err := m.ParseFlags([]string{"-trusted-proxy", "nginx"}, env()); err == nil || !strings.Contains(err.Error(), "want an address or a CIDR") {
+		t.Errorf("bad list: %v", err)
 	}
 }
 
@@ -103,7 +120,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	if err := m.ParseFlags([]string{"-h"}, env()); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
-	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-allow-origin", "GOCHAT_ALLOW_ORIGIN"} {
+	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-allow-origin", "GOCHAT_ALLOW_ORIGIN", "-trusted-proxy", "GOCHAT_TRUSTED_PROXY"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help does not mention %s:\n%s", want, out.String())
 		}

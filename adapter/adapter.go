@@ -11,8 +11,8 @@ package adapter
 import (
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"sync"
@@ -31,7 +31,10 @@ type Config struct {
 	Grace time.Duration
 	// BodyTimeout bounds reading a request body.
 	BodyTimeout time.Duration
-	Log         *slog.Logger
+	// TrustedProxies are the peers whose X-Real-IP and X-Forwarded-For
+	// name the client (see ClientAddr).
+	TrustedProxies []netip.Prefix
+	Log            *slog.Logger
 }
 
 // Adapter is the http.Handler of the API.
@@ -77,16 +80,47 @@ func (a *Adapter) Close() {
 	}
 }
 
-// ServeHTTP injects r as a packet and writes the network's answer.
+// ServeHTTP injects r as a packet, writes the network's answer and logs
+// one line for the request.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	began := time.Now()
+	client := ClientAddr(r, a.cfg.TrustedProxies)
+	rec := &recorder{ResponseWriter: w}
+	a.serve(rec, r, client)
+	level := slog.LevelInfo
+	if rec.status == 0 {
+		level = slog.LevelDebug // the client left before its answer
+	}
+	a.cfg.Log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+		"bytes", rec.bytes, "duration", time.Since(began), "client", client)
+}
+
+// recorder notes the status and size of an answer, for the log.
+type recorder struct {
+	http.ResponseWriter
+	status, bytes int
+}
+
+func (rec *recorder) WriteHeader(status int) {
+	rec.status = status
+	rec.ResponseWriter.WriteHeader(status)
+}
+
+func (rec *recorder) Write(b []byte) (int, error) {
+	n, err := rec.ResponseWriter.Write(b)
+	rec.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
+
+func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, client string) {
 	req := components.NewRequest(r.Context())
 	req.ID = a.lastID.Add(1)
 	req.Method, req.Path, req.RawQuery = r.Method, r.URL.Path, r.URL.RawQuery
 	req.ContentType = r.Header.Get("Content-Type")
-	req.RemoteAddr = r.RemoteAddr
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		req.RemoteAddr = host
-	}
+	req.RemoteAddr = client
 	if err := a.readBody(w, r, req); err != nil {
 		write(w, components.ErrorAnswer(components.Errorf(http.StatusBadRequest, "could not read the body: %v", err)))
 		return

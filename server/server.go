@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -65,7 +66,11 @@ type Config struct {
 	// pages may use the API, e.g. a blog with the comments embed. Requests
 	// from other origins are refused; see ParseOrigins.
 	AllowOrigins []string
-	Log          *slog.Logger // nil discards logs
+	// TrustedProxies are the peers (nginx) whose X-Real-IP and
+	// X-Forwarded-For headers name the client; nil trusts loopback
+	// (adapter.DefaultTrustedProxies).
+	TrustedProxies []netip.Prefix
+	Log            *slog.Logger // nil discards logs
 }
 
 // DefaultWatchInterval is how often -watch looks at the graph file.
@@ -95,6 +100,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.TrustedProxies == nil {
+		c.TrustedProxies, _ = adapter.ParsePrefixes(adapter.DefaultTrustedProxies)
 	}
 }
 
@@ -157,7 +165,7 @@ func Open(cfg Config) (*Server, error) {
 	}
 	s.net.Store(n)
 	s.adapter = adapter.New(adapter.Config{
-		In: n.In, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: bodyTimeout, Log: cfg.Log,
+		In: n.In, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: bodyTimeout, TrustedProxies: cfg.TrustedProxies, Log: cfg.Log,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

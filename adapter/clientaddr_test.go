@@ -1,0 +1,44 @@
+package adapter_test
+
+import (
+	"net/http"
+	"testing"
+
+	"gochat/adapter"
+)
+
+func TestClientAddr(t *testing.T) {
+	trusted, err := adapter.ParsePrefixes("127.0.0.0/8, ::1, 10.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, peer, realIP string
+		xff                []string
+		want               string
+	}{
+		{"direct client", "203.0.113.7:5000", "", nil, "203.0.113.7"},
+		{"spoofed by an untrusted peer", "203.0.113.7:5000", "6.6.6.6", []string{"6.6.6.6"}, "203.0.113.7"},
+		{"nginx with X-Real-IP", "127.0.0.1:4000", "198.51.100.2", []string{"1.1.1.1"}, "198.51.100.2"},
+		{"nginx with X-Forwarded-For only", "127.0.0.1:4000", "", []string{"6.6.6.6, 198.51.100.2"}, "198.51.100.2"},
+		{"chain of trusted proxies", "127.0.0.1:4000", "", []string{"198.51.100.2, 10.1.1.1", "10.2.2.2"}, "198.51.100.2"},
+		{"garbage from a trusted proxy", "127.0.0.1:4000", "not-an-ip", []string{"also not"}, "127.0.0.1"},
+		{"IPv6 peer", "[::1]:4000", "2001:db8::1", nil, "2001:db8::1"},
+		{"IPv4-mapped header", "127.0.0.1:4000", "::ffff:198.51.100.9", nil, "198.51.100.9"},
+	} {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tc.peer
+		if tc.realIP != "" {
+			r.Header.Set("X-Real-IP", tc.realIP)
+		}
+		for _, v := range tc.xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := adapter.ClientAddr(r, trusted); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if _, err := adapter.ParsePrefixes("10.0.0.0/33"); err == nil {
+		t.Error("a bad prefix was accepted")
+	}
+}
