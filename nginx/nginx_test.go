@@ -1,0 +1,411 @@
+// Package nginx_test runs gochat behind real nginx (Debian's package,
+// installed by .ci/run, or by nginx/run itself) with the config in this
+// folder, rendered by nginx/run.
+package nginx_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"go.uber.org/goleak"
+
+	"gochat/adapter"
+	"gochat/internal/browsertest"
+	"gochat/internal/testutil"
+	"gochat/server"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// freeAddr returns a loopback address with a port nothing listens on.
+func freeAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// StartNginx runs nginx/run in front of upstreams and returns the base URL
+// of the client, http://127.0.0.1:PORT/gochat/.
+func StartNginx(tb testing.TB, upstreams ...string) string {
+	tb.Helper()
+	listen := freeAddr(tb)
+	args := []string{"run", "-l", listen, "-p", tb.TempDir()}
+	for _, u := range upstreams {
+		args = append(args, "-u", u)
+	}
+	cmd := exec.Command("bash", args...)
+	var stderr testutil.LogBuffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	tb.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		<-exited
+		if tb.Failed() {
+			tb.Logf("nginx said:\n%s", stderr.String())
+		}
+	})
+	base := "http://" + listen + "/gochat/"
+	probe := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	// An HTTP answer, not just a connection: `nginx -t` binds the port for a
+	// moment before the real nginx starts.
+	testutil.WaitFor(tb, "nginx to serve", func() bool {
+		select {
+		case err := <-exited:
+			exited <- err
+			tb.Fatalf("nginx/run exited: %v\n%s", err, stderr.String())
+		default:
+		}
+		res, err := probe.Get(base)
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+	return base
+}
+
+// Gochat is an in-process gochat instance with its logs.
+type Gochat struct {
+	*server.Server
+	Logs *testutil.LogBuffer
+	Addr string
+}
+
+// StartGochat opens a gochat on a free loopback port.
+func StartGochat(tb testing.TB, cfg server.Config) *Gochat {
+	tb.Helper()
+	g := &Gochat{Logs: &testutil.LogBuffer{}}
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Log = g.Logs.Logger()
+	s, err := server.Open(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g.Server = s
+	g.Addr = strings.TrimSuffix(strings.TrimPrefix(s.URL(), "http://"), "/")
+	tb.Cleanup(func() { g.Close(tb) })
+	return g
+}
+
+// Close stops the instance, as a crash would from nginx's side.
+func (g *Gochat) Close(tb testing.TB) {
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Timeout)
+	defer cancel()
+	if err := g.Server.Close(ctx); err != nil {
+		tb.Errorf("close gochat: %v", err)
+	}
+}
+
+// Answer is an HTTP answer read in full.
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// Client is an HTTP client that can dial from a chosen loopback address.
+type Client struct {
+	tb   testing.TB
+	http *http.Client
+}
+
+// NewClient returns a client dialling from local ("" for any).
+func NewClient(tb testing.TB, local string) *Client {
+	d := &net.Dialer{}
+	if local != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(local)}
+	}
+	tr := &http.Transport{DialContext: d.DialContext, DisableCompression: true}
+	tb.Cleanup(tr.CloseIdleConnections)
+	return &Client{tb: tb, http: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// Do sends a request with optional headers (key, value, ...).
+func (c *Client) Do(method, url, ctype, body string, headers ...string) Answer {
+	c.tb.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.tb.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return Answer{res.StatusCode, res.Header, string(b)}
+}
+
+func TestServesClientAndAPI(t *testing.T) {
+	g := StartGochat(t, server.Config{})
+	base := StartNginx(t, g.Addr)
+	c := NewClient(t, "")
+	direct := "http://" + g.Addr + "/"
+
+	if a := c.Do("GET", strings.TrimSuffix(base, "/"), "", ""); a.Status != 301 || !strings.HasSuffix(a.Header.Get("Location"), "/gochat/") {
+		t.Errorf("/gochat: %d %v", a.Status, a.Header)
+	}
+	for _, f := range []struct{ path, ctype, contains string }{
+		{"", "text/html", `src="app.js"`},
+		{"app.js", "javascript", `new URL("api/", import.meta.url)`},
+		{"style.css", "text/css", "prefers-color-scheme"},
+		{"embed.js", "javascript", "gochat-comments"},
+	} {
+		a := c.Do("GET", base+f.path, "", "")
+		if a.Status != 200 || !strings.Contains(a.Header.Get("Content-Type"), f.ctype) || !strings.Contains(a.Body, f.contains) {
+			t.Errorf("/gochat/%s: %d %s", f.path, a.Status, a.Header.Get("Content-Type"))
+		}
+		if (f.path == "" && a.Header.Get("Content-Security-Policy") == "") || a.Header.Get("X-Content-Type-Options") != "nosniff" || a.Header.Get("Cache-Control") != "no-cache" {
+			t.Errorf("/gochat/%s: headers %v", f.path, a.Header)
+		}
+	}
+	if a := c.Do("GET", base+"app.js", "", "", "Accept-Encoding", "gzip"); a.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("app.js is not gzipped: %v", a.Header)
+	}
+	if a := c.Do("GET", base+"embed.js", "", ""); a.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("embed.js: %v", a.Header)
+	}
+	etag := c.Do("GET", base+"style.css", "", "").Header.Get("ETag")
+	if a := c.Do("GET", base+"style.css", "", "", "If-None-Match", etag); etag == "" || a.Status != 304 {
+		t.Errorf("revalidation: ETag %q, then %d", etag, a.Status)
+	}
+
+	// The API through the proxy, with the /gochat prefix stripped.
+	if a := c.Do("POST", base+"api/rooms/nginx/messages", "application/json", `{"author":"ann","text":"via nginx"}`); a.Status != 201 || !strings.Contains(a.Body, `"text":"via nginx"`) {
+		t.Errorf("post: %d %s", a.Status, a.Body)
+	}
+	if a := c.Do("GET", base+"api/rooms/nginx/messages", "", ""); a.Status != 200 || !strings.Contains(a.Body, `"last":1`) {
+		t.Errorf("read: %d %s", a.Status, a.Body)
+	}
+	// gochat's errors come through unchanged.
+	for _, e := range []struct{ method, path, ctype, body string }{
+		{"GET", "api/rooms/nginx/messages?since=x", "", ""},
+		{"GET", "api/nowhere", "", ""},
+		{"DELETE", "api/rooms/nginx/messages", "", ""},
+		{"POST", "api/rooms/nginx/messages", "text/plain", "hi"},
+	} {
+		via, want := c.Do(e.method, base+e.path, e.ctype, e.body), c.Do(e.method, direct+e.path, e.ctype, e.body)
+		if via.Status != want.Status || via.Body != want.Body || via.Header.Get("Content-Type") != want.Header.Get("Content-Type") ||
+			via.Header.Get("Allow") != want.Header.Get("Allow") {
+			t.Errorf("%s /%s: via nginx %d %s %v, direct %d %s", e.method, e.path, via.Status, via.Body, via.Header, want.Status, want.Body)
+		}
+	}
+	// Bodies over gochat's limit stop at nginx, with gochat's kind of answer.
+	a := c.Do("POST", base+"api/rooms/nginx/messages", "application/json", `{"text":"`+strings.Repeat("x", 70000)+`"}`)
+	if a.Status != 413 || a.Header.Get("Content-Type") != "application/json" || !strings.Contains(a.Body, `"status":413`) {
+		t.Errorf("large body: %d %v %s", a.Status, a.Header, a.Body)
+	}
+	if a := c.Do("GET", base+"api/rooms/nginx/messages", "", ""); !strings.Contains(a.Body, `"last":1`) {
+		t.Errorf("errors changed the room: %s", a.Body)
+	}
+}
+
+func TestLongPollHeldThroughNginx(t *testing.T) {
+	// The rendered config holds long-polls longer than gochat's longest.
+	conf, err := os.ReadFile("gochat-locations.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`proxy_read_timeout (\d+)s;`).FindSubmatch(conf)
+	if m == nil {
+		t.Fatal("no proxy_read_timeout in gochat-locations.conf")
+	}
+	if secs, _ := strconv.Atoi(string(m[1])); time.Duration(secs)*time.Second <= server.DefaultMaxWait+server.DefaultGrace {
+		t.Errorf("proxy_read_timeout %ds would cut long-polls of %v", secs, server.DefaultMaxWait)
+	}
+
+	g := StartGochat(t, server.Config{MaxWait: 3 * time.Second})
+	base := StartNginx(t, g.Addr)
+	c := NewClient(t, "")
+	// A poll at gochat's maximum is held, and gochat answers it.
+	a := c.Do("GET", base+"api/rooms/lp/messages?wait=3", "", "")
+	if a.Status != 200 || !strings.Contains(a.Body, `"messages":[]`) {
+		t.Errorf("a long-poll at the maximum: %d %s", a.Status, a.Body)
+	}
+	// A parked poll is woken through nginx at once (no buffering).
+	got := make(chan Answer, 1)
+	go func() { got <- c.Do("GET", base+"api/rooms/lp/messages?wait=30", "", "") }()
+	testutil.WaitFor(t, "the poll to park", func() bool { return g.Stats().Parked.Load() == 1 })
+	NewClient(t, "").Do("POST", base+"api/rooms/lp/messages", "application/x-www-form-urlencoded", "text=wake")
+	if a := <-got; a.Status != 200 || !strings.Contains(a.Body, `"text":"wake"`) {
+		t.Errorf("woken poll: %d %s", a.Status, a.Body)
+	}
+}
+
+func TestBrowserThroughNginx(t *testing.T) {
+	g := StartGochat(t, server.Config{})
+	base := StartNginx(t, g.Addr)
+	b := browsertest.MustBrowser(t)
+	ann, bob := browsertest.NewPage(t, b), browsertest.NewPage(t, b)
+	for _, p := range []*browsertest.Page{ann, bob} {
+		p.Do(chromedp.Navigate(base + "#nginx"))
+		p.Until("connected", `document.getElementById("status").dataset.state === "connected"`)
+	}
+	ann.Send("hello through nginx")
+	bob.Until("ann's message", browsertest.Messages+`.join() === "hello through nginx"`)
+	bob.Send("hi back")
+	ann.Until("bob's message", browsertest.Messages+`.join() === "hello through nginx,hi back"`)
+	ann.NoCSPViolations()
+}
+
+// deadUpstream accepts connections, reads one request and closes without
+// answering: an instance that crashed while handling it. It counts the
+// requests by method.
+type deadUpstream struct {
+	ln      net.Listener
+	posts   atomic.Int64
+	gets    atomic.Int64
+	handled sync.WaitGroup
+}
+
+func startDeadUpstream(tb testing.TB) *deadUpstream {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d := &deadUpstream{ln: ln}
+	d.handled.Add(1)
+	go func() {
+		defer d.handled.Done()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if req, err := http.ReadRequest(bufio.NewReader(conn)); err == nil {
+				if req.Method == "POST" {
+					d.posts.Add(1)
+				} else {
+					d.gets.Add(1)
+				}
+			}
+			conn.Close()
+		}
+	}()
+	tb.Cleanup(func() { ln.Close(); d.handled.Wait() })
+	return d
+}
+
+func last(tb testing.TB, c *Client, url string) uint64 {
+	tb.Helper()
+	var page struct{ Last uint64 }
+	a := c.Do("GET", url, "", "")
+	if err := json.Unmarshal([]byte(a.Body), &page); err != nil || a.Status != 200 {
+		tb.Fatalf("read %s: %d %s", url, a.Status, a.Body)
+	}
+	return page.Last
+}
+
+func TestUpstreamFailover(t *testing.T) {
+	t.Run("killed instance", func(t *testing.T) {
+		a, b := StartGochat(t, server.Config{}), StartGochat(t, server.Config{})
+		base := StartNginx(t, a.Addr, b.Addr)
+		c := NewClient(t, "")
+		a.Close(t)
+		// Connections to the dead instance are refused: nothing was sent,
+		// so nginx passes reads and writes alike to the live one.
+		for i := range 6 {
+			if r := c.Do("GET", base+"api/rooms/f/messages", "", ""); r.Status != 200 {
+				t.Errorf("read %d: %d %s", i, r.Status, r.Body)
+			}
+			if r := c.Do("POST", base+"api/rooms/f/messages", "application/x-www-form-urlencoded", fmt.Sprint("text=m", i)); r.Status != 201 {
+				t.Errorf("write %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+		if n := last(t, c, "http://"+b.Addr+"/api/rooms/f/messages"); n != 6 {
+			t.Errorf("the live instance holds %d messages, want 6", n)
+		}
+	})
+
+	t.Run("instance dies mid-request", func(t *testing.T) {
+		dead, b := startDeadUpstream(t), StartGochat(t, server.Config{})
+		base := StartNginx(t, dead.ln.Addr().String(), b.Addr)
+		c := NewClient(t, "")
+		var created, failed int
+		for range 50 {
+			r := c.Do("POST", base+"api/rooms/d/messages", "application/x-www-form-urlencoded", "text=once")
+			switch r.Status {
+			case 201:
+				created++
+			case 502:
+				failed++
+				if !strings.Contains(r.Body, `"status":502`) {
+					t.Errorf("502 body: %s", r.Body)
+				}
+			default:
+				t.Fatalf("post: %d %s", r.Status, r.Body)
+			}
+			if dead.posts.Load() > 0 {
+				break
+			}
+		}
+		// A POST the dead instance received is never replayed to the other.
+		if dead.posts.Load() != 1 || failed != 1 {
+			t.Errorf("the dead instance got %d posts; %d failed", dead.posts.Load(), failed)
+		}
+		if n := last(t, c, "http://"+b.Addr+"/api/rooms/d/messages"); n != uint64(created) {
+			t.Errorf("the live instance holds %d messages, %d were acknowledged", n, created)
+		}
+		// Reads the dead instance swallowed are retried on the live one.
+		for range 50 {
+			if r := c.Do("GET", base+"api/rooms/d/messages", "", ""); r.Status != 200 {
+				t.Errorf("read: %d %s", r.Status, r.Body)
+			}
+			if dead.gets.Load() > 0 {
+				break
+			}
+		}
+	})
+}
+
+func TestClientAddressReachesLogs(t *testing.T) {
+	only, _ := adapter.ParsePrefixes("127.0.0.1/32") // nginx's address; 127.0.0.2+ are clients
+	g := StartGochat(t, server.Config{TrustedProxies: only})
+	base := StartNginx(t, g.Addr)
+
+	// Through nginx, from 127.0.0.2, even with a forged header.
+	NewClient(t, "127.0.0.2").Do("GET", base+"api/rooms/ip/messages?via=nginx", "", "", "X-Forwarded-For", "6.6.6.6", "X-Real-IP", "6.6.6.6")
+	// Directly, from an untrusted 127.0.0.3, with forged headers.
+	NewClient(t, "127.0.0.3").Do("GET", "http://"+g.Addr+"/api/rooms/ip/messages?via=direct", "", "", "X-Forwarded-For", "6.6.6.6", "X-Real-IP", "6.6.6.6")
+
+	logs := g.Logs.String()
+	if !regexp.MustCompile(`path=/api/rooms/ip/messages .*client=127\.0\.0\.2`).MatchString(logs) {
+		t.Errorf("the address nginx saw does not reach the log:\n%s", logs)
+	}
+	if !regexp.MustCompile(`client=127\.0\.0\.3`).MatchString(logs) || strings.Contains(logs, "6.6.6.6") {
+		t.Errorf("a forged header was believed:\n%s", logs)
+	}
+}
