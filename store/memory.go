@@ -18,6 +18,7 @@ type Memory struct {
 
 	mu    sync.Mutex
 	rooms map[string]*ring
+	hub   hub
 }
 
 // NewMemory returns an empty in-memory store that keeps the newest history
@@ -50,8 +51,18 @@ func (m *Memory) Append(_ context.Context, room string, d Draft) (Message, error
 	}
 	msg := Message{ID: r.last + 1, Room: r.name, Author: d.Author, Text: d.Text, Time: d.Time}
 	r.push(msg, m.history)
+	m.hub.publish(room, false)
 	return msg, nil
 }
+
+// Subscribe implements Store.
+func (m *Memory) Subscribe() *Subscription { return m.hub.subscribe() }
+
+// Ping implements Store: memory is always there.
+func (m *Memory) Ping(context.Context) error { return nil }
+
+// Close implements Store.
+func (m *Memory) Close() error { return nil }
 
 // Read implements Store.
 func (m *Memory) Read(_ context.Context, room string, since uint64) (Page, error) {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -28,6 +29,26 @@ type Message struct {
 	Author string    // who wrote it, never empty
 	Text   string    // what was written
 	Time   time.Time // when the store accepted it
+}
+
+// UnmarshalJSON reads a message written by MarshalJSON.
+func (m *Message) UnmarshalJSON(b []byte) error {
+	var v struct {
+		ID     uint64 `json:"id"`
+		Room   string `json:"room"`
+		Author string `json:"author"`
+		Text   string `json:"text"`
+		Time   string `json:"time"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	t, err := time.Parse(TimeLayout, v.Time)
+	if err != nil {
+		return fmt.Errorf("message %d: time: %w", v.ID, err)
+	}
+	*m = Message{ID: v.ID, Room: v.Room, Author: v.Author, Text: v.Text, Time: t}
+	return nil
 }
 
 // MarshalJSON writes the message as the API shows it, with Time in
@@ -62,6 +83,10 @@ type Page struct {
 
 // Store keeps rooms of messages. Implementations are safe for concurrent
 // use.
+//
+// Pick Memory for one instance: it is fast, has no moving parts, and
+// forgets everything on restart. Pick Redis to run several instances as
+// one chat, or to keep messages, ids and epochs across restarts.
 type Store interface {
 	// Append gives d the room's next id and stores it, creating the room on
 	// first use. It returns ErrRoomLimit when the room would be one too many.
@@ -69,4 +94,11 @@ type Store interface {
 	// Read returns the room's retained messages with ids above since. A room
 	// that does not exist reads as empty with epoch "", and is not created.
 	Read(ctx context.Context, room string, since uint64) (Page, error)
+	// Subscribe returns a subscription to the rooms that get new messages,
+	// from any writer of the store (for Redis: any instance).
+	Subscribe() *Subscription
+	// Ping reports whether the store can be reached now.
+	Ping(ctx context.Context) error
+	// Close releases the store's connections.
+	Close() error
 }

@@ -1,0 +1,108 @@
+// Package redistest runs a private redis-server (Debian's redis-server
+// package) for tests: on a free loopback port, in a temp dir, with its
+// data in an append-only file so that a restart keeps it, never as a
+// system service.
+package redistest
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"gochat/internal/testutil"
+)
+
+// Server is a running redis-server.
+type Server struct {
+	tb     testing.TB
+	Addr   string // host:port
+	dir    string
+	cmd    *exec.Cmd
+	exited chan error
+	out    *testutil.LogBuffer
+}
+
+// Start runs redis-server for the test and stops it when the test ends.
+func Start(tb testing.TB) *Server {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := &Server{tb: tb, Addr: addr, dir: tb.TempDir()}
+	s.start()
+	tb.Cleanup(func() { s.stop(syscall.SIGTERM) })
+	return s
+}
+
+// URL returns the server's redis:// URL.
+func (s *Server) URL() string { return "redis://" + s.Addr + "/0" }
+
+func (s *Server) start() {
+	s.tb.Helper()
+	_, port, _ := net.SplitHostPort(s.Addr)
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		s.tb.Fatal("no redis-server on PATH: install Debian's redis-server package (bash .ci/run does)")
+	}
+	s.out = &testutil.LogBuffer{}
+	s.cmd = exec.Command(path, "--bind", "127.0.0.1", "--port", port, "--dir", s.dir,
+		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--logfile", "")
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	if err := s.cmd.Start(); err != nil {
+		s.tb.Fatal(err)
+	}
+	s.exited = make(chan error, 1)
+	go func(cmd *exec.Cmd, exited chan error) { exited <- cmd.Wait() }(s.cmd, s.exited)
+	testutil.WaitFor(s.tb, "redis-server to answer", func() bool {
+		select {
+		case err := <-s.exited:
+			s.exited <- err
+			s.tb.Fatalf("redis-server exited: %v\n%s", err, s.out.String())
+		default:
+		}
+		return ping(s.Addr) == nil
+	})
+}
+
+func (s *Server) stop(sig syscall.Signal) {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(sig)
+	<-s.exited
+	s.cmd = nil
+}
+
+// Kill stops the server at once, as a crash would; its data stays on disk.
+func (s *Server) Kill() { s.stop(syscall.SIGKILL) }
+
+// Restart starts a killed server again on the same port with the same data.
+func (s *Server) Restart() { s.start() }
+
+func ping(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(line, "+PONG") {
+		return fmt.Errorf("redis answered %q", line)
+	}
+	return nil
+}
