@@ -85,6 +85,12 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["max-rooms"] = "GOCHAT_MAX_ROOMS"
 	maxWait := fs.Int("max-wait", int(server.DefaultMaxWait/time.Second), "longest long-poll in seconds; longer waits are clamped (env GOCHAT_MAX_WAIT)")
 	env["max-wait"] = "GOCHAT_MAX_WAIT"
+	storeURL := fs.String("store", "memory", "message store: memory, or redis://host:port/db to share rooms between instances (env GOCHAT_STORE, or REDIS_URL)")
+	env["store"] = "GOCHAT_STORE"
+	redisPrefix := fs.String("redis-prefix", "gochat:", "namespace of gochat's Redis keys and channel (env GOCHAT_REDIS_PREFIX)")
+	env["redis-prefix"] = "GOCHAT_REDIS_PREFIX"
+	roomTTL := fs.Duration("room-ttl", 0, "Redis: forget a room idle this long, e.g. 720h; 0 keeps rooms (env GOCHAT_ROOM_TTL)")
+	env["room-ttl"] = "GOCHAT_ROOM_TTL"
 	graphFile := fs.String("graph", "", "graph file to run (FBP DSL .fbp or FBP JSON .json); empty runs the embedded graph/chat.fbp; SIGHUP reloads it (env GOCHAT_GRAPH)")
 	env["graph"] = "GOCHAT_GRAPH"
 	watch := fs.Bool("watch", false, "reload the -graph file when it changes (env GOCHAT_WATCH)")
@@ -115,21 +121,30 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 			given[name] = true
 		}
 	}
+	if url := getenv("REDIS_URL"); url != "" && !given["store"] {
+		*storeURL = url
+	}
 	if port := getenv("PORT"); port != "" && !given["addr"] {
 		*addr = ":" + port
+	}
+	if *roomTTL < 0 {
+		return fmt.Errorf("-room-ttl must not be negative")
 	}
 	if *history < 1 || *maxRooms < 1 || *maxWait < 1 {
 		return fmt.Errorf("-history, -max-rooms and -max-wait must be at least 1")
 	}
 	m.Config = server.Config{
-		Addr:      *addr,
-		History:   *history,
-		MaxRooms:  *maxRooms,
-		MaxWait:   time.Duration(*maxWait) * time.Second,
-		GraphFile: *graphFile,
-		Watch:     *watch,
-		Debug:     *debug,
-		Log:       slog.New(slog.NewTextHandler(m.out, nil)),
+		Addr:        *addr,
+		History:     *history,
+		MaxRooms:    *maxRooms,
+		MaxWait:     time.Duration(*maxWait) * time.Second,
+		GraphFile:   *graphFile,
+		Store:       *storeURL,
+		RoomTTL:     *roomTTL,
+		RedisPrefix: *redisPrefix,
+		Watch:       *watch,
+		Debug:       *debug,
+		Log:         slog.New(slog.NewTextHandler(m.out, nil)),
 	}
 	origins, err := server.ParseOrigins(*allowOrigin)
 	if err != nil {
@@ -155,7 +170,7 @@ func (m *Main) Run() error {
 		return err
 	}
 	m.Server = s
-	m.Config.Log.Info("gochat is up: open "+s.URL()+" to chat", "graph", m.Config.GraphName())
+	m.Config.Log.Info("gochat is up: open "+s.URL()+" to chat", "graph", m.Config.GraphName(), "store", m.Config.StoreName())
 	return nil
 }
 

@@ -75,6 +75,10 @@ func TestParseFlags(t *testing.T) {
 		{"origins", []string{"-allow-origin", "https://blog.example, http://localhost:8080/"}, env(),
 			server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, AllowOrigins: []string{"https://blog.example", "http://localhost:8080"}}, ""},
 		{"bad origin", []string{"-allow-origin", "blog.example/path"}, env(), server.Config{}, "want scheme://host[:port]"},
+		{"redis from REDIS_URL", nil, env("REDIS_URL", "redis://r:6379/1", "GOCHAT_ROOM_TTL", "720h"),
+			server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, Store: "redis://r:6379/1", RoomTTL: 720 * time.Hour}, ""},
+		{"GOCHAT_STORE beats REDIS_URL", []string{"-redis-prefix", "chat1:"}, env("REDIS_URL", "redis://r:6379/1", "GOCHAT_STORE", "redis://s:6379/2"),
+			server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, Store: "redis://s:6379/2", RedisPrefix: "chat1:"}, ""},
 		{"bad environment", nil, env("GOCHAT_HISTORY", "many"), server.Config{}, `GOCHAT_HISTORY="many"`},
 		{"zero history", []string{"-history", "0"}, env(), server.Config{}, "must be at least 1"},
 		{"negative wait", []string{"-max-wait", "-1"}, env(), server.Config{}, "must be at least 1"},
@@ -95,6 +99,12 @@ func TestParseFlags(t *testing.T) {
 			t.Errorf("%s: trusted proxies %v, want loopback", tc.name, got.TrustedProxies)
 		}
 		got.TrustedProxies = nil
+		if tc.want.Store == "" {
+			tc.want.Store = "memory"
+		}
+		if tc.want.RedisPrefix == "" {
+			tc.want.RedisPrefix = "gochat:"
+		}
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: got %+v %v, want %+v", tc.name, got, err, tc.want)
 		}
@@ -120,7 +130,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	if err := m.ParseFlags([]string{"-h"}, env()); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
-	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-allow-origin", "GOCHAT_ALLOW_ORIGIN", "-trusted-proxy", "GOCHAT_TRUSTED_PROXY"} {
+	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-allow-origin", "GOCHAT_ALLOW_ORIGIN", "-trusted-proxy", "GOCHAT_TRUSTED_PROXY", "-store", "GOCHAT_STORE", "REDIS_URL", "-redis-prefix", "-room-ttl"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help does not mention %s:\n%s", want, out.String())
 		}

@@ -13,11 +13,14 @@ import (
 
 // Deps is what the components of a network need from outside it.
 type Deps struct {
-	Store   store.Store   // where Storage keeps messages
-	MaxWait time.Duration // the longest long-poll a Controller allows
-	Stats   *Stats        // live counters
-	Log     *slog.Logger  // where components log
-	Stdout  io.Writer     // where components write when told "stdout"
+	Store store.Store // where Storage keeps messages
+	// StoreConcurrency is how many store calls a Storage runs at once; 0
+	// runs them inline (right for the in-memory store).
+	StoreConcurrency int
+	MaxWait          time.Duration // the longest long-poll a Controller allows
+	Stats            *Stats        // live counters
+	Log              *slog.Logger  // where components log
+	Stdout           io.Writer     // where components write when told "stdout"
 }
 
 // Info names a component and says in one line what it does.
@@ -37,7 +40,7 @@ func Catalog() []Info {
 		{"SendController", "Validates writes from a JSON or form body (author, text).",
 			func(Deps) any { return NewSendController() }},
 		{"Storage", "Appends writes, answers reads, parks long-polls and wakes them.",
-			func(d Deps) any { return NewStorage(d.Store, d.Stats, d.Log) }},
+			func(d Deps) any { return NewStorage(d.Store, d.StoreConcurrency, d.Stats, d.Log) }},
 		{"Responder", "Encodes results and errors as JSON answers and completes requests.",
 			func(d Deps) any { return NewResponder(d.Log) }},
 		{"Filter", "Moderates writes: rejects (422) or masks messages with listed words.",

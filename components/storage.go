@@ -10,36 +10,65 @@ import (
 	"gochat/store"
 )
 
+// DefaultCapacity is how many long-poll reads a Storage parks at once
+// unless its CAPACITY port says otherwise. One more is answered 503.
+const DefaultCapacity = 10000
+
+// storeTimeout bounds one call to the store.
+const storeTimeout = 5 * time.Second
+
 // Storage answers reads and appends writes with a store.Store, and parks
 // long-poll reads until a message arrives in their room, their wait ends
 // or their client disconnects. All of its state is owned by its Process
-// goroutine; timers and disconnects reach it through a non-blocking inbox.
+// goroutine; timers, disconnects, store notices and finished store calls
+// reach it through non-blocking inboxes.
 //
-// When both READ and WRITE close, Storage answers every parked read with
-// what the room holds and returns: that is how a shutdown or a graph
-// switch releases long-polls at once.
+// A message appended by this Storage wakes its readers at once. Messages
+// appended elsewhere (another instance on Redis, or the other network
+// during a graph reload) arrive as store notices, and the room's parked
+// readers are checked against the store. With a remote store (concurrency
+// > 0) store calls run on their own goroutines, at most concurrency at
+// once; a reader whose read was in flight when news came is checked again
+// once parked, so no wake-up is lost.
+//
+// When both READ and WRITE close, Storage finishes its store calls,
+// answers every parked read with what the room holds, and returns: that is
+// how a shutdown or a graph switch releases long-polls at once.
 type Storage struct {
 	Read     <-chan *ReadQuery    `fbp:"optional"` // validated reads
 	Write    <-chan *WriteCommand `fbp:"optional"` // validated writes
 	Capacity <-chan int           `fbp:"optional"` // most parked reads at once (default DefaultCapacity)
 	Out      chan<- *Reply        // results and errors, to the Responder
 
-	store store.Store
-	stats *Stats
-	log   *slog.Logger
-	now   func() time.Time
+	store       store.Store
+	stats       *Stats
+	log         *slog.Logger
+	now         func() time.Time
+	concurrency int
 
-	capacity int                           // most parked reads
-	rooms    map[string]map[uint64]*waiter // parked reads by room and waiter id
+	capacity int
+	rooms    map[string]*roomState // rooms with parked reads or store calls in flight
 	byID     map[uint64]*waiter
 	lastID   uint64
+	running  int // store calls on goroutines
 	releases *inbox[release]
+	results  *inbox[*job]
+}
+
+// roomState is what Storage tracks of one room.
+type roomState struct {
+	waiters  map[uint64]*waiter
+	inflight int    // store calls on this room not yet finished
+	news     uint64 // notices received for this room
+	checking bool   // a check of the parked readers is in flight
+	recheck  bool   // news came during that check
 }
 
 // waiter is one parked long-poll read.
 type waiter struct {
 	id         uint64
 	q          *ReadQuery
+	epoch      string      // the room's epoch when it parked
 	stopCancel func() bool // unregisters the disconnect callback
 	timer      *time.Timer // ends the wait
 }
@@ -50,14 +79,35 @@ type release struct {
 	expired bool // the wait ended; false: the client disconnected
 }
 
-// DefaultCapacity is how many long-poll reads a Storage parks at once
-// unless its CAPACITY port says otherwise. One more is answered 503.
-const DefaultCapacity = 10000
+type jobKind int
+
+const (
+	jobRead   jobKind = iota // a read that may park
+	jobAnswer                // a read answered whatever it finds
+	jobReset                 // a read from the start, answered with reset
+	jobWrite                 // an append
+	jobCheck                 // parked readers against the store
+)
+
+// job is one store call and its result.
+type job struct {
+	kind  jobKind
+	room  string
+	q     *ReadQuery
+	c     *WriteCommand
+	since uint64
+	news  uint64 // the room's news count when the call started
+	page  store.Page
+	msg   store.Message
+	err   error
+}
 
 // NewStorage returns a Storage over st that counts parked reads in stats
-// and logs store failures to log.
-func NewStorage(st store.Store, stats *Stats, log *slog.Logger) *Storage {
-	return &Storage{store: st, stats: stats, log: log, now: time.Now}
+// and logs store failures to log. concurrency is how many store calls may
+// run at once on their own goroutines; 0 runs them inline, which is right
+// for the in-memory store.
+func NewStorage(st store.Store, concurrency int, stats *Stats, log *slog.Logger) *Storage {
+	return &Storage{store: st, concurrency: concurrency, stats: stats, log: log, now: time.Now}
 }
 
 // Process serves reads and writes until both inports close. It first
@@ -69,55 +119,135 @@ func (s *Storage) Process() {
 			s.capacity = n
 		}
 	}
-	s.rooms = make(map[string]map[uint64]*waiter)
+	s.rooms = make(map[string]*roomState)
 	s.byID = make(map[uint64]*waiter)
 	s.releases = newInbox[release]()
+	s.results = newInbox[*job]()
+	sub := s.store.Subscribe()
+	defer sub.Close()
 
 	reads, writes := s.Read, s.Write
-	for reads != nil || writes != nil {
+	for reads != nil || writes != nil || s.running > 0 {
+		// At the concurrency bound, take no new packets until a call ends.
+		in, wr := reads, writes
+		if s.concurrency > 0 && s.running >= s.concurrency {
+			in, wr = nil, nil
+		}
 		select {
-		case q, ok := <-reads:
+		case q, ok := <-in:
 			if !ok {
 				reads = nil
 				continue
 			}
-			s.read(q)
-		case c, ok := <-writes:
+			s.run(&job{kind: jobRead, room: q.Room, q: q, since: q.Since})
+		case c, ok := <-wr:
 			if !ok {
 				writes = nil
 				continue
 			}
-			s.write(c)
+			s.run(&job{kind: jobWrite, room: c.Room, c: c})
+		case <-s.results.ready():
+			for _, j := range s.results.drain() {
+				s.running--
+				s.finish(j)
+			}
 		case <-s.releases.ready():
 			for _, r := range s.releases.drain() {
 				s.release(r)
 			}
+		case <-sub.Ready():
+			rooms, all := sub.Drain()
+			if all {
+				for room := range s.rooms {
+					s.notice(room)
+				}
+			}
+			for _, room := range rooms {
+				s.notice(room)
+			}
 		}
 	}
-	for _, w := range s.byID {
-		s.unpark(w)
-		s.answer(w.q, false)
+	s.flush()
+}
+
+// run starts a store call: inline, or on its own goroutine.
+func (s *Storage) run(j *job) {
+	rs := s.room(j.room)
+	rs.inflight++
+	j.news = rs.news
+	if s.concurrency == 0 {
+		s.exec(j)
+		s.finish(j)
+		return
+	}
+	s.running++
+	go func() {
+		s.exec(j)
+		s.results.push(j)
+	}()
+}
+
+// exec makes the store call of j. It touches no Storage state.
+func (s *Storage) exec(j *job) {
+	var parent context.Context = context.Background()
+	if j.q != nil {
+		parent = j.q.Req.Ctx
+	} else if j.c != nil {
+		parent = j.c.Req.Ctx
+	}
+	// The store finishes a call even if its client leaves.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), storeTimeout)
+	defer cancel()
+	if j.kind == jobWrite {
+		j.msg, j.err = s.store.Append(ctx, j.room, store.Draft{Author: j.c.Author, Text: j.c.Text, Time: s.now()})
+		return
+	}
+	j.page, j.err = s.store.Read(ctx, j.room, j.since)
+}
+
+// finish acts on the result of a store call.
+func (s *Storage) finish(j *job) {
+	rs := s.rooms[j.room]
+	rs.inflight--
+	defer s.tidy(j.room)
+	switch j.kind {
+	case jobRead:
+		s.finishRead(j, rs)
+	case jobAnswer, jobReset:
+		if j.err != nil {
+			s.fail(j.q.Req, "read", j.room, j.err)
+			return
+		}
+		s.reply(j.q, j.page, j.kind == jobReset)
+	case jobWrite:
+		if j.err != nil {
+			s.fail(j.c.Req, "append to", j.room, j.err)
+			return
+		}
+		emit(s.Out, &Reply{Req: j.c.Req, Status: http.StatusCreated, Body: j.msg})
+		s.check(j.room)
+	case jobCheck:
+		s.finishCheck(j, rs)
 	}
 }
 
-func (s *Storage) read(q *ReadQuery) {
-	ctx := q.Req.Ctx
-	page, err := s.store.Read(ctx, q.Room, q.Since)
-	if err != nil {
-		s.fail(q.Req, "read", q.Room, err)
+func (s *Storage) finishRead(j *job, rs *roomState) {
+	q, page := j.q, j.page
+	if j.err != nil {
+		s.fail(q.Req, "read", q.Room, j.err)
 		return
 	}
 	// A client that names another epoch, or an id the room never gave,
 	// knows a previous life of the room: give it everything, at once.
 	if (q.Epoch != "" && q.Epoch != page.Epoch) || q.Since > page.Last {
-		s.answer(q, true)
+		s.run(&job{kind: jobReset, room: q.Room, q: q})
 		return
 	}
 	if len(page.Messages) > 0 || q.Wait <= 0 {
 		s.reply(q, page, false)
 		return
 	}
-	if ctx.Err() != nil {
+	if q.Req.Ctx.Err() != nil {
 		return // the client is gone; nobody waits for an answer
 	}
 	if len(s.byID) >= s.capacity {
@@ -125,36 +255,98 @@ func (s *Storage) read(q *ReadQuery) {
 			"too many readers are waiting (%d); try again shortly", s.capacity)})
 		return
 	}
-	s.park(q)
+	s.park(q, page.Epoch, rs)
+	if rs.news != j.news {
+		s.check(q.Room) // news came while the read was in flight
+	}
 }
 
-func (s *Storage) write(c *WriteCommand) {
-	// The store must finish an accepted write even if its client leaves.
-	ctx := context.WithoutCancel(c.Req.Ctx)
-	msg, err := s.store.Append(ctx, c.Room, store.Draft{Author: c.Author, Text: c.Text, Time: s.now()})
-	if err != nil {
-		s.fail(c.Req, "append to", c.Room, err)
+// notice handles news from the store about room.
+func (s *Storage) notice(room string) {
+	rs, ok := s.rooms[room]
+	if !ok {
+		return // nobody waits and nothing is in flight
+	}
+	rs.news++
+	s.check(room)
+}
+
+// check reads the room once for all its parked readers and wakes those
+// with news.
+func (s *Storage) check(room string) {
+	rs, ok := s.rooms[room]
+	if !ok || len(rs.waiters) == 0 {
 		return
 	}
-	emit(s.Out, &Reply{Req: c.Req, Status: http.StatusCreated, Body: msg})
-	for _, w := range s.rooms[c.Room] {
-		s.unpark(w)
-		s.answer(w.q, false)
+	if rs.checking {
+		rs.recheck = true
+		return
+	}
+	since := ^uint64(0)
+	for _, w := range rs.waiters {
+		since = min(since, w.q.Since)
+	}
+	rs.checking = true
+	s.run(&job{kind: jobCheck, room: room, since: since})
+}
+
+func (s *Storage) finishCheck(j *job, rs *roomState) {
+	rs.checking = false
+	if j.err != nil {
+		// The readers stay parked: their wait ends or the next notice
+		// checks again.
+		s.log.Warn("store failed; parked readers wait on", "op", "check", "room", j.room, "err", j.err)
+		return
+	}
+	for _, w := range rs.waiters {
+		switch {
+		case w.epoch != "" && j.page.Epoch != w.epoch: // the room expired and began again
+			s.unpark(w)
+			s.run(&job{kind: jobReset, room: j.room, q: w.q})
+		case j.page.Last > w.q.Since:
+			s.unpark(w)
+			s.reply(w.q, since(j.page, w.q.Since), false)
+		}
+	}
+	if rs.recheck || rs.news != j.news {
+		rs.recheck = false
+		s.check(j.room)
 	}
 }
 
-func (s *Storage) park(q *ReadQuery) {
+// since returns p with only the messages newer than id.
+func since(p store.Page, id uint64) store.Page {
+	i := 0
+	for i < len(p.Messages) && p.Messages[i].ID <= id {
+		i++
+	}
+	p.Messages = p.Messages[i:]
+	return p
+}
+
+func (s *Storage) room(name string) *roomState {
+	rs, ok := s.rooms[name]
+	if !ok {
+		rs = &roomState{waiters: make(map[uint64]*waiter)}
+		s.rooms[name] = rs
+	}
+	return rs
+}
+
+// tidy forgets a room that has nothing parked and nothing in flight.
+func (s *Storage) tidy(name string) {
+	if rs, ok := s.rooms[name]; ok && len(rs.waiters) == 0 && rs.inflight == 0 {
+		delete(s.rooms, name)
+	}
+}
+
+func (s *Storage) park(q *ReadQuery, epoch string, rs *roomState) {
 	s.lastID++
-	w := &waiter{id: s.lastID, q: q}
+	w := &waiter{id: s.lastID, q: q, epoch: epoch}
 	id := w.id
 	w.stopCancel = context.AfterFunc(q.Req.Ctx, func() { s.releases.push(release{id: id}) })
 	w.timer = time.AfterFunc(q.Wait, func() { s.releases.push(release{id: id, expired: true}) })
-	room := s.rooms[q.Room]
-	if room == nil {
-		room = make(map[uint64]*waiter)
-		s.rooms[q.Room] = room
-	}
-	room[id] = w
+	rs.waiters[id] = w
 	s.byID[id] = w
 	s.stats.Parked.Add(1)
 }
@@ -162,11 +354,7 @@ func (s *Storage) park(q *ReadQuery) {
 func (s *Storage) unpark(w *waiter) {
 	w.stopCancel()
 	w.timer.Stop()
-	room := s.rooms[w.q.Room]
-	delete(room, w.id)
-	if len(room) == 0 {
-		delete(s.rooms, w.q.Room)
-	}
+	delete(s.rooms[w.q.Room].waiters, w.id)
 	delete(s.byID, w.id)
 	s.stats.Parked.Add(-1)
 }
@@ -178,28 +366,44 @@ func (s *Storage) release(r release) {
 	}
 	s.unpark(w)
 	if r.expired {
-		s.answer(w.q, false)
+		s.run(&job{kind: jobAnswer, room: w.q.Room, q: w.q, since: w.q.Since})
 	}
+	s.tidy(w.q.Room)
 }
 
-// answer reads q's room afresh and replies; reset answers from the start.
-func (s *Storage) answer(q *ReadQuery, reset bool) {
-	since := q.Since
-	if reset {
-		since = 0
+// flush answers every parked read with what its room holds, reading each
+// room once.
+func (s *Storage) flush() {
+	pages := map[string]store.Page{}
+	errs := map[string]error{}
+	for _, w := range s.byID {
+		s.unpark(w)
+		room := w.q.Room
+		if _, done := pages[room]; !done && errs[room] == nil {
+			lowest := w.q.Since
+			for _, o := range s.rooms[room].waiters {
+				lowest = min(lowest, o.q.Since)
+			}
+			j := &job{kind: jobCheck, room: room, since: lowest}
+			s.exec(j)
+			if j.err != nil {
+				errs[room] = j.err
+			} else {
+				pages[room] = j.page
+			}
+		}
+		if err := errs[room]; err != nil {
+			s.fail(w.q.Req, "read", room, err)
+			continue
+		}
+		s.reply(w.q, since(pages[room], w.q.Since), false)
 	}
-	page, err := s.store.Read(context.WithoutCancel(q.Req.Ctx), q.Room, since)
-	if err != nil {
-		s.fail(q.Req, "read", q.Room, err)
-		return
-	}
-	s.reply(q, page, reset)
 }
 
 func (s *Storage) reply(q *ReadQuery, page store.Page, reset bool) {
-	since := q.Since
+	from := q.Since
 	if reset {
-		since = 0
+		from = 0
 	}
 	emit(s.Out, &Reply{Req: q.Req, Status: http.StatusOK, Body: ReadAnswer{
 		Room:     page.Room,
@@ -207,7 +411,7 @@ func (s *Storage) reply(q *ReadQuery, page store.Page, reset bool) {
 		Last:     page.Last,
 		Messages: page.Messages,
 		Reset:    reset,
-		Gap:      page.First > 0 && since+1 < page.First,
+		Gap:      page.First > 0 && from+1 < page.First,
 	}})
 }
 

@@ -22,14 +22,21 @@ type storageRig struct {
 	done  <-chan struct{}
 }
 
-func MustStorage(tb testing.TB, history, maxRooms int) *storageRig {
+func MustStorage(tb testing.TB, conc, history, maxRooms int) *storageRig {
 	tb.Helper()
-	return MustStorageCapacity(tb, history, maxRooms, -1)
+	return MustStorageCapacity(tb, conc, history, maxRooms, -1)
+}
+
+// modes runs a test with store calls inline and on goroutines.
+func modes(t *testing.T, test func(t *testing.T, conc int)) {
+	for _, conc := range []int{0, 4} {
+		t.Run(fmt.Sprintf("concurrency %d", conc), func(t *testing.T) { test(t, conc) })
+	}
 }
 
 // MustStorageCapacity is MustStorage with an initial packet of capacity
 // on CAPACITY, unless capacity is negative.
-func MustStorageCapacity(tb testing.TB, history, maxRooms, capacity int) *storageRig {
+func MustStorageCapacity(tb testing.TB, conc, history, maxRooms, capacity int) *storageRig {
 	tb.Helper()
 	st, err := store.NewMemory(history, maxRooms)
 	if err != nil {
@@ -41,7 +48,7 @@ func MustStorageCapacity(tb testing.TB, history, maxRooms, capacity int) *storag
 		out:   make(chan *components.Reply, 16),
 		stats: &components.Stats{},
 	}
-	s := components.NewStorage(st, r.stats, slog.New(slog.DiscardHandler))
+	s := components.NewStorage(st, conc, r.stats, slog.New(slog.DiscardHandler))
 	s.Read, s.Write, s.Out = r.read, r.write, r.out
 	if capacity >= 0 {
 		c := make(chan int, 1)
@@ -104,143 +111,155 @@ func ids(msgs []store.Message) []uint64 {
 }
 
 func TestStorageReadWrite(t *testing.T) {
-	r := MustStorage(t, 100, 10)
-	ctx := context.Background()
+	modes(t, func(t *testing.T, conc int) {
+		r := MustStorage(t, conc, 100, 10)
+		ctx := context.Background()
 
-	r.get(ctx, components.ReadQuery{Room: "lobby"})
-	a := r.answer(t)
-	if a.Epoch != "" || a.Last != 0 || a.Messages == nil || len(a.Messages) != 0 || a.Reset || a.Gap {
-		t.Errorf("empty room: got %+v", a)
-	}
-	for i := 1; i <= 3; i++ {
-		if m := r.post(t, "lobby", "hi"); m.ID != uint64(i) || m.Room != "lobby" || m.Author != "ann" || m.Time.IsZero() {
-			t.Errorf("post %d: got %+v", i, m)
+		r.get(ctx, components.ReadQuery{Room: "lobby"})
+		a := r.answer(t)
+		if a.Epoch != "" || a.Last != 0 || a.Messages == nil || len(a.Messages) != 0 || a.Reset || a.Gap {
+			t.Errorf("empty room: got %+v", a)
 		}
-	}
-	r.get(ctx, components.ReadQuery{Room: "lobby", Since: 1})
-	a = r.answer(t)
-	if got := ids(a.Messages); len(got) != 2 || got[0] != 2 || got[1] != 3 || a.Last != 3 || a.Epoch == "" {
-		t.Errorf("since 1: got %+v", a)
-	}
-	// Another room has its own ids.
-	if m := r.post(t, "other", "x"); m.ID != 1 {
-		t.Errorf("first id in another room: %d, want 1", m.ID)
-	}
+		for i := 1; i <= 3; i++ {
+			if m := r.post(t, "lobby", "hi"); m.ID != uint64(i) || m.Room != "lobby" || m.Author != "ann" || m.Time.IsZero() {
+				t.Errorf("post %d: got %+v", i, m)
+			}
+		}
+		r.get(ctx, components.ReadQuery{Room: "lobby", Since: 1})
+		a = r.answer(t)
+		if got := ids(a.Messages); len(got) != 2 || got[0] != 2 || got[1] != 3 || a.Last != 3 || a.Epoch == "" {
+			t.Errorf("since 1: got %+v", a)
+		}
+		// Another room has its own ids.
+		if m := r.post(t, "other", "x"); m.ID != 1 {
+			t.Errorf("first id in another room: %d, want 1", m.ID)
+		}
+	})
 }
 
 func TestStorageLongPoll(t *testing.T) {
-	r := MustStorage(t, 100, 10)
-	ctx := context.Background()
-	m := r.post(t, "lobby", "one")
+	modes(t, func(t *testing.T, conc int) {
+		r := MustStorage(t, conc, 100, 10)
+		ctx := context.Background()
+		m := r.post(t, "lobby", "one")
 
-	// Wake: a parked read is answered by the next message in its room only.
-	waiting := r.get(ctx, components.ReadQuery{Room: "lobby", Since: m.ID, Wait: time.Hour})
-	waitParked(t, r.stats, 1)
-	r.post(t, "elsewhere", "not for you")
-	r.post(t, "lobby", "two")
-	rep := Recv(t, r.out)
-	if got := ids(rep.Body.(components.ReadAnswer).Messages); rep.Req != waiting || len(got) != 1 || got[0] != 2 {
-		t.Errorf("woken read: got %v", got)
-	}
-	waitParked(t, r.stats, 0)
+		// Wake: a parked read is answered by the next message in its room only.
+		waiting := r.get(ctx, components.ReadQuery{Room: "lobby", Since: m.ID, Wait: time.Hour})
+		waitParked(t, r.stats, 1)
+		r.post(t, "elsewhere", "not for you")
+		r.post(t, "lobby", "two")
+		rep := Recv(t, r.out)
+		if got := ids(rep.Body.(components.ReadAnswer).Messages); rep.Req != waiting || len(got) != 1 || got[0] != 2 {
+			t.Errorf("woken read: got %v", got)
+		}
+		waitParked(t, r.stats, 0)
 
-	// Timeout: answered with nothing new.
-	r.get(ctx, components.ReadQuery{Room: "lobby", Since: 2, Wait: 10 * time.Millisecond})
-	if a := r.answer(t); len(a.Messages) != 0 || a.Last != 2 {
-		t.Errorf("expired read: got %+v", a)
-	}
-	waitParked(t, r.stats, 0)
+		// Timeout: answered with nothing new.
+		r.get(ctx, components.ReadQuery{Room: "lobby", Since: 2, Wait: 10 * time.Millisecond})
+		if a := r.answer(t); len(a.Messages) != 0 || a.Last != 2 {
+			t.Errorf("expired read: got %+v", a)
+		}
+		waitParked(t, r.stats, 0)
 
-	// Disconnect: released at once, never answered.
-	cctx, cancel := context.WithCancel(ctx)
-	r.get(cctx, components.ReadQuery{Room: "lobby", Since: 2, Wait: time.Hour})
-	waitParked(t, r.stats, 1)
-	cancel()
-	waitParked(t, r.stats, 0)
-	r.post(t, "lobby", "three") // wakes nobody: only the write's reply arrives
-	select {
-	case rep := <-r.out:
-		t.Errorf("a disconnected read was answered: %+v", rep)
-	default:
-	}
+		// Disconnect: released at once, never answered.
+		cctx, cancel := context.WithCancel(ctx)
+		r.get(cctx, components.ReadQuery{Room: "lobby", Since: 2, Wait: time.Hour})
+		waitParked(t, r.stats, 1)
+		cancel()
+		waitParked(t, r.stats, 0)
+		r.post(t, "lobby", "three") // wakes nobody: only the write's reply arrives
+		select {
+		case rep := <-r.out:
+			t.Errorf("a disconnected read was answered: %+v", rep)
+		default:
+		}
+	})
 }
 
 func TestStorageEpochResetAndGap(t *testing.T) {
-	r := MustStorage(t, 3, 10)
-	ctx := context.Background()
-	for range 5 {
-		r.post(t, "lobby", "x")
-	}
-	r.get(ctx, components.ReadQuery{Room: "lobby"})
-	epoch := r.answer(t).Epoch
-
-	for _, tc := range []struct {
-		name       string
-		q          components.ReadQuery
-		ids        []uint64
-		reset, gap bool
-	}{
-		{"since 0 after trimming", components.ReadQuery{Since: 0}, []uint64{3, 4, 5}, false, true},
-		{"since 1 missed 2", components.ReadQuery{Since: 1}, []uint64{3, 4, 5}, false, true},
-		{"since 2 missed nothing", components.ReadQuery{Since: 2}, []uint64{3, 4, 5}, false, false},
-		{"current epoch", components.ReadQuery{Since: 4, Epoch: epoch}, []uint64{5}, false, false},
-		{"other epoch", components.ReadQuery{Since: 4, Epoch: "old", Wait: time.Hour}, []uint64{3, 4, 5}, true, true},
-		{"id from the future", components.ReadQuery{Since: 9, Wait: time.Hour}, []uint64{3, 4, 5}, true, true},
-	} {
-		tc.q.Room = "lobby"
-		r.get(ctx, tc.q)
-		a := r.answer(t)
-		got := ids(a.Messages)
-		if len(got) != len(tc.ids) || got[0] != tc.ids[0] || a.Reset != tc.reset || a.Gap != tc.gap || a.Epoch != epoch {
-			t.Errorf("%s: got ids %v reset %v gap %v epoch %q, want %v %v %v %q", tc.name, got, a.Reset, a.Gap, a.Epoch, tc.ids, tc.reset, tc.gap, epoch)
+	modes(t, func(t *testing.T, conc int) {
+		r := MustStorage(t, conc, 3, 10)
+		ctx := context.Background()
+		for range 5 {
+			r.post(t, "lobby", "x")
 		}
-	}
-	// A room this store never had, read with an epoch: reset at once.
-	r.get(ctx, components.ReadQuery{Room: "new", Epoch: "old", Wait: time.Hour})
-	if a := r.answer(t); !a.Reset || a.Epoch != "" || len(a.Messages) != 0 {
-		t.Errorf("unknown room with an epoch: got %+v", a)
-	}
+		r.get(ctx, components.ReadQuery{Room: "lobby"})
+		epoch := r.answer(t).Epoch
+
+		for _, tc := range []struct {
+			name       string
+			q          components.ReadQuery
+			ids        []uint64
+			reset, gap bool
+		}{
+			{"since 0 after trimming", components.ReadQuery{Since: 0}, []uint64{3, 4, 5}, false, true},
+			{"since 1 missed 2", components.ReadQuery{Since: 1}, []uint64{3, 4, 5}, false, true},
+			{"since 2 missed nothing", components.ReadQuery{Since: 2}, []uint64{3, 4, 5}, false, false},
+			{"current epoch", components.ReadQuery{Since: 4, Epoch: epoch}, []uint64{5}, false, false},
+			{"other epoch", components.ReadQuery{Since: 4, Epoch: "old", Wait: time.Hour}, []uint64{3, 4, 5}, true, true},
+			{"id from the future", components.ReadQuery{Since: 9, Wait: time.Hour}, []uint64{3, 4, 5}, true, true},
+		} {
+			tc.q.Room = "lobby"
+			r.get(ctx, tc.q)
+			a := r.answer(t)
+			got := ids(a.Messages)
+			if len(got) != len(tc.ids) || got[0] != tc.ids[0] || a.Reset != tc.reset || a.Gap != tc.gap || a.Epoch != epoch {
+				t.Errorf("%s: got ids %v reset %v gap %v epoch %q, want %v %v %v %q", tc.name, got, a.Reset, a.Gap, a.Epoch, tc.ids, tc.reset, tc.gap, epoch)
+			}
+		}
+		// A room this store never had, read with an epoch: reset at once.
+		r.get(ctx, components.ReadQuery{Room: "new", Epoch: "old", Wait: time.Hour})
+		if a := r.answer(t); !a.Reset || a.Epoch != "" || len(a.Messages) != 0 {
+			t.Errorf("unknown room with an epoch: got %+v", a)
+		}
+	})
 }
 
 func TestStorageRoomLimit(t *testing.T) {
-	r := MustStorage(t, 10, 1)
-	r.post(t, "a", "x")
-	r.write <- &components.WriteCommand{Req: components.NewRequest(context.Background()), Room: "b", Author: "ann", Text: "x"}
-	if rep := Recv(t, r.out); rep.Err == nil || rep.Err.Status != http.StatusServiceUnavailable {
-		t.Errorf("post creating a room past the bound: got %+v, want 503", rep)
-	}
-	r.post(t, "a", "still works")
+	modes(t, func(t *testing.T, conc int) {
+		r := MustStorage(t, conc, 10, 1)
+		r.post(t, "a", "x")
+		r.write <- &components.WriteCommand{Req: components.NewRequest(context.Background()), Room: "b", Author: "ann", Text: "x"}
+		if rep := Recv(t, r.out); rep.Err == nil || rep.Err.Status != http.StatusServiceUnavailable {
+			t.Errorf("post creating a room past the bound: got %+v, want 503", rep)
+		}
+		r.post(t, "a", "still works")
+	})
 }
 
 func TestStorageShutdownAnswersParked(t *testing.T) {
-	r := MustStorage(t, 10, 10)
-	r.post(t, "lobby", "x")
-	for range 3 {
-		r.get(context.Background(), components.ReadQuery{Room: "lobby", Since: 1, Wait: time.Hour})
-	}
-	waitParked(t, r.stats, 3)
-	close(r.read)
-	close(r.write)
-	for range 3 {
-		if a := r.answer(t); a.Last != 1 || len(a.Messages) != 0 {
-			t.Errorf("flushed read: got %+v", a)
+	modes(t, func(t *testing.T, conc int) {
+		r := MustStorage(t, conc, 10, 10)
+		r.post(t, "lobby", "x")
+		for range 3 {
+			r.get(context.Background(), components.ReadQuery{Room: "lobby", Since: 1, Wait: time.Hour})
 		}
-	}
-	Recv(t, r.done)
-	waitParked(t, r.stats, 0)
+		waitParked(t, r.stats, 3)
+		close(r.read)
+		close(r.write)
+		for range 3 {
+			if a := r.answer(t); a.Last != 1 || len(a.Messages) != 0 {
+				t.Errorf("flushed read: got %+v", a)
+			}
+		}
+		Recv(t, r.done)
+		waitParked(t, r.stats, 0)
+	})
 }
 
 func TestStorageCapacity(t *testing.T) {
-	r := MustStorageCapacity(t, 10, 10, 2)
-	for range 2 {
+	modes(t, func(t *testing.T, conc int) {
+		r := MustStorageCapacity(t, conc, 10, 10, 2)
+		for range 2 {
+			r.get(context.Background(), components.ReadQuery{Room: "lobby", Wait: time.Hour})
+		}
+		waitParked(t, r.stats, 2)
 		r.get(context.Background(), components.ReadQuery{Room: "lobby", Wait: time.Hour})
-	}
-	waitParked(t, r.stats, 2)
-	r.get(context.Background(), components.ReadQuery{Room: "lobby", Wait: time.Hour})
-	if rep := Recv(t, r.out); rep.Err == nil || rep.Err.Status != http.StatusServiceUnavailable {
-		t.Errorf("a read past the capacity: got %+v, want 503", rep)
-	}
-	// Reads that need not wait still work.
-	r.get(context.Background(), components.ReadQuery{Room: "lobby"})
-	r.answer(t)
+		if rep := Recv(t, r.out); rep.Err == nil || rep.Err.Status != http.StatusServiceUnavailable {
+			t.Errorf("a read past the capacity: got %+v, want 503", rep)
+		}
+		// Reads that need not wait still work.
+		r.get(context.Background(), components.ReadQuery{Room: "lobby"})
+		r.answer(t)
+	})
 }

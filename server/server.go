@@ -50,6 +50,14 @@ type Config struct {
 	MaxRooms int           // rooms kept at most
 	MaxWait  time.Duration // the longest long-poll
 	Grace    time.Duration // see DefaultGrace
+	// Store selects the message store: "" or "memory" for the in-memory
+	// store, redis://host:port/db (or rediss://) for Redis.
+	Store       string
+	RedisPrefix string        // namespace of gochat's Redis keys; default "gochat:"
+	RoomTTL     time.Duration // Redis only: forget rooms idle this long; 0 keeps them
+	// StoreTimeout bounds the wait for the store at start (default
+	// DefaultStoreTimeout); past it Open fails.
+	StoreTimeout time.Duration
 	// GraphFile is the graph file to run and reload; "" runs Graph.
 	GraphFile string
 	// Graph is the network to run when GraphFile is ""; nil runs
@@ -73,6 +81,12 @@ type Config struct {
 	Log            *slog.Logger // nil discards logs
 }
 
+// DefaultStoreTimeout is how long Open waits for Redis to answer.
+const DefaultStoreTimeout = 10 * time.Second
+
+// redisConcurrency is how many Redis calls one Storage runs at once.
+const redisConcurrency = 64
+
 // DefaultWatchInterval is how often -watch looks at the graph file.
 const DefaultWatchInterval = time.Second
 
@@ -94,6 +108,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Grace == 0 {
 		c.Grace = DefaultGrace
+	}
+	if c.StoreTimeout == 0 {
+		c.StoreTimeout = DefaultStoreTimeout
 	}
 	if c.WatchInterval == 0 {
 		c.WatchInterval = DefaultWatchInterval
@@ -120,7 +137,7 @@ func (c *Config) GraphName() string {
 // Server is a running gochat.
 type Server struct {
 	cfg     Config
-	store   *store.Memory
+	store   store.Store
 	stats   *components.Stats
 	factory *goflow.Factory
 	net     atomic.Pointer[graph.Network] // the network new requests enter
@@ -146,21 +163,24 @@ func Open(cfg Config) (*Server, error) {
 	if cfg.MaxWait < 0 || cfg.Grace < 0 {
 		return nil, fmt.Errorf("open server: max wait and grace must not be negative, got %v and %v", cfg.MaxWait, cfg.Grace)
 	}
-	st, err := store.NewMemory(cfg.History, cfg.MaxRooms)
-	if err != nil {
-		return nil, fmt.Errorf("open server: %w", err)
-	}
-	s := &Server{cfg: cfg, store: st, stats: &components.Stats{}, served: make(chan error, 1), stopWatch: make(chan struct{})}
-	s.factory, err = components.NewFactory(components.Deps{Store: st, MaxWait: cfg.MaxWait, Stats: s.stats, Log: cfg.Log, Stdout: os.Stdout})
-	if err != nil {
-		return nil, fmt.Errorf("open server: %w", err)
-	}
+	s := &Server{cfg: cfg, stats: &components.Stats{}, served: make(chan error, 1), stopWatch: make(chan struct{})}
 	g, src, err := s.loadGraph()
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
+	st, concurrency, err := openStore(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open server: %w", err)
+	}
+	s.store = st
+	s.factory, err = components.NewFactory(components.Deps{Store: st, StoreConcurrency: concurrency, MaxWait: cfg.MaxWait, Stats: s.stats, Log: cfg.Log, Stdout: os.Stdout})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("open server: %w", err)
+	}
 	n, err := graph.Start(g, s.factory, inportBuffer, cfg.Debug)
 	if err != nil {
+		st.Close()
 		return nil, fmt.Errorf("open server: %w", err)
 	}
 	s.net.Store(n)
@@ -171,6 +191,7 @@ func Open(cfg Config) (*Server, error) {
 	if err != nil {
 		s.adapter.Close()
 		<-n.Done
+		st.Close()
 		return nil, fmt.Errorf("open server: listen: %w", err)
 	}
 	s.ln = ln
@@ -191,6 +212,34 @@ func Open(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// openStore opens the store cfg names, and says how many calls a Storage
+// should run on it at once.
+func openStore(cfg Config) (store.Store, int, error) {
+	switch {
+	case cfg.Store == "" || cfg.Store == "memory":
+		st, err := store.NewMemory(cfg.History, cfg.MaxRooms)
+		return st, 0, err
+	case strings.HasPrefix(cfg.Store, "redis://") || strings.HasPrefix(cfg.Store, "rediss://"):
+		st, err := store.OpenRedis(store.RedisConfig{
+			URL: cfg.Store, Prefix: cfg.RedisPrefix, History: cfg.History, MaxRooms: cfg.MaxRooms,
+			RoomTTL: cfg.RoomTTL, PoolSize: redisConcurrency, StartTimeout: cfg.StoreTimeout, Log: cfg.Log,
+		})
+		return st, redisConcurrency, err
+	}
+	return nil, 0, fmt.Errorf("store %q: want memory or redis://host:port/db", cfg.Store)
+}
+
+// StoreName says which store the server uses, for people.
+func (c *Config) StoreName() string {
+	if c.Store == "" || c.Store == "memory" {
+		return "memory"
+	}
+	if i := strings.LastIndex(c.Store, "@"); i >= 0 {
+		return c.Store[:strings.Index(c.Store, "://")+3] + "…" + c.Store[i:]
+	}
+	return c.Store
+}
+
 // routes sends every path under /api to the network, as the Router sees
 // it (no redirects, JSON 404s), /debug/ to the live view when enabled, and
 // the rest to the embedded client.
@@ -201,6 +250,10 @@ func (s *Server) routes() http.Handler {
 		switch p := r.URL.Path; {
 		case p == "/api" || strings.HasPrefix(p, "/api/"):
 			api.ServeHTTP(w, r)
+		case p == "/healthz":
+			s.serveHealth(w, r, false)
+		case p == "/readyz":
+			s.serveHealth(w, r, true)
 		case s.cfg.Debug && p == "/debug/graph":
 			s.serveGraphJSON(w)
 		case s.cfg.Debug && p == "/debug/graph.dot":
@@ -238,8 +291,13 @@ func (s *Server) URL() string {
 // Stats returns the network's live counters.
 func (s *Server) Stats() *components.Stats { return s.stats }
 
-// Rooms returns how many rooms the store holds.
-func (s *Server) Rooms() int { return s.store.Rooms() }
+// Rooms returns how many rooms the in-memory store holds (0 for Redis).
+func (s *Server) Rooms() int {
+	if m, ok := s.store.(*store.Memory); ok {
+		return m.Rooms()
+	}
+	return 0
+}
 
 // Reload re-reads and validates the graph file. If it has problems, the
 // old network keeps serving and Reload logs and returns them. Otherwise a
@@ -333,6 +391,9 @@ func (s *Server) close(ctx context.Context) error {
 	}
 	if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, fmt.Errorf("close server: serve: %w", err))
+	}
+	if err := s.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close server: store: %w", err))
 	}
 	return errors.Join(errs...)
 }

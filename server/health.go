@@ -1,0 +1,42 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// healthTimeout bounds the store check of a health request.
+const healthTimeout = 2 * time.Second
+
+// serveHealth answers /healthz (liveness: 200 while the process serves,
+// with the store's state for information) and /readyz (readiness: 503
+// unless the store answers and the server is not shutting down).
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request, ready bool) {
+	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+	defer cancel()
+	body := struct {
+		Status string `json:"status"`
+		Store  string `json:"store"`
+		Graph  string `json:"graph"`
+	}{Status: "ok", Store: "ok", Graph: s.net.Load().Graph.File}
+	status := http.StatusOK
+	if err := s.store.Ping(ctx); err != nil {
+		body.Store = err.Error()
+		if ready {
+			body.Status, status = "unavailable", http.StatusServiceUnavailable
+		}
+	}
+	s.reloadMu.Lock()
+	closed := s.closed
+	s.reloadMu.Unlock()
+	if closed && ready {
+		body.Status, status = "shutting down", http.StatusServiceUnavailable
+	}
+	b, _ := json.Marshal(body)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(b)
+}
