@@ -27,6 +27,7 @@ import (
 
 	"gochat/adapter"
 	"gochat/internal/browsertest"
+	"gochat/internal/redistest"
 	"gochat/internal/testutil"
 	"gochat/server"
 )
@@ -407,5 +408,33 @@ func TestClientAddressReachesLogs(t *testing.T) {
 	}
 	if !regexp.MustCompile(`client=127\.0\.0\.3`).MatchString(logs) || strings.Contains(logs, "6.6.6.6") {
 		t.Errorf("a forged header was believed:\n%s", logs)
+	}
+}
+
+// TestTwoUpstreamsShareRoomsOnRedis: with the Redis store, the two
+// instances behind nginx are one chat, whichever one a request lands on.
+func TestTwoUpstreamsShareRoomsOnRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	cfg := server.Config{Store: srv.URL(), RedisPrefix: "t:nginx:"}
+	a, b := StartGochat(t, cfg), StartGochat(t, cfg)
+	base := StartNginx(t, a.Addr, b.Addr)
+	c := NewClient(t, "")
+	got := make(chan Answer, 1)
+	go func() { got <- c.Do("GET", base+"api/rooms/shared/messages?wait=30", "", "") }()
+	testutil.WaitFor(t, "the poll to park", func() bool { return a.Stats().Parked.Load()+b.Stats().Parked.Load() == 1 })
+	poster := NewClient(t, "")
+	for i := 1; i <= 6; i++ {
+		if r := poster.Do("POST", base+"api/rooms/shared/messages", "application/x-www-form-urlencoded", fmt.Sprint("text=m", i)); r.Status != 201 || !strings.Contains(r.Body, fmt.Sprintf(`"id":%d,`, i)) {
+			t.Errorf("post %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	if r := <-got; r.Status != 200 || !strings.Contains(r.Body, `"text":"m1"`) {
+		t.Errorf("the parked poll: %d %s", r.Status, r.Body)
+	}
+	// Reads land on both instances and agree.
+	for range 4 {
+		if n := last(t, c, base+"api/rooms/shared/messages"); n != 6 {
+			t.Errorf("a read through nginx sees %d messages, want 6", n)
+		}
 	}
 }

@@ -55,6 +55,9 @@ type Config struct {
 	Store       string
 	RedisPrefix string        // namespace of gochat's Redis keys; default "gochat:"
 	RoomTTL     time.Duration // Redis only: forget rooms idle this long; 0 keeps them
+	// StoreConcurrency is how many store calls one Storage runs at once;
+	// 0 picks per store (inline for memory, 64 for Redis).
+	StoreConcurrency int
 	// StoreTimeout bounds the wait for the store at start (default
 	// DefaultStoreTimeout); past it Open fails.
 	StoreTimeout time.Duration
@@ -173,6 +176,9 @@ func Open(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
 	s.store = st
+	if cfg.StoreConcurrency > 0 {
+		concurrency = cfg.StoreConcurrency
+	}
 	s.factory, err = components.NewFactory(components.Deps{Store: st, StoreConcurrency: concurrency, MaxWait: cfg.MaxWait, Stats: s.stats, Log: cfg.Log, Stdout: os.Stdout})
 	if err != nil {
 		st.Close()

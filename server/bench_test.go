@@ -1,0 +1,51 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gochat/internal/redistest"
+	"gochat/server"
+)
+
+// BenchmarkRedisWrites posts from 32 concurrent clients to one instance on
+// Redis, with Storage's Redis calls serialised (1 at a time) and
+// concurrent (the default, 64).
+//
+//	go test -run XXX -bench RedisWrites ./server/
+func BenchmarkRedisWrites(b *testing.B) {
+	srv := redistest.Start(b)
+	for _, conc := range []int{1, 64} {
+		b.Run(fmt.Sprintf("store-concurrency-%d", conc), func(b *testing.B) {
+			s, err := server.Open(server.Config{Addr: "127.0.0.1:0", Store: srv.URL(), RedisPrefix: fmt.Sprintf("bench%d:", conc),
+				StoreConcurrency: conc, StoreTimeout: 5 * time.Second})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer MustClose(b, s)
+			tr := &http.Transport{MaxIdleConnsPerHost: 64}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: tr}
+			var room atomic.Int64
+			b.SetParallelism(16) // 16 × GOMAXPROCS (2) = 32 clients
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				url := fmt.Sprintf("%sapi/rooms/r%d/messages", s.URL(), room.Add(1)%8)
+				for pb.Next() {
+					res, err := client.Post(url, "application/x-www-form-urlencoded", strings.NewReader("text=hello"))
+					if err != nil || res.StatusCode != 201 {
+						b.Errorf("post: %v %v", res, err)
+						return
+					}
+					res.Body.Close()
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "posts/s")
+		})
+	}
+}

@@ -1,0 +1,183 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gochat/internal/redistest"
+	"gochat/internal/testutil"
+	"gochat/server"
+)
+
+// redisConfig returns a config for an instance on srv under a prefix of
+// the test's own.
+func redisConfig(t *testing.T, srv *redistest.Server) server.Config {
+	return server.Config{Store: srv.URL(), RedisPrefix: "t:" + t.Name() + ":", History: 1000, StoreTimeout: 5 * time.Second}
+}
+
+func TestRedisInstancesAreOneChat(t *testing.T) {
+	const instances, writers, perWriter, readers = 3, 6, 50, 6
+	const total = writers * perWriter
+	srv := redistest.Start(t)
+	var clients []*Client
+	var servers []*server.Server
+	for range instances {
+		s, c := MustOpen(t, redisConfig(t, srv))
+		servers, clients = append(servers, s), append(clients, c)
+	}
+	seen := make([][]uint64, readers)
+	var wg sync.WaitGroup
+	for r := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := clients[r%instances]
+			since, epoch := uint64(0), ""
+			for len(seen[r]) < total {
+				a := c.Get("shared", fmt.Sprintf("since=%d&wait=30&epoch=%s", since, epoch))
+				if a.Status != 200 || a.Read.Reset || a.Read.Gap {
+					t.Errorf("reader %d: %d %s", r, a.Status, a.Raw)
+					return
+				}
+				for _, m := range a.Read.Messages {
+					seen[r] = append(seen[r], m.ID)
+				}
+				since, epoch = a.Read.Last, a.Read.Epoch
+			}
+		}()
+	}
+	for i, s := range servers {
+		want := int64(0)
+		for r := range readers {
+			if r%instances == i {
+				want++
+			}
+		}
+		WaitParked(t, s.Stats(), want)
+	}
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWriter {
+				clients[w%instances].Post("shared", fmt.Sprint("w", w), fmt.Sprint(i))
+			}
+		}()
+	}
+	wg.Wait()
+	for r, ids := range seen {
+		if len(ids) != total {
+			t.Errorf("reader %d saw %d messages, want %d", r, len(ids), total)
+			continue
+		}
+		for i, id := range ids {
+			if id != uint64(i+1) {
+				t.Errorf("reader %d: message %d has id %d; want each id once, in order, no holes", r, i, id)
+				break
+			}
+		}
+	}
+	epochs := map[string]bool{}
+	for _, c := range clients {
+		epochs[c.Get("shared", "since=300").Read.Epoch] = true
+	}
+	if len(epochs) != 1 {
+		t.Errorf("the instances disagree on the epoch: %v", epochs)
+	}
+}
+
+func TestRedisInstanceRestartKeepsIdsAndEpoch(t *testing.T) {
+	srv := redistest.Start(t)
+	first, c := MustOpen(t, redisConfig(t, srv))
+	for range 3 {
+		c.Post("keep", "", "before")
+	}
+	before := c.Get("keep", "").Read
+	MustClose(t, first)
+
+	_, c = MustOpen(t, redisConfig(t, srv))
+	a := c.Get("keep", fmt.Sprintf("since=%d&epoch=%s", before.Last, before.Epoch)).Read
+	if a.Reset || a.Epoch != before.Epoch || a.Last != 3 || len(a.Messages) != 0 {
+		t.Errorf("after a restart: %+v", a)
+	}
+	if m := c.Post("keep", "", "after"); m.ID != 4 {
+		t.Errorf("ids go on: %d", m.ID)
+	}
+}
+
+func TestRedisDownAtStart(t *testing.T) {
+	srv := redistest.Start(t)
+	srv.Kill()
+	cfg := redisConfig(t, srv)
+	cfg.Addr, cfg.StoreTimeout = "127.0.0.1:0", 300*time.Millisecond
+	_, err := server.Open(cfg)
+	if err == nil || !strings.Contains(err.Error(), "no answer within 300ms") {
+		t.Errorf("open with Redis down: %v", err)
+	}
+}
+
+func TestRedisLostAndBack(t *testing.T) {
+	srv := redistest.Start(t)
+	var logs LogBuffer
+	cfg := redisConfig(t, srv)
+	cfg.Log = logs.Logger()
+	a, ca := MustOpen(t, cfg)
+	b, cb := MustOpen(t, redisConfig(t, srv))
+	ca.Post("lost", "", "before")
+
+	// A reader parked on b; Redis dies under it.
+	woken := make(chan Answer, 1)
+	go func() { woken <- cb.Get("lost", "since=1&wait=30") }()
+	WaitParked(t, b.Stats(), 1)
+	srv.Kill()
+
+	post := func(c *Client, text string) Answer {
+		r, err := c.Do(context.Background(), http.MethodPost, "api/rooms/lost/messages", "application/x-www-form-urlencoded", "text="+text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := post(ca, "while+down"); r.Status != 503 || !strings.Contains(r.Error.Message, "store is unavailable") {
+		t.Errorf("post while Redis is down: %d %s", r.Status, r.Raw)
+	}
+	if r := ca.Get("lost", ""); r.Status != 503 {
+		t.Errorf("read while Redis is down: %d %s", r.Status, r.Raw)
+	}
+	if r := ca.MustDo("GET", "readyz", "", ""); r.Status != 503 || !strings.Contains(r.Raw, "redis") {
+		t.Errorf("/readyz while Redis is down: %d %s", r.Status, r.Raw)
+	}
+	if r := ca.MustDo("GET", "healthz", "", ""); r.Status != 200 || !strings.Contains(r.Raw, `"store":"redis`) {
+		t.Errorf("/healthz while Redis is down: %d %s", r.Status, r.Raw)
+	}
+
+	srv.Restart() // same data
+	// Everything resumes by itself: the first post that Redis takes is
+	// acknowledged, and the reader parked on the other instance gets it.
+	var acked Answer
+	testutil.WaitFor(t, "posts to be taken again", func() bool {
+		acked = post(ca, "after")
+		if acked.Status != 201 && acked.Status != 503 {
+			t.Fatalf("post after the restart: %d %s", acked.Status, acked.Raw)
+		}
+		return acked.Status == 201
+	})
+	if acked.Msg.ID != 2 {
+		t.Errorf("the first acknowledged message after the outage has id %d, want 2 (no 201 without storage)", acked.Msg.ID)
+	}
+	if r := <-woken; r.Status != 200 || len(r.Read.Messages) != 1 || r.Read.Messages[0].Text != "after" {
+		t.Errorf("the parked reader on the other instance: %d %s", r.Status, r.Raw)
+	}
+	if r := ca.MustDo("GET", "readyz", "", ""); r.Status != 200 {
+		t.Errorf("/readyz after Redis came back: %d %s", r.Status, r.Raw)
+	}
+	if all := cb.Get("lost", "").Read; all.Last != 2 || len(all.Messages) != 2 {
+		t.Errorf("after the outage: %+v", all)
+	}
+	_ = a
+}
