@@ -20,7 +20,8 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request, ready bool)
 		Status string `json:"status"`
 		Store  string `json:"store"`
 		Graph  string `json:"graph"`
-	}{Status: "ok", Store: "ok", Graph: s.net.Load().Graph.File}
+		Parked int64  `json:"parked"`
+	}{Status: "ok", Store: "ok", Graph: s.net.Load().Graph.File, Parked: s.stats.Parked.Load()}
 	status := http.StatusOK
 	if err := s.store.Ping(ctx); err != nil {
 		body.Store = err.Error()

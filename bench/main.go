@@ -1,0 +1,519 @@
+// Command bench measures gochat against a plain net/http long-poll server
+// (bench/refserver) over real HTTP on loopback, in the same run, and
+// writes bench/README.md (a results table) and bench/fanout.svg (fan-out
+// p99 against parked readers).
+//
+//	go run ./bench                       # the full run, about 3 minutes
+//	go run ./bench -n 1000 -repeat 1     # a quick look
+//
+// Each scenario runs on a fresh server process; the two servers alternate
+// and every figure is the median of -repeat runs, so a noisy machine
+// affects both alike and the ratios hold.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	ns := flag.String("n", "1000,5000,10000", "parked readers for the fan-out runs")
+	m := flag.Int("m", 20, "messages per fan-out run")
+	c := flag.Int("c", 32, "concurrent clients for throughput runs")
+	d := flag.Duration("d", 4*time.Second, "duration of a throughput run")
+	repeat := flag.Int("repeat", 3, "runs of each scenario and server; figures are medians")
+	out := flag.String("out", "bench", "folder for README.md and fanout.svg; empty writes nothing")
+	flag.Parse()
+	if err := run(parseInts(*ns), *m, *c, *d, *repeat, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func parseInts(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// target is a server under test.
+type target struct {
+	name string
+	bin  string
+	args func(addr string) []string
+}
+
+func run(ns []int, m, c int, d time.Duration, repeat int, out string) error {
+	dir, err := os.MkdirTemp("", "gochat-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	targets := []target{
+		{"gochat", filepath.Join(dir, "gochat"), func(a string) []string { return []string{"-addr", a} }},
+		{"reference", filepath.Join(dir, "refserver"), func(a string) []string { return []string{"-addr", a} }},
+	}
+	for pkg, bin := range map[string]string{".": targets[0].bin, "./bench/refserver": targets[1].bin} {
+		if b, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %v\n%s", pkg, err, b)
+		}
+	}
+	res := map[string]*results{}
+	for _, t := range targets {
+		res[t.name] = &results{fan: map[int][]fanout{}}
+	}
+	for r := range repeat {
+		order := targets
+		if r%2 == 1 {
+			order = []target{targets[1], targets[0]}
+		}
+		for _, t := range order {
+			for _, n := range ns {
+				f, err := withServer(t, func(base string, pid int) (fanout, error) { return runFanout(base, pid, n, m) })
+				if err != nil {
+					return fmt.Errorf("%s fan-out %d: %w", t.name, n, err)
+				}
+				res[t.name].fan[n] = append(res[t.name].fan[n], f)
+				fmt.Printf("%s run %d fan-out N=%d: p50 %.2f ms p99 %.2f ms, %.1f KiB/reader, lost %d dup %d\n",
+					t.name, r+1, n, f.p50, f.p99, f.kib, f.lost, f.dup)
+			}
+			for _, sc := range []struct {
+				name string
+				fn   func(string) (rate, error)
+			}{
+				{"writes, 32 rooms", func(b string) (rate, error) { return runWrites(b, c, d, true) }},
+				{"writes, one room", func(b string) (rate, error) { return runWrites(b, c, d, false) }},
+				{"catch-up reads", func(b string) (rate, error) { return runCatchUp(b, c, d) }},
+			} {
+				x, err := withServer(t, func(base string, _ int) (rate, error) { return sc.fn(base) })
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", t.name, sc.name, err)
+				}
+				res[t.name].add(sc.name, x)
+				fmt.Printf("%s run %d %s: %.0f req/s p50 %.2f ms p99 %.2f ms\n", t.name, r+1, sc.name, x.rps, x.p50, x.p99)
+			}
+		}
+	}
+	report := render(res["gochat"], res["reference"], ns, m, c, d, repeat)
+	fmt.Println(report)
+	if out == "" {
+		return nil
+	}
+	if err := os.WriteFile(filepath.Join(out, "README.md"), []byte(report), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(out, "fanout.svg"), chart(res["gochat"], res["reference"], ns), 0o644)
+}
+
+// withServer starts a fresh server process, runs f against it and stops it.
+func withServer[T any](t target, f func(base string, pid int) (T, error)) (T, error) {
+	var zero T
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return zero, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(t.bin, t.args(addr)...)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return zero, err
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	base := "http://" + addr + "/"
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := parked(base); err == nil {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			return zero, errors.New("the server did not start")
+		}
+	}
+	return f(base, cmd.Process.Pid)
+}
+
+func newClient(conns int) *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxIdleConns: conns}}
+}
+
+// parked asks a server how many long-polls it holds.
+func parked(base string) (int64, error) {
+	res, err := http.Get(base + "healthz")
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	var h struct{ Parked int64 }
+	if err := json.NewDecoder(res.Body).Decode(&h); err != nil {
+		return 0, err
+	}
+	return h.Parked, nil
+}
+
+func waitParked(base string, n int64) error {
+	for start := time.Now(); ; time.Sleep(2 * time.Millisecond) {
+		p, err := parked(base)
+		if err == nil && p == n {
+			return nil
+		}
+		if time.Since(start) > time.Minute {
+			return fmt.Errorf("parked %d, want %d", p, n)
+		}
+	}
+}
+
+// rss reads a process's resident memory in KiB.
+func rss(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if v, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+type page struct {
+	Last     uint64
+	Messages []struct{ ID uint64 }
+}
+
+func post(c *http.Client, base, room, text string) error {
+	res, err := c.Post(base+"api/rooms/"+room+"/messages", "application/x-www-form-urlencoded", strings.NewReader("author=bench&text="+text))
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != 201 {
+		return fmt.Errorf("post: %s", res.Status)
+	}
+	return nil
+}
+
+type fanout struct {
+	p50, p90, p99, max float64 // ms
+	kib                float64 // per parked reader
+	lost, dup          int
+}
+
+// runFanout parks n readers in one room and posts m messages one at a
+// time, each once every reader has the previous one and polls again.
+func runFanout(base string, pid, n, m int) (fanout, error) {
+	var f fanout
+	poster := newClient(1)
+	if err := post(poster, base, "fan", "first"); err != nil {
+		return f, err
+	}
+	before := rss(pid)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var sent [1024]atomic.Int64 // post time of message id, in ns
+	lat := make([][]float64, n)
+	var mu sync.Mutex
+	var lost, dup int
+	var wg sync.WaitGroup
+	for r := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tr := &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true}
+			defer tr.CloseIdleConnections()
+			cl := &http.Client{Transport: tr}
+			since := uint64(1)
+			for since < uint64(m)+1 {
+				req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%sapi/rooms/fan/messages?since=%d&wait=55", base, since), nil)
+				res, err := cl.Do(req)
+				if err != nil {
+					return
+				}
+				var p page
+				err = json.NewDecoder(res.Body).Decode(&p)
+				res.Body.Close()
+				now := time.Now().UnixNano()
+				if err != nil {
+					return
+				}
+				for _, msg := range p.Messages {
+					switch {
+					case msg.ID <= since:
+						mu.Lock()
+						dup++
+						mu.Unlock()
+					case msg.ID > since+1:
+						mu.Lock()
+						lost += int(msg.ID - since - 1)
+						mu.Unlock()
+					}
+					if msg.ID < uint64(len(sent)) && sent[msg.ID].Load() > 0 {
+						lat[r] = append(lat[r], float64(now-sent[msg.ID].Load())/1e6)
+					}
+					since = max(since, msg.ID)
+				}
+			}
+		}()
+	}
+	if err := waitParked(base, int64(n)); err != nil {
+		return f, err
+	}
+	f.kib = float64(rss(pid)-before) / float64(n)
+	for i := 2; i <= m+1; i++ {
+		sent[i].Store(time.Now().UnixNano())
+		if err := post(poster, base, "fan", "x"); err != nil {
+			return f, err
+		}
+		if i <= m {
+			if err := waitParked(base, int64(n)); err != nil {
+				return f, err
+			}
+		}
+	}
+	wg.Wait()
+	var all []float64
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	f.lost = lost + n*m - len(all) - dup
+	f.dup = dup
+	f.p50, f.p90, f.p99, f.max = pct(all, 50), pct(all, 90), pct(all, 99), pct(all, 100)
+	return f, nil
+}
+
+type rate struct{ rps, p50, p99 float64 }
+
+// load runs c clients doing one request each in a loop for d.
+func load(c int, d time.Duration, do func(cl *http.Client, i int) error) (rate, error) {
+	cl := newClient(c)
+	var mu sync.Mutex
+	var all []float64
+	var firstErr error
+	var wg sync.WaitGroup
+	end := time.Now().Add(d)
+	for i := range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []float64
+			for time.Now().Before(end) {
+				t0 := time.Now()
+				if err := do(cl, i); err != nil {
+					mu.Lock()
+					firstErr = cmp(firstErr, err)
+					mu.Unlock()
+					return
+				}
+				mine = append(mine, float64(time.Since(t0))/1e6)
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return rate{float64(len(all)) / d.Seconds(), pct(all, 50), pct(all, 99)}, firstErr
+}
+
+func cmp(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func runWrites(base string, c int, d time.Duration, spread bool) (rate, error) {
+	return load(c, d, func(cl *http.Client, i int) error {
+		room := "one"
+		if spread {
+			room = fmt.Sprint("r", i)
+		}
+		return post(cl, base, room, "hello+world")
+	})
+}
+
+func runCatchUp(base string, c int, d time.Duration) (rate, error) {
+	cl := newClient(1)
+	for i := range 100 {
+		if err := post(cl, base, "history", fmt.Sprintf("message+number+%d+with+some+ordinary+text+in+it", i)); err != nil {
+			return rate{}, err
+		}
+	}
+	return load(c, d, func(cl *http.Client, _ int) error {
+		res, err := cl.Get(base + "api/rooms/history/messages?since=0&wait=0")
+		if err != nil {
+			return err
+		}
+		n, _ := io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || n < 1000 {
+			return fmt.Errorf("catch-up read: %s, %d bytes", res.Status, n)
+		}
+		return nil
+	})
+}
+
+func pct(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	i := int(float64(len(s)-1) * p / 100)
+	return s[i]
+}
+
+func median(xs []float64) float64 { return pct(xs, 50) }
+
+type results struct {
+	fan  map[int][]fanout
+	rate map[string][]rate
+}
+
+func (r *results) add(name string, x rate) {
+	if r.rate == nil {
+		r.rate = map[string][]rate{}
+	}
+	r.rate[name] = append(r.rate[name], x)
+}
+
+func (r *results) fanMedian(n int) fanout {
+	var f fanout
+	get := func(sel func(fanout) float64) float64 {
+		var xs []float64
+		for _, x := range r.fan[n] {
+			xs = append(xs, sel(x))
+		}
+		return median(xs)
+	}
+	f.p50, f.p90 = get(func(x fanout) float64 { return x.p50 }), get(func(x fanout) float64 { return x.p90 })
+	f.p99, f.max = get(func(x fanout) float64 { return x.p99 }), get(func(x fanout) float64 { return x.max })
+	f.kib = get(func(x fanout) float64 { return x.kib })
+	for _, x := range r.fan[n] {
+		f.lost += x.lost
+		f.dup += x.dup
+	}
+	return f
+}
+
+func (r *results) rateMedian(name string) rate {
+	var a, b, c []float64
+	for _, x := range r.rate[name] {
+		a, b, c = append(a, x.rps), append(b, x.p50), append(c, x.p99)
+	}
+	return rate{median(a), median(b), median(c)}
+}
+
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "model name"); ok {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%d cores (%s), %s, %s/%s", runtime.NumCPU(), model, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+func render(g, ref *results, ns []int, m, c int, d time.Duration, repeat int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# gochat benchmark\n\nMade by `go run ./bench -n %s -m %d -c %d -d %v -repeat %d` on %s, %s.\n",
+		strings.Trim(strings.Join(strings.Fields(fmt.Sprint(ns)), ","), "[]"), m, c, d, repeat, machine(), time.Now().UTC().Format("2006-01-02"))
+	b.WriteString("Both servers run as separate processes on loopback with the load generator on the same machine; every figure is the median of the runs; ratio is gochat/reference.\n\n")
+	b.WriteString("## Fan-out: N parked long-polls in one room, messages posted one at a time\n\n")
+	b.WriteString("| N | server | p50 ms | p90 ms | p99 ms | max ms | p99 ratio | lost | duplicated | KiB per parked reader |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, n := range ns {
+		gf, rf := g.fanMedian(n), ref.fanMedian(n)
+		for _, row := range []struct {
+			name string
+			f    fanout
+		}{{"gochat", gf}, {"reference", rf}} {
+			ratio := ""
+			if row.name == "gochat" && rf.p99 > 0 {
+				ratio = fmt.Sprintf("%.2f×", gf.p99/rf.p99)
+			}
+			fmt.Fprintf(&b, "| %d | %s | %.2f | %.2f | %.2f | %.2f | %s | %d | %d | %.1f |\n", n, row.name, row.f.p50, row.f.p90, row.f.p99, row.f.max, ratio, row.f.lost, row.f.dup, row.f.kib)
+		}
+	}
+	b.WriteString("\n![fan-out p99 against N](fanout.svg)\n\n")
+	fmt.Fprintf(&b, "## Throughput: %d clients for %v\n\n| scenario | server | requests/s | p50 ms | p99 ms | requests/s ratio |\n|---|---|---|---|---|---|\n", c, d)
+	for _, name := range []string{"writes, 32 rooms", "writes, one room", "catch-up reads"} {
+		gr, rr := g.rateMedian(name), ref.rateMedian(name)
+		fmt.Fprintf(&b, "| %s | gochat | %.0f | %.2f | %.2f | %.2f× |\n", name, gr.rps, gr.p50, gr.p99, gr.rps/rr.rps)
+		fmt.Fprintf(&b, "| %s | reference | %.0f | %.2f | %.2f | |\n", name, rr.rps, rr.p50, rr.p99)
+	}
+	b.WriteString("\nCatch-up reads are `since=0&wait=0` on a room holding 100 messages. The reference is `bench/refserver`: one mutex, a channel per room closed on news, JSON encoded per request.\n")
+	return b.String()
+}
+
+// chart draws fan-out p99 against N for both servers.
+func chart(g, ref *results, ns []int) []byte {
+	const w, h, pad = 640, 360, 60
+	maxY := 1.0
+	for _, n := range ns {
+		maxY = max(maxY, g.fanMedian(n).p99, ref.fanMedian(n).p99)
+	}
+	maxY *= 1.15
+	maxN := float64(slices.Max(ns))
+	x := func(n int) float64 { return pad + float64(n)/maxN*(w-2*pad) }
+	y := func(v float64) float64 { return h - pad - v/maxY*(h-2*pad) }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", w, h)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", w, h)
+	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="15">Fan-out: p99 delivery latency against parked readers</text>`+"\n", pad)
+	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/><line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", pad, h-pad, w-pad, h-pad, pad, pad, pad, h-pad)
+	for i := 0; i <= 4; i++ {
+		v := maxY * float64(i) / 4
+		fmt.Fprintf(&b, `<text x="%d" y="%.0f" text-anchor="end">%.0f ms</text><line x1="%d" y1="%.0f" x2="%d" y2="%.0f" stroke="#ddd"/>`+"\n", pad-6, y(v)+4, v, pad, y(v), w-pad, y(v))
+	}
+	for _, n := range ns {
+		fmt.Fprintf(&b, `<text x="%.0f" y="%d" text-anchor="middle">%d</text>`+"\n", x(n), h-pad+18, n)
+	}
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">parked readers (N)</text>`+"\n", w/2, h-pad+38)
+	for i, s := range []struct {
+		name  string
+		r     *results
+		color string
+	}{{"gochat", g, "#3b5bdb"}, {"reference", ref, "#e8590c"}} {
+		var pts []string
+		for _, n := range ns {
+			v := s.r.fanMedian(n).p99
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(n), y(v)))
+			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/>`+"\n", x(n), y(v), s.color)
+		}
+		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>`+"\n", strings.Join(pts, " "), s.color)
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n", w-pad-110, pad+i*18, s.color, w-pad-92, pad+i*18+11, s.name)
+	}
+	b.WriteString("</svg>\n")
+	return []byte(b.String())
+}
