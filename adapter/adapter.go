@@ -214,11 +214,12 @@ func (a *Adapter) readBody(w http.ResponseWriter, r *http.Request, req *componen
 }
 
 func write(w http.ResponseWriter, a components.Answer) {
+	body := a.Bytes()
 	h := w.Header()
 	for k, vs := range a.Header {
 		h[k] = vs
 	}
-	h.Set("Content-Length", strconv.Itoa(len(a.Body)))
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(a.Status)
-	_, _ = w.Write(a.Body)
+	_, _ = w.Write(body)
 }

@@ -27,6 +27,9 @@ func (e *Error) Error() string {
 // It is the one function that shapes gochat's answers: results as JSON,
 // errors as {"error":{"status":…,"message":"…"}}.
 func Encode(rep *Reply) Answer {
+	if p, ok := rep.Body.(*Payload); ok && rep.Err == nil && rep.Header == nil {
+		return Answer{Status: rep.Status, Header: jsonHeader, Payload: p}
+	}
 	status, v := rep.Status, rep.Body
 	if rep.Err != nil {
 		status, v = rep.Err.Status, errorBody(rep.Err)
@@ -35,6 +38,9 @@ func Encode(rep *Reply) Answer {
 	if err != nil {
 		status = http.StatusInternalServerError
 		body, _ = json.Marshal(errorBody(Errorf(status, "could not encode the answer")))
+	}
+	if rep.Header == nil && (rep.Err == nil || rep.Err.Header == nil) {
+		return Answer{Status: status, Header: jsonHeader, Body: body}
 	}
 	h := make(http.Header, 3+len(rep.Header))
 	for k, vs := range rep.Header {
@@ -48,6 +54,14 @@ func Encode(rep *Reply) Answer {
 	setJSONHeaders(h)
 	return Answer{Status: status, Header: h, Body: body}
 }
+
+// jsonHeader is the header of every plain JSON answer, shared: readers
+// copy it and never change it.
+var jsonHeader = func() http.Header {
+	h := http.Header{}
+	setJSONHeaders(h)
+	return h
+}()
 
 // ErrorAnswer returns the answer for err, for those outside the network
 // (the HTTP adapter) that must answer by themselves.

@@ -60,11 +60,22 @@ func (r *Request) Answer() <-chan Answer {
 	return r.answer
 }
 
-// Answer is an encoded HTTP answer, ready to write.
+// Answer is an HTTP answer, ready to write. Its body is Body, or, when
+// Payload is set, the payload's bytes. Header may be shared between
+// answers: writers copy it and never change it.
 type Answer struct {
-	Status int
-	Header http.Header
-	Body   []byte
+	Status  int
+	Header  http.Header
+	Body    []byte
+	Payload *Payload
+}
+
+// Bytes returns the answer's body.
+func (a Answer) Bytes() []byte {
+	if a.Payload != nil {
+		return a.Payload.Bytes()
+	}
+	return a.Body
 }
 
 // Reply is the packet every component sends towards the Responder: a
@@ -72,7 +83,7 @@ type Answer struct {
 type Reply struct {
 	Req    *Request
 	Status int         // HTTP status of a result
-	Body   any         // the result, encoded as JSON
+	Body   any         // the result, encoded as JSON; a *Payload is used as it is
 	Err    *Error      // when set, the answer is this error and Body is ignored
 	Header http.Header // extra headers, e.g. Allow
 }

@@ -53,6 +53,7 @@ type Storage struct {
 	running  int // store calls on goroutines
 	releases *inbox[release]
 	results  *inbox[*job]
+	cache    pageCache
 }
 
 // roomState is what Storage tracks of one room.
@@ -139,7 +140,9 @@ func (s *Storage) Process() {
 				reads = nil
 				continue
 			}
-			s.run(&job{kind: jobRead, room: q.Room, q: q, since: q.Since})
+			if !s.fromCache(q) {
+				s.run(&job{kind: jobRead, room: q.Room, q: q, since: q.Since})
+			}
 		case c, ok := <-wr:
 			if !ok {
 				writes = nil
@@ -158,6 +161,7 @@ func (s *Storage) Process() {
 		case <-sub.Ready():
 			rooms, all := sub.Drain()
 			if all {
+				s.cache.clear()
 				for room := range s.rooms {
 					s.notice(room)
 				}
@@ -224,6 +228,7 @@ func (s *Storage) finish(j *job) {
 			s.fail(j.c.Req, "append to", j.room, j.err)
 			return
 		}
+		s.cache.drop(j.room)
 		emit(s.Out, &Reply{Req: j.c.Req, Status: http.StatusCreated, Body: j.msg})
 		s.check(j.room)
 	case jobCheck:
@@ -244,7 +249,10 @@ func (s *Storage) finishRead(j *job, rs *roomState) {
 		return
 	}
 	if len(page.Messages) > 0 || q.Wait <= 0 {
-		s.reply(q, page, false)
+		p := s.reply(q, page, false)
+		if rs.news == j.news { // nothing new came while the read was in flight
+			s.cache.put(q.Room, q.Since, cachedPage{epoch: page.Epoch, last: page.Last, payload: p, at: s.now()})
+		}
 		return
 	}
 	if q.Req.Ctx.Err() != nil {
@@ -263,6 +271,7 @@ func (s *Storage) finishRead(j *job, rs *roomState) {
 
 // notice handles news from the store about room.
 func (s *Storage) notice(room string) {
+	s.cache.drop(room)
 	rs, ok := s.rooms[room]
 	if !ok {
 		return // nobody waits and nothing is in flight
@@ -298,6 +307,7 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 		s.log.Warn("store failed; parked readers wait on", "op", "check", "room", j.room, "err", j.err)
 		return
 	}
+	shared := map[uint64]*Payload{} // one answer for every reader with the same since
 	for _, w := range rs.waiters {
 		switch {
 		case w.epoch != "" && j.page.Epoch != w.epoch: // the room expired and began again
@@ -305,7 +315,12 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 			s.run(&job{kind: jobReset, room: j.room, q: w.q})
 		case j.page.Last > w.q.Since:
 			s.unpark(w)
-			s.reply(w.q, since(j.page, w.q.Since), false)
+			p, ok := shared[w.q.Since]
+			if !ok {
+				p = NewPayload(s.answer(w.q, since(j.page, w.q.Since), false))
+				shared[w.q.Since] = p
+			}
+			emit(s.Out, &Reply{Req: w.q.Req, Status: http.StatusOK, Body: p})
 		}
 	}
 	if rs.recheck || rs.news != j.news {
@@ -400,19 +415,38 @@ func (s *Storage) flush() {
 	}
 }
 
-func (s *Storage) reply(q *ReadQuery, page store.Page, reset bool) {
+// fromCache answers q from the page cache if it holds q's answer.
+func (s *Storage) fromCache(q *ReadQuery) bool {
+	e, ok := s.cache.get(q.Room, q.Since, s.now())
+	// Only answers with messages: an empty one might have to wait.
+	if !ok || (q.Epoch != "" && q.Epoch != e.epoch) || q.Since >= e.last {
+		return false
+	}
+	emit(s.Out, &Reply{Req: q.Req, Status: http.StatusOK, Body: e.payload})
+	return true
+}
+
+// reply answers q with page and returns the shared answer.
+func (s *Storage) reply(q *ReadQuery, page store.Page, reset bool) *Payload {
+	p := NewPayload(s.answer(q, page, reset))
+	emit(s.Out, &Reply{Req: q.Req, Status: http.StatusOK, Body: p})
+	return p
+}
+
+// answer is the body that answers q with page.
+func (s *Storage) answer(q *ReadQuery, page store.Page, reset bool) ReadAnswer {
 	from := q.Since
 	if reset {
 		from = 0
 	}
-	emit(s.Out, &Reply{Req: q.Req, Status: http.StatusOK, Body: ReadAnswer{
+	return ReadAnswer{
 		Room:     page.Room,
 		Epoch:    page.Epoch,
 		Last:     page.Last,
 		Messages: page.Messages,
 		Reset:    reset,
 		Gap:      page.First > 0 && from+1 < page.First,
-	}})
+	}
 }
 
 func (s *Storage) fail(req *Request, op, room string, err error) {

@@ -2,6 +2,7 @@ package components_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -93,7 +94,21 @@ func (r *storageRig) answer(tb testing.TB) components.ReadAnswer {
 	if rep.Err != nil || rep.Status != http.StatusOK {
 		tb.Fatalf("read: got %d %+v, want 200", rep.Status, rep.Err)
 	}
-	return rep.Body.(components.ReadAnswer)
+	return readAnswer(tb, rep)
+}
+
+// readAnswer decodes the shared answer of a read.
+func readAnswer(tb testing.TB, rep *components.Reply) components.ReadAnswer {
+	tb.Helper()
+	p, ok := rep.Body.(*components.Payload)
+	if !ok {
+		tb.Fatalf("a read answered %T, want a *Payload", rep.Body)
+	}
+	var a components.ReadAnswer
+	if err := json.Unmarshal(p.Bytes(), &a); err != nil {
+		tb.Fatal(err)
+	}
+	return a
 }
 
 // waitParked waits until Storage holds n parked reads.
@@ -149,7 +164,7 @@ func TestStorageLongPoll(t *testing.T) {
 		r.post(t, "elsewhere", "not for you")
 		r.post(t, "lobby", "two")
 		rep := Recv(t, r.out)
-		if got := ids(rep.Body.(components.ReadAnswer).Messages); rep.Req != waiting || len(got) != 1 || got[0] != 2 {
+		if got := ids(readAnswer(t, rep).Messages); rep.Req != waiting || len(got) != 1 || got[0] != 2 {
 			t.Errorf("woken read: got %v", got)
 		}
 		waitParked(t, r.stats, 0)
@@ -261,5 +276,40 @@ func TestStorageCapacity(t *testing.T) {
 		// Reads that need not wait still work.
 		r.get(context.Background(), components.ReadQuery{Room: "lobby"})
 		r.answer(t)
+	})
+}
+
+func TestStorageSharesAnswers(t *testing.T) {
+	modes(t, func(t *testing.T, conc int) {
+		r := MustStorage(t, conc, 100, 10)
+		ctx := context.Background()
+		r.post(t, "lobby", "one")
+		payload := func() *components.Payload {
+			r.get(ctx, components.ReadQuery{Room: "lobby"})
+			return Recv(t, r.out).Body.(*components.Payload)
+		}
+		// Repeated catch-up reads share one encoded answer…
+		first := payload()
+		if again := payload(); again != first {
+			t.Error("a repeated read was encoded again")
+		}
+		// …until the room changes.
+		r.post(t, "lobby", "two")
+		if fresh := payload(); fresh == first || len(readAnswer(t, &components.Reply{Body: fresh}).Messages) != 2 {
+			t.Error("a read after a write got the old answer")
+		}
+		// Readers woken together share one answer too.
+		for range 3 {
+			r.get(ctx, components.ReadQuery{Room: "lobby", Since: 2, Wait: time.Hour})
+		}
+		waitParked(t, r.stats, 3)
+		r.post(t, "lobby", "three")
+		var woken []*components.Payload
+		for range 3 {
+			woken = append(woken, Recv(t, r.out).Body.(*components.Payload))
+		}
+		if woken[0] != woken[1] || woken[1] != woken[2] {
+			t.Error("readers woken by one message got separate answers")
+		}
 	})
 }
