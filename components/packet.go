@@ -3,6 +3,7 @@ package components
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -95,6 +96,32 @@ type ReadQuery struct {
 	Since uint64        // the last id the client has
 	Wait  time.Duration // how long to hold the request if nothing is new, already clamped
 	Epoch string        // the epoch the client knows, "" if none
+}
+
+// AppendJSON appends the answer as JSON, by hand: it is the hot path of
+// every read.
+func (a ReadAnswer) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"room":`...)
+	dst = store.AppendJSONString(dst, a.Room)
+	dst = append(dst, `,"epoch":`...)
+	dst = store.AppendJSONString(dst, a.Epoch)
+	dst = append(dst, `,"last":`...)
+	dst = strconv.AppendUint(dst, a.Last, 10)
+	dst = append(dst, `,"messages":[`...)
+	for i, m := range a.Messages {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = m.AppendJSON(dst)
+	}
+	dst = append(dst, ']')
+	if a.Reset {
+		dst = append(dst, `,"reset":true`...)
+	}
+	if a.Gap {
+		dst = append(dst, `,"gap":true`...)
+	}
+	return append(dst, '}')
 }
 
 // WriteCommand is a validated message to append to a room.

@@ -229,7 +229,7 @@ func (s *Storage) finish(j *job) {
 			return
 		}
 		s.cache.drop(j.room)
-		emit(s.Out, &Reply{Req: j.c.Req, Status: http.StatusCreated, Body: j.msg})
+		emit(s.Out, &Reply{Req: j.c.Req, Status: http.StatusCreated, Body: NewPayload(j.msg)})
 		s.check(j.room)
 	case jobCheck:
 		s.finishCheck(j, rs)

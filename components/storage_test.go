@@ -78,7 +78,11 @@ func (r *storageRig) post(tb testing.TB, room, text string) store.Message {
 	if rep.Err != nil || rep.Status != http.StatusCreated {
 		tb.Fatalf("post to %s: got %d %+v, want 201", room, rep.Status, rep.Err)
 	}
-	return rep.Body.(store.Message)
+	var m store.Message
+	if err := json.Unmarshal(rep.Body.(*components.Payload).Bytes(), &m); err != nil {
+		tb.Fatal(err)
+	}
+	return m
 }
 
 // get sends a read and returns its request, so its answer can be matched.

@@ -1,10 +1,10 @@
 package components
 
 import (
-	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"gochat/store"
@@ -66,10 +66,9 @@ func (t *Transcript) Process() {
 	}()
 	var dropped uint64
 	for rep := range t.In {
-		if msg, ok := rep.Body.(store.Message); ok && rep.Err == nil && rep.Status == 201 {
-			line, _ := json.Marshal(msg)
+		if line, ok := messageJSON(rep); ok {
 			select {
-			case lines <- append(line, '\n'):
+			case lines <- line:
 			default:
 				if dropped++; dropped&(dropped-1) == 0 { // log at 1, 2, 4, 8, ... drops
 					t.log.Warn("Transcript: output too slow; lines dropped", "path", path, "dropped", dropped)
@@ -97,4 +96,18 @@ func (t *Transcript) open(path string) (io.Writer, func()) {
 		return nil, func() {}
 	}
 	return f, func() { f.Close() }
+}
+
+// messageJSON returns the JSON line of a stored message's reply (a 201).
+func messageJSON(rep *Reply) ([]byte, bool) {
+	if rep.Err != nil || rep.Status != 201 {
+		return nil, false
+	}
+	switch b := rep.Body.(type) {
+	case *Payload:
+		return append(slices.Clip(b.Bytes()), '\n'), true
+	case store.Message:
+		return append(b.AppendJSON(nil), '\n'), true
+	}
+	return nil, false
 }

@@ -54,13 +54,7 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes the message as the API shows it, with Time in
 // TimeLayout.
 func (m Message) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		ID     uint64 `json:"id"`
-		Room   string `json:"room"`
-		Author string `json:"author"`
-		Text   string `json:"text"`
-		Time   string `json:"time"`
-	}{m.ID, m.Room, m.Author, m.Text, m.Time.UTC().Format(TimeLayout)})
+	return m.AppendJSON(nil), nil
 }
 
 // Draft is a message before the store gives it an id.
