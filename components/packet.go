@@ -124,6 +124,9 @@ func (a ReadAnswer) AppendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
+// MarshalJSON implements json.Marshaler with AppendJSON.
+func (a ReadAnswer) MarshalJSON() ([]byte, error) { return a.AppendJSON(nil), nil }
+
 // WriteCommand is a validated message to append to a room.
 type WriteCommand struct {
 	Req    *Request
