@@ -18,11 +18,15 @@ import (
 
 	"gochat/adapter"
 	"gochat/graph"
+	"gochat/internal/logwriter"
 	"gochat/server"
 )
 
 // shutdownTimeout bounds a graceful shutdown.
 const shutdownTimeout = 10 * time.Second
+
+// logFlushInterval is how long a log line may wait in the buffer.
+const logFlushInterval = 100 * time.Millisecond
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "graph" {
@@ -41,6 +45,7 @@ func main() {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	if err := m.Run(); err != nil {
+		m.Close()
 		fmt.Fprintln(os.Stderr, "gochat:", err)
 		os.Exit(1)
 	}
@@ -63,7 +68,8 @@ type Main struct {
 	Config server.Config
 	Server *server.Server
 
-	out io.Writer
+	out  io.Writer
+	logs *logwriter.Writer // batches log lines to out
 }
 
 // NewMain returns a Main that logs and prints help to out.
@@ -95,6 +101,10 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["graph"] = "GOCHAT_GRAPH"
 	watch := fs.Bool("watch", false, "reload the -graph file when it changes (env GOCHAT_WATCH)")
 	env["watch"] = "GOCHAT_WATCH"
+	logLevel := fs.String("log-level", "info", "least level logged: debug, info (one line per request), warn or error (env GOCHAT_LOG_LEVEL)")
+	env["log-level"] = "GOCHAT_LOG_LEVEL"
+	logFormat := fs.String("log-format", "text", "log format: text for a terminal, json for collectors (env GOCHAT_LOG_FORMAT)")
+	env["log-format"] = "GOCHAT_LOG_FORMAT"
 	debug := fs.Bool("debug", false, "serve the running graph with packet counts at /debug/graph and /debug/graph.dot (env GOCHAT_DEBUG)")
 	env["debug"] = "GOCHAT_DEBUG"
 	allowOrigin := fs.String("allow-origin", "", "comma-separated origins whose pages may use the API, e.g. https://blog.example for the comments embed; * allows all (env GOCHAT_ALLOW_ORIGIN)")
@@ -144,7 +154,22 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		RedisPrefix: *redisPrefix,
 		Watch:       *watch,
 		Debug:       *debug,
-		Log:         slog.New(slog.NewTextHandler(m.out, nil)),
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("-log-level %q: want debug, info, warn or error", *logLevel)
+	}
+	if m.logs == nil {
+		m.logs = logwriter.New(m.out, logFlushInterval)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch *logFormat {
+	case "text":
+		m.Config.Log = slog.New(slog.NewTextHandler(m.logs, opts))
+	case "json":
+		m.Config.Log = slog.New(slog.NewJSONHandler(m.logs, opts))
+	default:
+		return fmt.Errorf("-log-format %q: want text or json", *logFormat)
 	}
 	origins, err := server.ParseOrigins(*allowOrigin)
 	if err != nil {
@@ -171,16 +196,22 @@ func (m *Main) Run() error {
 	}
 	m.Server = s
 	m.Config.Log.Info("gochat is up: open "+s.URL()+" to chat", "graph", m.Config.GraphName(), "store", m.Config.StoreName())
+	m.logs.Flush() // the line a person waits for
 	return nil
 }
 
-// Close shuts the server down gracefully, within shutdownTimeout.
+// Close shuts the server down gracefully, within shutdownTimeout, and
+// flushes the logs.
 func (m *Main) Close() error {
-	if m.Server == nil {
-		return nil
+	var err error
+	if m.Server != nil {
+		m.Config.Log.Info("shutting down")
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		err = m.Server.Close(ctx)
 	}
-	m.Config.Log.Info("shutting down")
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	return m.Server.Close(ctx)
+	if m.logs != nil {
+		m.logs.Close()
+	}
+	return err
 }
