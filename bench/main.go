@@ -35,13 +35,14 @@ import (
 
 func main() {
 	ns := flag.String("n", "1000,5000,10000", "parked readers for the fan-out runs")
+	gochatArgs := flag.String("gochat-args", "", "extra arguments for gochat, space-separated")
 	m := flag.Int("m", 20, "messages per fan-out run")
 	c := flag.Int("c", 32, "concurrent clients for throughput runs")
 	d := flag.Duration("d", 4*time.Second, "duration of a throughput run")
 	repeat := flag.Int("repeat", 3, "runs of each scenario and server; figures are medians")
 	out := flag.String("out", "bench", "folder for README.md and fanout.svg; empty writes nothing")
 	flag.Parse()
-	if err := run(parseInts(*ns), *m, *c, *d, *repeat, *out); err != nil {
+	if err := run(parseInts(*ns), *m, *c, *d, *repeat, *out, strings.Fields(*gochatArgs)); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -64,14 +65,14 @@ type target struct {
 	args func(addr string) []string
 }
 
-func run(ns []int, m, c int, d time.Duration, repeat int, out string) error {
+func run(ns []int, m, c int, d time.Duration, repeat int, out string, extra []string) error {
 	dir, err := os.MkdirTemp("", "gochat-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	targets := []target{
-		{"gochat", filepath.Join(dir, "gochat"), func(a string) []string { return []string{"-addr", a} }},
+		{"gochat", filepath.Join(dir, "gochat"), func(a string) []string { return append([]string{"-addr", a}, extra...) }},
 		{"reference", filepath.Join(dir, "refserver"), func(a string) []string { return []string{"-addr", a} }},
 	}
 	for pkg, bin := range map[string]string{".": targets[0].bin, "./bench/refserver": targets[1].bin} {

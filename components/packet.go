@@ -82,7 +82,11 @@ func (a Answer) Bytes() []byte {
 // Reply is the packet every component sends towards the Responder: a
 // result to encode as JSON, or an error.
 type Reply struct {
-	Req    *Request
+	Req *Request
+	// Also are more requests that get the very same answer: Storage wakes
+	// every reader of a room with one Reply, and the Responder completes
+	// them all in one go.
+	Also   []*Request
 	Status int         // HTTP status of a result
 	Body   any         // the result, encoded as JSON; a *Payload is used as it is
 	Err    *Error      // when set, the answer is this error and Body is ignored

@@ -20,8 +20,15 @@ func NewResponder(log *slog.Logger) *Responder {
 func (r *Responder) Process() {
 	for rep := range r.In {
 		a := Encode(rep)
-		if !rep.Req.Complete(a) {
-			r.log.Debug("answer dropped: the request was already answered", "request", rep.Req.ID, "status", a.Status)
+		r.complete(rep.Req, a)
+		for _, req := range rep.Also {
+			r.complete(req, a)
 		}
+	}
+}
+
+func (r *Responder) complete(req *Request, a Answer) {
+	if !req.Complete(a) {
+		r.log.Debug("answer dropped: the request was already answered", "request", req.ID, "status", a.Status)
 	}
 }

@@ -45,3 +45,19 @@ func TestResponder(t *testing.T) {
 	default:
 	}
 }
+
+func TestResponderAnswersAll(t *testing.T) {
+	in := make(chan *components.Reply)
+	r := components.NewResponder(slog.New(slog.DiscardHandler))
+	r.In = in
+	done := Start(r)
+	reqs := []*components.Request{components.NewRequest(context.Background()), components.NewRequest(context.Background()), components.NewRequest(context.Background())}
+	in <- &components.Reply{Req: reqs[0], Also: reqs[1:], Status: 200, Body: components.NewPayload(map[string]int{"a": 1})}
+	for i, req := range reqs {
+		if a := Recv(t, req.Answer()); a.Status != 200 || string(a.Bytes()) != `{"a":1}` {
+			t.Errorf("request %d: %d %s", i, a.Status, a.Bytes())
+		}
+	}
+	close(in)
+	Recv(t, done)
+}

@@ -307,7 +307,9 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 		s.log.Warn("store failed; parked readers wait on", "op", "check", "room", j.room, "err", j.err)
 		return
 	}
-	shared := map[uint64]*Payload{} // one answer for every reader with the same since
+	// One answer, in one packet, for every reader with the same since.
+	shared := map[uint64]*Reply{}
+	var order []uint64
 	for _, w := range rs.waiters {
 		switch {
 		case w.epoch != "" && j.page.Epoch != w.epoch: // the room expired and began again
@@ -315,13 +317,17 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 			s.run(&job{kind: jobReset, room: j.room, q: w.q})
 		case j.page.Last > w.q.Since:
 			s.unpark(w)
-			p, ok := shared[w.q.Since]
-			if !ok {
-				p = NewPayload(s.answer(w.q, since(j.page, w.q.Since), false))
-				shared[w.q.Since] = p
+			if rep, ok := shared[w.q.Since]; ok {
+				rep.Also = append(rep.Also, w.q.Req)
+				continue
 			}
-			emit(s.Out, &Reply{Req: w.q.Req, Status: http.StatusOK, Body: p})
+			shared[w.q.Since] = &Reply{Req: w.q.Req, Status: http.StatusOK,
+				Body: NewPayload(s.answer(w.q, since(j.page, w.q.Since), false))}
+			order = append(order, w.q.Since)
 		}
+	}
+	for _, sn := range order {
+		emit(s.Out, shared[sn])
 	}
 	if rs.recheck || rs.news != j.news {
 		rs.recheck = false

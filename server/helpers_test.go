@@ -51,7 +51,7 @@ type Client struct {
 
 // NewClient returns a client of the server at base, closed with the test.
 func NewClient(tb testing.TB, base string) *Client {
-	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	tr := &http.Transport{MaxIdleConnsPerHost: 4096}
 	tb.Cleanup(tr.CloseIdleConnections)
 	return &Client{tb: tb, base: base, http: &http.Client{Transport: tr}}
 }
