@@ -31,4 +31,3 @@ func BenchmarkHTTPCatchUp(b *testing.B) {
 		}
 	})
 }
-
