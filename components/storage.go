@@ -327,7 +327,13 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 		}
 	}
 	for _, sn := range order {
-		emit(s.Out, shared[sn])
+		rep := shared[sn]
+		if len(rep.Also) > 0 {
+			// Encoded here, once: thousands of handlers waiting on one
+			// lazy encoding would queue on its lock.
+			rep.Body.(*Payload).Bytes()
+		}
+		emit(s.Out, rep)
 	}
 	if rs.recheck || rs.news != j.news {
 		rs.recheck = false
