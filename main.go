@@ -105,6 +105,10 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["log-level"] = "GOCHAT_LOG_LEVEL"
 	logFormat := fs.String("log-format", "text", "log format: text for a terminal, json for collectors (env GOCHAT_LOG_FORMAT)")
 	env["log-format"] = "GOCHAT_LOG_FORMAT"
+	metricsOn := fs.Bool("metrics", true, "serve Prometheus metrics at /metrics, to loopback peers only unless -metrics-addr is set (env GOCHAT_METRICS)")
+	env["metrics"] = "GOCHAT_METRICS"
+	metricsAddr := fs.String("metrics-addr", "", "serve /metrics on a listener of its own at this address, to anyone who reaches it (env GOCHAT_METRICS_ADDR)")
+	env["metrics-addr"] = "GOCHAT_METRICS_ADDR"
 	debug := fs.Bool("debug", false, "serve the running graph with packet counts at /debug/graph and /debug/graph.dot (env GOCHAT_DEBUG)")
 	env["debug"] = "GOCHAT_DEBUG"
 	allowOrigin := fs.String("allow-origin", "", "comma-separated origins whose pages may use the API, e.g. https://blog.example for the comments embed; * allows all (env GOCHAT_ALLOW_ORIGIN)")
@@ -149,6 +153,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		MaxRooms:    *maxRooms,
 		MaxWait:     time.Duration(*maxWait) * time.Second,
 		GraphFile:   *graphFile,
+		NoMetrics:   !*metricsOn,
+		MetricsAddr: *metricsAddr,
 		Store:       *storeURL,
 		RoomTTL:     *roomTTL,
 		RedisPrefix: *redisPrefix,

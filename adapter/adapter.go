@@ -9,12 +9,15 @@
 package adapter
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,12 +38,15 @@ type Config struct {
 	// name the client (see ClientAddr).
 	TrustedProxies []netip.Prefix
 	Log            *slog.Logger
+	// Observe, if set, is told of every answered request, for metrics.
+	Observe func(route, method string, status int, d time.Duration)
 }
 
 // Adapter is the http.Handler of the API.
 type Adapter struct {
 	cfg    Config
 	lastID atomic.Uint64
+	idBase string // random prefix of generated request ids
 
 	mu     sync.RWMutex // held for reading while injecting; Swap and Close take it
 	in     chan<- *components.Request
@@ -49,7 +55,18 @@ type Adapter struct {
 
 // New returns an Adapter feeding cfg.In.
 func New(cfg Config) *Adapter {
-	return &Adapter{cfg: cfg, in: cfg.In}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return &Adapter{cfg: cfg, in: cfg.In, idBase: hex.EncodeToString(b)}
+}
+
+// requestID returns the request id of r: its X-Request-Id if that is 1 to
+// 64 characters of [A-Za-z0-9._-], or a new one.
+func (a *Adapter) requestID(r *http.Request, n uint64) string {
+	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 64 && strings.Trim(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == "" {
+		return id
+	}
+	return a.idBase + "-" + strconv.FormatUint(n, 10)
 }
 
 // Swap makes in the network's inport for new requests and closes the old
@@ -85,14 +102,22 @@ func (a *Adapter) Close() {
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
 	client := ClientAddr(r, a.cfg.TrustedProxies)
+	n := a.lastID.Add(1)
+	id := a.requestID(r, n)
+	w.Header().Set("X-Request-Id", id)
 	rec := &recorder{ResponseWriter: w}
-	a.serve(rec, r, client)
+	a.serve(rec, r, n, client)
+	took := time.Since(began)
+	route := components.RouteOf(r.URL.Path)
+	if a.cfg.Observe != nil && rec.status != 0 {
+		a.cfg.Observe(route, r.Method, rec.status, took)
+	}
 	level := slog.LevelInfo
 	if rec.status == 0 {
 		level = slog.LevelDebug // the client left before its answer
 	}
-	a.cfg.Log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-		"bytes", rec.bytes, "duration", time.Since(began), "client", client)
+	a.cfg.Log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "path", r.URL.Path, "status", rec.status,
+		"bytes", rec.bytes, "duration", took, "client", client, "request_id", id)
 }
 
 // recorder notes the status and size of an answer, for the log.
@@ -115,9 +140,9 @@ func (rec *recorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
-func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, client string) {
+func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client string) {
 	req := components.NewRequest(r.Context())
-	req.ID = a.lastID.Add(1)
+	req.ID = n
 	req.Method, req.Path, req.RawQuery = r.Method, r.URL.Path, r.URL.RawQuery
 	req.ContentType = r.Header.Get("Content-Type")
 	req.RemoteAddr = client

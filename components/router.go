@@ -67,3 +67,13 @@ func notRouted(tree *httprouter.Router, methods []string, req *Request) *Error {
 	e.Header = http.Header{"Allow": {strings.Join(allow, ", ")}}
 	return e
 }
+
+// RouteOf names the API route of path, for metrics: MessagesPath, or
+// "unmatched".
+func RouteOf(path string) string {
+	rest, ok := strings.CutPrefix(path, "/api/rooms/")
+	if room, ok2 := strings.CutSuffix(rest, "/messages"); ok && ok2 && room != "" && !strings.Contains(room, "/") {
+		return MessagesPath
+	}
+	return "unmatched"
+}

@@ -7,6 +7,9 @@ import "sync/atomic"
 // concurrent use.
 type Stats struct {
 	Parked         atomic.Int64  // long-poll reads held by Storage right now
+	Posted         atomic.Uint64 // messages stored (201 answers)
+	Wakeups        atomic.Uint64 // parked reads answered because news came
+	StoreErrors    atomic.Uint64 // store calls that failed
 	Reloads        atomic.Uint64 // graph reloads that took effect
 	ReloadFailures atomic.Uint64 // graph reloads refused for problems
 }

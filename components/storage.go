@@ -229,6 +229,7 @@ func (s *Storage) finish(j *job) {
 			return
 		}
 		s.cache.drop(j.room)
+		s.stats.Posted.Add(1)
 		emit(s.Out, &Reply{Req: j.c.Req, Status: http.StatusCreated, Body: NewPayload(j.msg)})
 		s.check(j.room)
 	case jobCheck:
@@ -304,6 +305,7 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 	if j.err != nil {
 		// The readers stay parked: their wait ends or the next notice
 		// checks again.
+		s.stats.StoreErrors.Add(1)
 		s.log.Warn("store failed; parked readers wait on", "op", "check", "room", j.room, "err", j.err)
 		return
 	}
@@ -317,6 +319,7 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 			s.run(&job{kind: jobReset, room: j.room, q: w.q})
 		case j.page.Last > w.q.Since:
 			s.unpark(w)
+			s.stats.Wakeups.Add(1)
 			if rep, ok := shared[w.q.Since]; ok {
 				rep.Also = append(rep.Also, w.q.Req)
 				continue
@@ -467,6 +470,7 @@ func (s *Storage) fail(req *Request, op, room string, err error) {
 			"this server holds as many rooms as it may; post to an existing room")})
 		return
 	}
+	s.stats.StoreErrors.Add(1)
 	s.log.Error("store failed", "op", op, "room", room, "err", err)
 	emit(s.Out, &Reply{Req: req, Err: Errorf(http.StatusServiceUnavailable, "the message store is unavailable; try again")})
 }

@@ -81,7 +81,12 @@ type Config struct {
 	// X-Forwarded-For headers name the client; nil trusts loopback
 	// (adapter.DefaultTrustedProxies).
 	TrustedProxies []netip.Prefix
-	Log            *slog.Logger // nil discards logs
+	// NoMetrics turns /metrics off. Otherwise it is served on the main
+	// listener to loopback peers only, or, with MetricsAddr, to anyone on
+	// a listener of its own.
+	NoMetrics   bool
+	MetricsAddr string
+	Log         *slog.Logger // nil discards logs
 }
 
 // DefaultStoreTimeout is how long Open waits for Redis to answer.
@@ -148,6 +153,10 @@ type Server struct {
 	http    *http.Server
 	ln      net.Listener
 	served  chan error
+	metrics *metrics
+	mhttp   *http.Server // the metrics listener of MetricsAddr
+	mln     net.Listener
+	mserved chan error
 
 	reloadMu  sync.Mutex // serialises Reload and Close
 	closed    bool
@@ -190,8 +199,10 @@ func Open(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
 	s.net.Store(n)
+	s.metrics = newMetrics(s)
 	s.adapter = adapter.New(adapter.Config{
 		In: n.In, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: bodyTimeout, TrustedProxies: cfg.TrustedProxies, Log: cfg.Log,
+		Observe: s.metrics.observe,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -209,6 +220,22 @@ func Open(cfg Config) (*Server, error) {
 		// Longer than any long-poll plus the network's grace.
 		WriteTimeout: cfg.MaxWait + cfg.Grace + bodyTimeout,
 		ErrorLog:     slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
+	}
+	if cfg.MetricsAddr != "" && !cfg.NoMetrics {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			s.adapter.Close()
+			<-n.Done
+			st.Close()
+			return nil, fmt.Errorf("open server: metrics listener: %w", err)
+		}
+		s.mln = mln
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", s.metrics.handler(false))
+		s.mhttp = &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
+		s.mserved = make(chan error, 1)
+		go func() { s.mserved <- s.mhttp.Serve(mln) }()
 	}
 	go func() { s.served <- s.http.Serve(ln) }()
 	if cfg.Watch && cfg.GraphFile != "" {
@@ -260,6 +287,8 @@ func (s *Server) routes() http.Handler {
 			s.serveHealth(w, r, false)
 		case p == "/readyz":
 			s.serveHealth(w, r, true)
+		case p == "/metrics" && !s.cfg.NoMetrics && s.cfg.MetricsAddr == "":
+			s.metrics.handler(true).ServeHTTP(w, r)
 		case s.cfg.Debug && p == "/debug/graph":
 			s.serveGraphJSON(w)
 		case s.cfg.Debug && p == "/debug/graph.dot":
@@ -287,6 +316,17 @@ func (s *Server) loadGraph() (*graph.Graph, []byte, error) {
 		err = graph.Validate(g, graph.DefaultCatalog())
 	}
 	return g, src, err
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.http.Handler }
+
+// MetricsAddr returns the address of the metrics listener, "" if none.
+func (s *Server) MetricsAddr() string {
+	if s.mln == nil {
+		return ""
+	}
+	return s.mln.Addr().String()
 }
 
 // URL returns the server's base URL, e.g. http://127.0.0.1:9090/.
@@ -385,6 +425,10 @@ func (s *Server) close(ctx context.Context) error {
 
 	shut := make(chan error, 1)
 	go func() { shut <- s.http.Shutdown(ctx) }()
+	if s.mhttp != nil {
+		s.mhttp.Shutdown(ctx)
+		<-s.mserved
+	}
 	s.adapter.Close()
 	var errs []error
 	select {

@@ -78,6 +78,17 @@ func (m *Memory) Read(_ context.Context, room string, since uint64) (Page, error
 	return p, nil
 }
 
+// Messages returns how many messages the store holds.
+func (m *Memory) Messages() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, r := range m.rooms {
+		n += len(r.buf)
+	}
+	return n
+}
+
 // Rooms returns how many rooms the store holds.
 func (m *Memory) Rooms() int {
 	m.mu.Lock()

@@ -1,0 +1,126 @@
+package server
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"gochat/components"
+	"gochat/store"
+)
+
+// metrics is the server's Prometheus registry and the collectors the
+// adapter feeds.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gochat_http_requests_total", Help: "API requests answered, by route, method and status.",
+	}, []string{"route", "method", "status"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "gochat_http_request_duration_seconds", Help: "Time to answer API requests, long-polls included, by route and method.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+	}, []string{"route", "method"})
+	st := s.stats
+	counter := func(name, help string, v func() uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v()) })
+	}
+	gauge := func(name, help string, v func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, v)
+	}
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.requests, m.duration,
+		gauge("gochat_parked_readers", "Long-poll reads waiting for a message.", func() float64 { return float64(st.Parked.Load()) }),
+		counter("gochat_messages_posted_total", "Messages stored by this instance.", st.Posted.Load),
+		counter("gochat_longpoll_wakeups_total", "Parked reads answered because a message arrived.", st.Wakeups.Load),
+		counter("gochat_store_errors_total", "Store calls that failed.", st.StoreErrors.Load),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gochat_graph_reloads_total", Help: "Graph reloads, by result.",
+			ConstLabels: prometheus.Labels{"result": "ok"}}, func() float64 { return float64(st.Reloads.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gochat_graph_reloads_total", Help: "Graph reloads, by result.",
+			ConstLabels: prometheus.Labels{"result": "failed"}}, func() float64 { return float64(st.ReloadFailures.Load()) }),
+		packetCollector{s},
+	)
+	if mem, ok := s.store.(*store.Memory); ok {
+		m.reg.MustRegister(
+			gauge("gochat_rooms", "Rooms held by the in-memory store.", func() float64 { return float64(mem.Rooms()) }),
+			gauge("gochat_messages_stored", "Messages held by the in-memory store.", func() float64 { return float64(mem.Messages()) }),
+		)
+	}
+	return m
+}
+
+// observe records one answered API request.
+func (m *metrics) observe(route, method string, status int, d time.Duration) {
+	switch method {
+	case http.MethodGet, http.MethodPost, http.MethodOptions, http.MethodHead:
+	default:
+		method = "other" // bounded label values
+	}
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// handler serves the registry; onlyLoopback refuses other peers.
+func (m *metrics) handler(onlyLoopback bool) http.Handler {
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if onlyLoopback && !loopbackPeer(r) {
+			writeAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusForbidden,
+				"metrics are served to loopback only; use -metrics-addr for a listener of their own")))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func loopbackPeer(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	ip := net.ParseIP(host)
+	return err == nil && ip != nil && ip.IsLoopback()
+}
+
+// packetCollector reports the running network's packet counts, when the
+// network counts them (-debug).
+type packetCollector struct{ s *Server }
+
+var (
+	connDesc = prometheus.NewDesc("gochat_graph_connection_packets_total",
+		"Packets that crossed each connection of the running graph (counted with -debug).", []string{"src", "tgt"}, nil)
+	procDesc = prometheus.NewDesc("gochat_graph_process_packets_total",
+		"Packets that entered each process of the running graph (counted with -debug).", []string{"process", "component"}, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (c packetCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- connDesc
+	ch <- procDesc
+}
+
+// Collect implements prometheus.Collector.
+func (c packetCollector) Collect(ch chan<- prometheus.Metric) {
+	n := c.s.net.Load()
+	if n == nil || n.Counts == nil {
+		return
+	}
+	perProc := map[string]float64{}
+	for i, conn := range n.Graph.Connections {
+		v := float64(n.Counts[i].Load())
+		ch <- prometheus.MustNewConstMetric(connDesc, prometheus.CounterValue, v, portName(conn.Src), portName(conn.Tgt))
+		perProc[conn.Tgt.Process] += v
+	}
+	for _, p := range n.Graph.Processes {
+		ch <- prometheus.MustNewConstMetric(procDesc, prometheus.CounterValue, perProc[p.Name], p.Name, p.Component)
+	}
+}
