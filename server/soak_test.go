@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
@@ -31,8 +32,11 @@ func TestSoak(t *testing.T) {
 	src := MustGraphs(t)
 	path := filepath.Join(t.TempDir(), "chat.fbp")
 	MustWrite(t, path, src.plain)
+	// Warnings and errors only: a line per request would grow the heap
+	// this test measures.
 	var logs LogBuffer
-	s, c := MustOpen(t, server.Config{GraphFile: path, History: 5000, MaxWait: 5 * time.Second, Log: logs.Logger()})
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, c := MustOpen(t, server.Config{GraphFile: path, History: 5000, MaxWait: 5 * time.Second, Log: log})
 	metrics := s.URL() + "metrics"
 
 	for r := range rooms {
@@ -172,6 +176,8 @@ func TestSoak(t *testing.T) {
 		end = scrape(t, c, metrics)
 		return end["go_goroutines"] <= baseGoroutines+4
 	})
+	t.Logf("goroutines %v → %v, heap %.1f → %.1f MiB", baseGoroutines, end["go_goroutines"],
+		baseHeap/(1<<20), end["go_memstats_heap_alloc_bytes"]/(1<<20))
 	// The rooms legitimately hold more messages now: allow for them.
 	stored := end["gochat_messages_stored"] * 512
 	if heap := end["go_memstats_heap_alloc_bytes"]; heap > baseHeap+stored+8<<20 {
