@@ -69,10 +69,14 @@ func ErrorAnswer(err *Error) Answer {
 	return Encode(&Reply{Err: err})
 }
 
+// setJSONHeaders sets the headers of every API answer: JSON, never
+// cached, never sniffed, framed or rendered as a page.
 func setJSONHeaders(h http.Header) {
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	h.Set("Referrer-Policy", "no-referrer")
 }
 
 func errorBody(e *Error) any {

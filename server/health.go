@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"gochat/components"
 )
 
 // healthTimeout bounds the store check of a health request.
@@ -36,8 +38,9 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request, ready bool)
 		body.Status, status = "shutting down", http.StatusServiceUnavailable
 	}
 	b, _ := json.Marshal(body)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	for k, v := range components.ErrorAnswer(components.Errorf(status, "")).Header {
+		w.Header()[k] = v // the API's JSON and security headers
+	}
 	w.WriteHeader(status)
 	w.Write(b)
 }

@@ -280,6 +280,9 @@ func (s *Server) routes() http.Handler {
 	static := staticHandler()
 	api := cors(s.cfg.AllowOrigins, s.adapter)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// On every answer; each kind adds its own below.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
 		switch p := r.URL.Path; {
 		case p == "/api" || strings.HasPrefix(p, "/api/"):
 			api.ServeHTTP(w, r)

@@ -23,7 +23,7 @@ func staticHandler() http.Handler {
 		h := w.Header()
 		h.Set("Content-Security-Policy", ContentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin") // the page may link out
 		h.Set("Cache-Control", "no-cache")
 		if path.Ext(r.URL.Path) == ".js" {
 			h.Set("Access-Control-Allow-Origin", "*")
