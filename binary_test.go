@@ -73,11 +73,14 @@ type answer struct {
 	body   string
 }
 
-func (b *Binary) do(method, path, ctype, body string) answer {
+func (b *Binary) do(method, path, ctype, body string, headers ...string) answer {
 	b.tb.Helper()
 	req, _ := http.NewRequest(method, b.base+path, strings.NewReader(body))
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	res, err := b.client.Do(req)
 	if err != nil {
@@ -88,11 +91,11 @@ func (b *Binary) do(method, path, ctype, body string) answer {
 	return answer{res.StatusCode, res.Header, string(raw)}
 }
 
-// Post posts text as author to room.
-func (b *Binary) Post(room, author, text string) answer {
+// Post posts text as author to room, with optional headers.
+func (b *Binary) Post(room, author, text string, headers ...string) answer {
 	b.tb.Helper()
 	body, _ := json.Marshal(map[string]string{"author": author, "text": text})
-	return b.do("POST", "api/rooms/"+room+"/messages", "application/json", string(body))
+	return b.do("POST", "api/rooms/"+room+"/messages", "application/json", string(body), headers...)
 }
 
 // Get reads a room.

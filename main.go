@@ -89,6 +89,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["history"] = "GOCHAT_HISTORY"
 	maxRooms := fs.Int("max-rooms", server.DefaultMaxRooms, "rooms kept at most; a post that would create one more answers 503 (env GOCHAT_MAX_ROOMS)")
 	env["max-rooms"] = "GOCHAT_MAX_ROOMS"
+	maxBytes := fs.Int64("max-bytes", server.DefaultMaxBytes, "bytes of messages the in-memory store holds at most; a post past it answers 503 (env GOCHAT_MAX_BYTES)")
+	env["max-bytes"] = "GOCHAT_MAX_BYTES"
 	maxWait := fs.Int("max-wait", int(server.DefaultMaxWait/time.Second), "longest long-poll in seconds; longer waits are clamped (env GOCHAT_MAX_WAIT)")
 	env["max-wait"] = "GOCHAT_MAX_WAIT"
 	storeURL := fs.String("store", "memory", "message store: memory, or redis://host:port/db to share rooms between instances (env GOCHAT_STORE, or REDIS_URL)")
@@ -144,13 +146,14 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if *roomTTL < 0 {
 		return fmt.Errorf("-room-ttl must not be negative")
 	}
-	if *history < 1 || *maxRooms < 1 || *maxWait < 1 {
-		return fmt.Errorf("-history, -max-rooms and -max-wait must be at least 1")
+	if *history < 1 || *maxRooms < 1 || *maxWait < 1 || *maxBytes < 1 {
+		return fmt.Errorf("-history, -max-rooms, -max-bytes and -max-wait must be at least 1")
 	}
 	m.Config = server.Config{
 		Addr:        *addr,
 		History:     *history,
 		MaxRooms:    *maxRooms,
+		MaxBytes:    *maxBytes,
 		MaxWait:     time.Duration(*maxWait) * time.Second,
 		GraphFile:   *graphFile,
 		NoMetrics:   !*metricsOn,

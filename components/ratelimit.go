@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 )
@@ -19,7 +20,8 @@ const (
 
 // RateLimit limits requests per client address with a token bucket: a
 // client gets RATE tokens a second, saved up to BURST; a request with no
-// token left is answered 429 with Retry-After. Put it on the write path
+// token left is answered 429 with Retry-After. Loopback clients (local
+// tools, tests, a proxy whose clients gochat cannot see) are not limited. Put it on the write path
 // (router WRITE -> IN ratelimit OUT -> IN sender). It takes RATE and BURST
 // (usually initial packets) before the first request.
 type RateLimit struct {
@@ -55,6 +57,10 @@ func (l *RateLimit) Process() {
 	}
 	buckets := map[string]*bucket{}
 	for req := range l.In {
+		if exempt(req.RemoteAddr) {
+			forward(l.Out, req, l.Err, req, "RateLimit")
+			continue
+		}
 		now := l.now()
 		b := buckets[req.RemoteAddr]
 		if b == nil {
@@ -90,4 +96,11 @@ func prune(buckets map[string]*bucket, now time.Time, rate float64, burst int) {
 	if len(buckets) >= MaxRateClients {
 		clear(buckets)
 	}
+}
+
+// exempt reports whether addr is a loopback address, which the per-client
+// limits do not count.
+func exempt(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	return err == nil && a.IsLoopback()
 }

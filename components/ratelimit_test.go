@@ -41,6 +41,11 @@ func TestRateLimit(t *testing.T) {
 	if rep := send("10.0.0.2"); rep != nil {
 		t.Errorf("another address is limited too: %+v", rep.Err)
 	}
+	for range 5 {
+		if rep := send("127.0.0.1"); rep != nil {
+			t.Errorf("a loopback client was limited: %+v", rep.Err)
+		}
+	}
 	close(in)
 	Recv(t, done)
 }

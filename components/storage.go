@@ -14,6 +14,11 @@ import (
 // unless its CAPACITY port says otherwise. One more is answered 503.
 const DefaultCapacity = 10000
 
+// DefaultPerClient is how many long-poll reads one client address may
+// have parked at once unless PERCLIENT says otherwise; one more is
+// answered 429. Loopback addresses are not counted.
+const DefaultPerClient = 100
+
 // storeTimeout bounds one call to the store.
 const storeTimeout = 5 * time.Second
 
@@ -35,10 +40,11 @@ const storeTimeout = 5 * time.Second
 // answers every parked read with what the room holds, and returns: that is
 // how a shutdown or a graph switch releases long-polls at once.
 type Storage struct {
-	Read     <-chan *ReadQuery    `fbp:"optional"` // validated reads
-	Write    <-chan *WriteCommand `fbp:"optional"` // validated writes
-	Capacity <-chan int           `fbp:"optional"` // most parked reads at once (default DefaultCapacity)
-	Out      chan<- *Reply        // results and errors, to the Responder
+	Read      <-chan *ReadQuery    `fbp:"optional"` // validated reads
+	Write     <-chan *WriteCommand `fbp:"optional"` // validated writes
+	Capacity  <-chan int           `fbp:"optional"` // most parked reads at once (default DefaultCapacity)
+	PerClient <-chan int           `fbp:"optional"` // most parked reads per client address (default DefaultPerClient)
+	Out       chan<- *Reply        // results and errors, to the Responder
 
 	store       store.Store
 	stats       *Stats
@@ -46,14 +52,16 @@ type Storage struct {
 	now         func() time.Time
 	concurrency int
 
-	capacity int
-	rooms    map[string]*roomState // rooms with parked reads or store calls in flight
-	byID     map[uint64]*waiter
-	lastID   uint64
-	running  int // store calls on goroutines
-	releases *inbox[release]
-	results  *inbox[*job]
-	cache    pageCache
+	capacity  int
+	perClient int
+	byClient  map[string]int        // parked reads by client address
+	rooms     map[string]*roomState // rooms with parked reads or store calls in flight
+	byID      map[uint64]*waiter
+	lastID    uint64
+	running   int // store calls on goroutines
+	releases  *inbox[release]
+	results   *inbox[*job]
+	cache     pageCache
 }
 
 // roomState is what Storage tracks of one room.
@@ -114,12 +122,18 @@ func NewStorage(st store.Store, concurrency int, stats *Stats, log *slog.Logger)
 // Process serves reads and writes until both inports close. It first
 // takes its capacity from CAPACITY, if connected.
 func (s *Storage) Process() {
-	s.capacity = DefaultCapacity
+	s.capacity, s.perClient = DefaultCapacity, DefaultPerClient
 	if s.Capacity != nil {
 		if n, ok := <-s.Capacity; ok && n >= 0 {
 			s.capacity = n
 		}
 	}
+	if s.PerClient != nil {
+		if n, ok := <-s.PerClient; ok && n >= 0 {
+			s.perClient = n
+		}
+	}
+	s.byClient = make(map[string]int)
 	s.rooms = make(map[string]*roomState)
 	s.byID = make(map[uint64]*waiter)
 	s.releases = newInbox[release]()
@@ -264,6 +278,11 @@ func (s *Storage) finishRead(j *job, rs *roomState) {
 			"too many readers are waiting (%d); try again shortly", s.capacity)})
 		return
 	}
+	if addr := q.Req.RemoteAddr; !exempt(addr) && s.byClient[addr] >= s.perClient {
+		emit(s.Out, &Reply{Req: q.Req, Err: Errorf(http.StatusTooManyRequests,
+			"too many long-polls from %s (at most %d at once); close some first", addr, s.perClient)})
+		return
+	}
 	s.park(q, page.Epoch, rs)
 	if rs.news != j.news {
 		s.check(q.Room) // news came while the read was in flight
@@ -378,6 +397,9 @@ func (s *Storage) park(q *ReadQuery, epoch string, rs *roomState) {
 	w.timer = time.AfterFunc(q.Wait, func() { s.releases.push(release{id: id, expired: true}) })
 	rs.waiters[id] = w
 	s.byID[id] = w
+	if !exempt(q.Req.RemoteAddr) {
+		s.byClient[q.Req.RemoteAddr]++
+	}
 	s.stats.Parked.Add(1)
 }
 
@@ -386,6 +408,11 @@ func (s *Storage) unpark(w *waiter) {
 	w.timer.Stop()
 	delete(s.rooms[w.q.Room].waiters, w.id)
 	delete(s.byID, w.id)
+	if addr := w.q.Req.RemoteAddr; !exempt(addr) {
+		if s.byClient[addr]--; s.byClient[addr] <= 0 {
+			delete(s.byClient, addr)
+		}
+	}
 	s.stats.Parked.Add(-1)
 }
 
@@ -468,6 +495,11 @@ func (s *Storage) fail(req *Request, op, room string, err error) {
 	if errors.Is(err, store.ErrRoomLimit) {
 		emit(s.Out, &Reply{Req: req, Err: Errorf(http.StatusServiceUnavailable,
 			"this server holds as many rooms as it may; post to an existing room")})
+		return
+	}
+	if errors.Is(err, store.ErrFull) {
+		emit(s.Out, &Reply{Req: req, Err: Errorf(http.StatusServiceUnavailable,
+			"this server's message store is full; try again later")})
 		return
 	}
 	s.stats.StoreErrors.Add(1)

@@ -314,3 +314,35 @@ func TestStorageSharesAnswers(t *testing.T) {
 		}
 	})
 }
+
+func TestStoragePerClientCap(t *testing.T) {
+	st, _ := store.NewMemory(10, 10)
+	stats := &components.Stats{}
+	in, out := make(chan *components.ReadQuery), make(chan *components.Reply, 4)
+	per := make(chan int, 1)
+	per <- 2
+	close(per)
+	s := components.NewStorage(st, 0, stats, slog.New(slog.DiscardHandler))
+	s.Read, s.PerClient, s.Out = in, per, out
+	done := Start(s)
+	get := func(addr string) {
+		req := components.NewRequest(context.Background())
+		req.RemoteAddr = addr
+		in <- &components.ReadQuery{Req: req, Room: "r", Wait: time.Hour}
+	}
+	get("198.51.100.1")
+	get("198.51.100.1")
+	get("127.0.0.1") // loopback is not counted
+	waitParked(t, stats, 3)
+	get("198.51.100.1")
+	if rep := Recv(t, out); rep.Err == nil || rep.Err.Status != http.StatusTooManyRequests {
+		t.Errorf("a third long-poll from one address: %+v", rep)
+	}
+	get("198.51.100.2") // others are unaffected
+	waitParked(t, stats, 4)
+	close(in)
+	for range 4 {
+		Recv(t, out)
+	}
+	Recv(t, done)
+}

@@ -105,7 +105,9 @@ func TestCounts(t *testing.T) {
 	want := map[string]uint64{
 		"router.READ -> controller.IN":   2,
 		"controller.OUT -> storage.READ": 1,
-		"router.WRITE -> sender.IN":      0,
+		"router.WRITE -> limit.IN":       0,
+		"limit.OUT -> sender.IN":         0,
+		"limit.ERR -> responder.IN":      0,
 		"sender.OUT -> storage.WRITE":    0,
 		"storage.OUT -> responder.IN":    1,
 		"router.ERR -> responder.IN":     1,

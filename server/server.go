@@ -31,6 +31,7 @@ const (
 	DefaultAddr     = "127.0.0.1:9090"
 	DefaultHistory  = 100
 	DefaultMaxRooms = 10000
+	DefaultMaxBytes = 256 << 20
 	DefaultMaxWait  = 55 * time.Second
 	// DefaultGrace is how long past a request's wait the network has to
 	// answer before the adapter answers 503 itself.
@@ -45,8 +46,11 @@ const (
 
 // Config is everything a Server needs; zero fields take the defaults.
 type Config struct {
-	Addr     string        // where to listen, host:port; port 0 picks one
-	History  int           // messages kept per room
+	Addr    string // where to listen, host:port; port 0 picks one
+	History int    // messages kept per room
+	// MaxBytes bounds the bytes of messages the in-memory store holds
+	// (default DefaultMaxBytes); a post past it answers 503.
+	MaxBytes int64
 	MaxRooms int           // rooms kept at most
 	MaxWait  time.Duration // the longest long-poll
 	Grace    time.Duration // see DefaultGrace
@@ -110,6 +114,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxRooms == 0 {
 		c.MaxRooms = DefaultMaxRooms
+	}
+	if c.MaxBytes == 0 {
+		c.MaxBytes = DefaultMaxBytes
 	}
 	if c.MaxWait == 0 {
 		c.MaxWait = DefaultMaxWait
@@ -251,7 +258,11 @@ func openStore(cfg Config) (store.Store, int, error) {
 	switch {
 	case cfg.Store == "" || cfg.Store == "memory":
 		st, err := store.NewMemory(cfg.History, cfg.MaxRooms)
-		return st, 0, err
+		if err != nil {
+			return nil, 0, err
+		}
+		st.SetMaxBytes(cfg.MaxBytes)
+		return st, 0, nil
 	case strings.HasPrefix(cfg.Store, "redis://") || strings.HasPrefix(cfg.Store, "rediss://"):
 		st, err := store.OpenRedis(store.RedisConfig{
 			URL: cfg.Store, Prefix: cfg.RedisPrefix, History: cfg.History, MaxRooms: cfg.MaxRooms,

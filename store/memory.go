@@ -15,6 +15,8 @@ var _ Store = (*Memory)(nil)
 type Memory struct {
 	history  int
 	maxRooms int
+	maxBytes int64 // 0: no bound
+	bytes    int64 // the size of the messages held
 
 	mu    sync.Mutex
 	rooms map[string]*ring
@@ -23,6 +25,7 @@ type Memory struct {
 
 // NewMemory returns an empty in-memory store that keeps the newest history
 // messages per room and at most maxRooms rooms. Both must be at least 1.
+// SetMaxBytes bounds the bytes it holds.
 func NewMemory(history, maxRooms int) (*Memory, error) {
 	if history < 1 {
 		return nil, fmt.Errorf("new memory store: history must be at least 1, got %d", history)
@@ -31,6 +34,18 @@ func NewMemory(history, maxRooms int) (*Memory, error) {
 		return nil, fmt.Errorf("new memory store: max rooms must be at least 1, got %d", maxRooms)
 	}
 	return &Memory{history: history, maxRooms: maxRooms, rooms: make(map[string]*ring)}, nil
+}
+
+// SetMaxBytes bounds the size of the messages the store holds (their
+// texts, authors and rooms, plus a fixed overhead each); an append past it
+// fails with ErrFull. 0 means no bound. Call it before use.
+func (m *Memory) SetMaxBytes(n int64) { m.maxBytes = n }
+
+// messageOverhead is what a message costs beyond its strings.
+const messageOverhead = 96
+
+func size(msg Message) int64 {
+	return int64(len(msg.Room) + len(msg.Author) + len(msg.Text) + messageOverhead)
 }
 
 // Append implements Store.
@@ -50,6 +65,17 @@ func (m *Memory) Append(_ context.Context, room string, d Draft) (Message, error
 		m.rooms[room] = r
 	}
 	msg := Message{ID: r.last + 1, Room: r.name, Author: d.Author, Text: d.Text, Time: d.Time}
+	freed := int64(0)
+	if len(r.buf) == m.history {
+		freed = size(r.buf[r.head]) // the oldest goes
+	}
+	if m.maxBytes > 0 && m.bytes-freed+size(msg) > m.maxBytes {
+		if len(r.buf) == 0 {
+			delete(m.rooms, room)
+		}
+		return Message{}, fmt.Errorf("append to room %q: %w (%d bytes)", room, ErrFull, m.maxBytes)
+	}
+	m.bytes += size(msg) - freed
 	r.push(msg, m.history)
 	m.hub.publish(room, false)
 	return msg, nil

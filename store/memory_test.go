@@ -1,7 +1,10 @@
 package store_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,5 +36,26 @@ func TestMessageJSON(t *testing.T) {
 	want := `{"id":18,"room":"lobby","author":"ann","text":"hello","time":"2026-11-23T04:00:00.123Z"}`
 	if err != nil || string(b) != want {
 		t.Errorf("got %s %v, want %s", b, err, want)
+	}
+}
+
+func TestMemoryByteBound(t *testing.T) {
+	ctx := context.Background()
+	m := MustMemory(t, 2, 10)
+	m.SetMaxBytes(3 * (96 + 1 + 10)) // three messages of room "r" with a 10-byte text
+	for i := range 3 {
+		if _, err := m.Append(ctx, "r", store.Draft{Text: "0123456789"}); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+	}
+	// The ring holds two, so the third replaced the first: room for one more.
+	if _, err := m.Append(ctx, "r", store.Draft{Text: "0123456789"}); err != nil {
+		t.Fatalf("append within the bound: %v", err)
+	}
+	if _, err := m.Append(ctx, "s", store.Draft{Text: strings.Repeat("x", 200)}); !errors.Is(err, store.ErrFull) {
+		t.Errorf("append past the bound: %v", err)
+	}
+	if m.Rooms() != 1 {
+		t.Errorf("a refused append left a room behind: %d rooms", m.Rooms())
 	}
 }

@@ -22,6 +22,10 @@ const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
 // past the store's room bound. Existing rooms keep working.
 var ErrRoomLimit = errors.New("room limit reached")
 
+// ErrFull is returned by Append when the message would take the store past
+// its bound on stored bytes.
+var ErrFull = errors.New("store full")
+
 // Message is one stored chat message.
 type Message struct {
 	ID     uint64    // per room, from 1, increasing by exactly 1
