@@ -158,3 +158,50 @@ func WaitParked(tb testing.TB, stats *components.Stats, n int64) {
 
 // LogBuffer collects a server's logs for a test to read.
 type LogBuffer = testutil.LogBuffer
+
+// Follow long-polls room from its start, as a client would, and returns
+// the ids it saw once stop says so (stop sees the ids so far). Any answer
+// but a plain 200 fails the test.
+func Follow(t testing.TB, c *Client, room string, wait int, stop func(seen []uint64) bool) []uint64 {
+	var seen []uint64
+	since, epoch := uint64(0), ""
+	for !stop(seen) {
+		a := c.Get(room, fmt.Sprintf("since=%d&wait=%d&epoch=%s", since, wait, epoch))
+		if a.Status != 200 || a.Read.Reset || a.Read.Gap {
+			t.Errorf("following %s: %d %s", room, a.Status, a.Raw)
+			return seen
+		}
+		for _, m := range a.Read.Messages {
+			seen = append(seen, m.ID)
+		}
+		since, epoch = a.Read.Last, a.Read.Epoch
+	}
+	return seen
+}
+
+// Saw returns a stop for Follow: when n messages were seen.
+func Saw(n int) func([]uint64) bool {
+	return func(seen []uint64) bool { return len(seen) >= n }
+}
+
+// CheckOnceInOrder fails the test unless every reader saw ids 1..total,
+// each once, in order.
+func CheckOnceInOrder(t testing.TB, seen [][]uint64, total func(reader int) uint64) {
+	t.Helper()
+	for r, ids := range seen {
+		want := total(r)
+		if uint64(len(ids)) != want {
+			t.Errorf("reader %d saw %d messages, want %d", r, len(ids), want)
+			continue
+		}
+		for i, id := range ids {
+			if id != uint64(i+1) {
+				t.Errorf("reader %d: message %d has id %d; want each id once, in order, without holes", r, i, id)
+				break
+			}
+		}
+	}
+}
+
+// Each returns a CheckOnceInOrder total that is n for every reader.
+func Each(n int) func(int) uint64 { return func(int) uint64 { return uint64(n) } }

@@ -49,18 +49,7 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 		rg.Add(1)
 		go func() {
 			defer rg.Done()
-			since, epoch := uint64(0), ""
-			for len(seen[r]) < total {
-				a := c.Get("busy", fmt.Sprintf("since=%d&wait=30&epoch=%s", since, epoch))
-				if a.Status != 200 || a.Read.Reset || a.Read.Gap {
-					t.Errorf("reader %d: %d %s", r, a.Status, a.Raw)
-					return
-				}
-				for _, m := range a.Read.Messages {
-					seen[r] = append(seen[r], m.ID)
-				}
-				since, epoch = a.Read.Last, a.Read.Epoch
-			}
+			seen[r] = Follow(t, c, "busy", 30, Saw(total))
 		}()
 	}
 	WaitParked(t, s.Stats(), readers)
@@ -76,18 +65,7 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 	}
 	wg.Wait()
 	rg.Wait()
-	for r, ids := range seen {
-		if len(ids) != total {
-			t.Errorf("reader %d saw %d messages, want %d", r, len(ids), total)
-			continue
-		}
-		for i, id := range ids {
-			if id != uint64(i+1) {
-				t.Errorf("reader %d: message %d has id %d: ids must come once each, in order, without holes", r, i, id)
-				break
-			}
-		}
-	}
+	CheckOnceInOrder(t, seen, Each(total))
 }
 
 func TestDisconnectReleasesWaiters(t *testing.T) {

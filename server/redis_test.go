@@ -36,19 +36,7 @@ func TestRedisInstancesAreOneChat(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := clients[r%instances]
-			since, epoch := uint64(0), ""
-			for len(seen[r]) < total {
-				a := c.Get("shared", fmt.Sprintf("since=%d&wait=30&epoch=%s", since, epoch))
-				if a.Status != 200 || a.Read.Reset || a.Read.Gap {
-					t.Errorf("reader %d: %d %s", r, a.Status, a.Raw)
-					return
-				}
-				for _, m := range a.Read.Messages {
-					seen[r] = append(seen[r], m.ID)
-				}
-				since, epoch = a.Read.Last, a.Read.Epoch
-			}
+			seen[r] = Follow(t, clients[r%instances], "shared", 30, Saw(total))
 		}()
 	}
 	for i, s := range servers {
@@ -70,18 +58,7 @@ func TestRedisInstancesAreOneChat(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	for r, ids := range seen {
-		if len(ids) != total {
-			t.Errorf("reader %d saw %d messages, want %d", r, len(ids), total)
-			continue
-		}
-		for i, id := range ids {
-			if id != uint64(i+1) {
-				t.Errorf("reader %d: message %d has id %d; want each id once, in order, no holes", r, i, id)
-				break
-			}
-		}
-	}
+	CheckOnceInOrder(t, seen, Each(total))
 	epochs := map[string]bool{}
 	for _, c := range clients {
 		epochs[c.Get("shared", "since=300").Read.Epoch] = true

@@ -70,18 +70,7 @@ func TestReloadUnderLoad(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			since, epoch := uint64(0), ""
-			for len(seen[r]) < total {
-				a := c.Get("reload", fmt.Sprintf("since=%d&wait=30&epoch=%s", since, epoch))
-				if a.Status != 200 || a.Read.Reset || a.Read.Gap {
-					t.Errorf("reader %d: %d %s", r, a.Status, a.Raw)
-					return
-				}
-				for _, m := range a.Read.Messages {
-					seen[r] = append(seen[r], m.ID)
-				}
-				since, epoch = a.Read.Last, a.Read.Epoch
-			}
+			seen[r] = Follow(t, c, "reload", 30, Saw(total))
 		}()
 	}
 	for w := range writers {
@@ -111,18 +100,7 @@ func TestReloadUnderLoad(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	for r, ids := range seen {
-		if len(ids) != total {
-			t.Errorf("reader %d saw %d messages, want %d", r, len(ids), total)
-			continue
-		}
-		for i, id := range ids {
-			if id != uint64(i+1) {
-				t.Errorf("reader %d: message %d has id %d; want each id once, in order", r, i, id)
-				break
-			}
-		}
-	}
+	CheckOnceInOrder(t, seen, Each(total))
 	if got, fails := s.Stats().Reloads.Load(), s.Stats().ReloadFailures.Load(); got != 2*rounds || fails != rounds {
 		t.Errorf("reloads: %d ok, %d failed; want %d and %d", got, fails, 2*rounds, rounds)
 	}
