@@ -126,11 +126,13 @@ type recorder struct {
 	status, bytes int
 }
 
+// WriteHeader notes the status and passes it on.
 func (rec *recorder) WriteHeader(status int) {
 	rec.status = status
 	rec.ResponseWriter.WriteHeader(status)
 }
 
+// Write counts the bytes and passes them on.
 func (rec *recorder) Write(b []byte) (int, error) {
 	n, err := rec.ResponseWriter.Write(b)
 	rec.bytes += n

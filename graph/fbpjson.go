@@ -262,6 +262,7 @@ type treeError struct {
 	msg string
 }
 
+// Error implements error.
 func (e *treeError) Error() string { return e.pos.String() + ": " + e.msg }
 
 // decodeTree parses src into a tree of values that know their positions.

@@ -34,6 +34,7 @@ type Pos struct {
 	Line, Col int
 }
 
+// String returns line:col, or "" for the zero Pos.
 func (p Pos) String() string {
 	if p.Line == 0 {
 		return ""
@@ -67,6 +68,7 @@ func (e Endpoint) PortName() string {
 	return e.Port
 }
 
+// String returns process.PORT[index].
 func (e Endpoint) String() string {
 	return e.Process + "." + e.PortName()
 }

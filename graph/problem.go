@@ -15,6 +15,7 @@ type Problem struct {
 	Hint string
 }
 
+// String returns file:line:col: message (hint).
 func (p Problem) String() string {
 	var b strings.Builder
 	b.WriteString(p.File)
