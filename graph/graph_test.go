@@ -23,6 +23,20 @@ func MustDeps(tb testing.TB) components.Deps {
 	return components.Deps{Store: st, MaxWait: time.Second, Stats: &components.Stats{}, Log: slog.New(slog.DiscardHandler)}
 }
 
+// MustStart runs the default graph, counting packets, on a fresh store.
+func MustStart(tb testing.TB) *graph.Network {
+	tb.Helper()
+	f, err := components.NewFactory(MustDeps(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n, err := graph.Start(graph.Default(), f, 0, true)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
 func TestDefaultGraphUsesKnownComponents(t *testing.T) {
 	known := map[string]bool{}
 	for _, c := range components.Catalog() {
@@ -36,14 +50,7 @@ func TestDefaultGraphUsesKnownComponents(t *testing.T) {
 }
 
 func TestStartAndStop(t *testing.T) {
-	f, err := components.NewFactory(MustDeps(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := graph.Start(graph.Default(), f, 0, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := MustStart(t)
 	req := components.NewRequest(context.Background())
 	req.Method, req.Path = "GET", "/api/rooms/lobby/messages"
 	n.In <- req
@@ -82,14 +89,7 @@ func TestBuildErrors(t *testing.T) {
 }
 
 func TestCounts(t *testing.T) {
-	f, err := components.NewFactory(MustDeps(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := graph.Start(graph.Default(), f, 0, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := MustStart(t)
 	for _, path := range []string{"/api/rooms/lobby/messages", "/api/rooms/bad.room/messages", "/nowhere"} {
 		req := components.NewRequest(context.Background())
 		req.Method, req.Path = "GET", path

@@ -57,21 +57,15 @@ func TestSoak(t *testing.T) {
 			writers.Add(1)
 			go func() {
 				defer writers.Done()
-				tick := time.NewTicker(20 * time.Millisecond)
-				defer tick.Stop()
-				for i := 0; ; i++ {
-					select {
-					case <-ctx.Done():
-						return
-					case <-tick.C:
-					}
+				every(ctx, 20*time.Millisecond, func(i int) bool {
 					a, err := c.Do(context.Background(), "POST", "api/rooms/"+room+"/messages", "application/x-www-form-urlencoded", fmt.Sprintf("author=w%d&text=message+%d", w, i))
 					if err != nil || a.Status != 201 {
 						t.Errorf("post: %v %d %s", err, a.Status, a.Raw)
-						return
+						return false
 					}
 					posted.Add(1)
-				}
+					return true
+				})
 			}()
 		}
 	}
@@ -113,21 +107,15 @@ func TestSoak(t *testing.T) {
 	others.Add(1)
 	go func() {
 		defer others.Done()
-		tick := time.NewTicker(3 * time.Second)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
+		every(ctx, 3*time.Second, func(i int) bool {
 			// Add the Filter, try a broken file, remove the Filter.
 			MustWrite(t, path, [][]byte{src.moderated, src.broken, src.plain}[i%3])
 			if err := s.Reload(); (err != nil) != (i%3 == 1) {
 				t.Errorf("reload %d: %v", i, err)
 			}
 			reloads.Add(1)
-		}
+			return true
+		})
 	}()
 
 	<-ctx.Done()
@@ -170,6 +158,23 @@ func TestSoak(t *testing.T) {
 		if (strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR")) &&
 			!strings.Contains(line, "graph reload failed") {
 			t.Errorf("unexplained log line: %s", line)
+		}
+	}
+}
+
+// every calls f with 0, 1, 2, … once per period until ctx ends or f
+// returns false.
+func every(ctx context.Context, period time.Duration, f func(i int) bool) {
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if !f(i) {
+			return
 		}
 	}
 }
