@@ -149,7 +149,7 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 	req.ContentType = r.Header.Get("Content-Type")
 	req.RemoteAddr = client
 	if err := a.readBody(w, r, req); err != nil {
-		write(w, components.ErrorAnswer(components.Errorf(http.StatusBadRequest, "could not read the body: %v", err)))
+		WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusBadRequest, "could not read the body: %v", err)))
 		return
 	}
 
@@ -157,14 +157,14 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 	defer deadline.Stop()
 	if err := a.inject(req, deadline.C); err != nil {
 		if r.Context().Err() == nil { // else the client left: nobody to answer
-			write(w, components.ErrorAnswer(err))
+			WriteAnswer(w, components.ErrorAnswer(err))
 		}
 		return
 	}
 
 	select {
 	case ans := <-req.Answer():
-		write(w, ans)
+		WriteAnswer(w, ans)
 		return
 	case <-r.Context().Done():
 		if req.Claim() {
@@ -173,12 +173,12 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 	case <-deadline.C:
 		if req.Claim() {
 			a.cfg.Log.Error("the network did not answer in time", "request", req.ID, "method", req.Method, "path", req.Path)
-			write(w, components.ErrorAnswer(components.Errorf(http.StatusServiceUnavailable, "the server did not answer in time; try again")))
+			WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusServiceUnavailable, "the server did not answer in time; try again")))
 			return
 		}
 	}
 	// The network completed the request first: its answer is on its way.
-	write(w, <-req.Answer())
+	WriteAnswer(w, <-req.Answer())
 }
 
 // inject hands req to the network unless it is closed, the client left,
@@ -240,7 +240,9 @@ func (a *Adapter) readBody(w http.ResponseWriter, r *http.Request, req *componen
 	return nil
 }
 
-func write(w http.ResponseWriter, a components.Answer) {
+// WriteAnswer writes a to w: its headers, Content-Length, status and body.
+// It is how every JSON answer reaches a client, from the network or not.
+func WriteAnswer(w http.ResponseWriter, a components.Answer) {
 	body := a.Bytes()
 	h := w.Header()
 	for k, vs := range a.Header {

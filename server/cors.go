@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"gochat/adapter"
 	"gochat/components"
 )
 
@@ -44,7 +45,7 @@ func cors(allowed []string, next http.Handler) http.Handler {
 			return
 		}
 		if !slices.Contains(allowed, "*") && !slices.Contains(allowed, origin) {
-			writeAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusForbidden,
+			adapter.WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusForbidden,
 				"this server does not accept requests from %s (its operator can allow it with -allow-origin)", origin)))
 			return
 		}
@@ -67,12 +68,4 @@ func cors(allowed []string, next http.Handler) http.Handler {
 func sameHost(origin, host string) bool {
 	u, err := url.Parse(origin)
 	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
-}
-
-func writeAnswer(w http.ResponseWriter, a components.Answer) {
-	for k, vs := range a.Header {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(a.Status)
-	w.Write(a.Body)
 }

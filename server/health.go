@@ -2,10 +2,10 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
+	"gochat/adapter"
 	"gochat/components"
 )
 
@@ -37,10 +37,5 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request, ready bool)
 	if closed && ready {
 		body.Status, status = "shutting down", http.StatusServiceUnavailable
 	}
-	b, _ := json.Marshal(body)
-	for k, v := range components.ErrorAnswer(components.Errorf(status, "")).Header {
-		w.Header()[k] = v // the API's JSON and security headers
-	}
-	w.WriteHeader(status)
-	w.Write(b)
+	adapter.WriteAnswer(w, components.Encode(&components.Reply{Status: status, Body: body}))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"gochat/adapter"
 	"gochat/components"
 	"gochat/store"
 )
@@ -77,7 +78,7 @@ func (m *metrics) handler(onlyLoopback bool) http.Handler {
 	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if onlyLoopback && !loopbackPeer(r) {
-			writeAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusForbidden,
+			adapter.WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusForbidden,
 				"metrics are served to loopback only; use -metrics-addr for a listener of their own")))
 			return
 		}
