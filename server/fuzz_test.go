@@ -11,8 +11,11 @@ import (
 )
 
 // FuzzAPI sends any method, path and body through the real network: every
-// request gets exactly one answer, never a 5xx but 503, and /api answers
-// are JSON.
+// request gets exactly one answer, never a 5xx but 503, and the /api
+// answers gochat makes are JSON. net/http refuses some requests (a space
+// in the request target, say) with its own plain-text 400 before any
+// handler runs; gochat does not control those, so they are only held to
+// being 4xx answers.
 func FuzzAPI(f *testing.F) {
 	f.Add("GET", "/api/rooms/lobby/messages?since=0&wait=0", "", "")
 	f.Add("POST", "/api/rooms/lobby/messages", "application/json", `{"text":"hi"}`)
@@ -43,7 +46,12 @@ func FuzzAPI(f *testing.F) {
 		if res.StatusCode >= 500 && res.StatusCode != 503 {
 			t.Fatalf("%s %s: %s", method, path, res.Status)
 		}
-		if strings.HasPrefix(u.Path, "/api/") && !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		// gochat's handler sets nosniff on every answer it makes.
+		handled := res.Header.Get("X-Content-Type-Options") == "nosniff"
+		if !handled && (res.StatusCode < 400 || res.StatusCode >= 500) {
+			t.Fatalf("%s %s: net/http answered %s by itself", method, path, res.Status)
+		}
+		if handled && strings.HasPrefix(u.Path, "/api/") && !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 			t.Fatalf("%s %s: %s answered %q", method, path, res.Status, res.Header.Get("Content-Type"))
 		}
 	})
