@@ -3,6 +3,7 @@ package components
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -243,6 +244,7 @@ func (s *Storage) finish(j *job) {
 			return
 		}
 		s.cache.drop(j.room)
+		rs.news++ // reads in flight may have missed it
 		s.stats.Posted.Add(1)
 		emit(s.Out, &Reply{Req: j.c.Req, Status: http.StatusCreated, Body: NewPayload(j.msg)})
 		s.check(j.room)
@@ -265,7 +267,7 @@ func (s *Storage) finishRead(j *job, rs *roomState) {
 	}
 	if len(page.Messages) > 0 || q.Wait <= 0 {
 		p := s.reply(q, page, false)
-		if rs.news == j.news { // nothing new came while the read was in flight
+		if p != nil && rs.news == j.news { // nothing new came while the read was in flight
 			s.cache.put(q.Room, q.Since, cachedPage{epoch: page.Epoch, last: page.Last, payload: p, at: s.now()})
 		}
 		return
@@ -337,14 +339,23 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 			s.unpark(w)
 			s.run(&job{kind: jobReset, room: j.room, q: w.q})
 		case j.page.Last > w.q.Since:
-			s.unpark(w)
-			s.stats.Wakeups.Add(1)
 			if rep, ok := shared[w.q.Since]; ok {
+				s.unpark(w)
+				s.stats.Wakeups.Add(1)
 				rep.Also = append(rep.Also, w.q.Req)
 				continue
 			}
+			owed, err := j.page.After(w.q.Since)
+			if err != nil {
+				// w parked during this check with a lower since than
+				// the check read from: the next check reads from it.
+				rs.recheck = true
+				continue
+			}
+			s.unpark(w)
+			s.stats.Wakeups.Add(1)
 			shared[w.q.Since] = &Reply{Req: w.q.Req, Status: http.StatusOK,
-				Body: NewPayload(s.answer(w.q, since(j.page, w.q.Since), false))}
+				Body: NewPayload(s.answer(w.q, owed, false))}
 			order = append(order, w.q.Since)
 		}
 	}
@@ -361,16 +372,6 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 		rs.recheck = false
 		s.check(j.room)
 	}
-}
-
-// since returns p with only the messages newer than id.
-func since(p store.Page, id uint64) store.Page {
-	i := 0
-	for i < len(p.Messages) && p.Messages[i].ID <= id {
-		i++
-	}
-	p.Messages = p.Messages[i:]
-	return p
 }
 
 func (s *Storage) room(name string) *roomState {
@@ -453,7 +454,7 @@ func (s *Storage) flush() {
 			s.fail(w.q.Req, "read", room, err)
 			continue
 		}
-		s.reply(w.q, since(pages[room], w.q.Since), false)
+		s.reply(w.q, pages[room], false)
 	}
 }
 
@@ -468,9 +469,20 @@ func (s *Storage) fromCache(q *ReadQuery) bool {
 	return true
 }
 
-// reply answers q with page and returns the shared answer.
+// reply answers q with what page owes it and returns the shared answer.
+// A page that breaks the read contract is a store bug: the client gets
+// 503 and the reason is logged, never an answer that skips a message.
 func (s *Storage) reply(q *ReadQuery, page store.Page, reset bool) *Payload {
-	p := NewPayload(s.answer(q, page, reset))
+	from := q.Since
+	if reset {
+		from = 0
+	}
+	owed, err := page.After(from)
+	if err != nil {
+		s.fail(q.Req, "read", q.Room, fmt.Errorf("the store broke the read contract: %w", err))
+		return nil
+	}
+	p := NewPayload(s.answer(q, owed, reset))
 	emit(s.Out, &Reply{Req: q.Req, Status: http.StatusOK, Body: p})
 	return p
 }

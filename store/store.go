@@ -100,3 +100,42 @@ type Store interface {
 	// Close releases the store's connections.
 	Close() error
 }
+
+// After returns what a reader that has every message up to since is owed
+// from p: every retained message newer than since, oldest first, up to and
+// including p.Last. It is the read contract, checked on every answer. It
+// fails when p cannot answer that reader: p was read from a later since
+// (it lacks messages the reader has not seen), or p's messages are not
+// the contiguous run from the oldest owed id to p.Last.
+func (p Page) After(since uint64) (Page, error) {
+	i := 0
+	for i < len(p.Messages) && p.Messages[i].ID <= since {
+		i++
+	}
+	p.Messages = p.Messages[i:]
+	if p.Last <= since {
+		if len(p.Messages) > 0 {
+			return Page{}, fmt.Errorf("room %q: page has messages above last %d", p.Room, p.Last)
+		}
+		return p, nil
+	}
+	if p.First == 0 && len(p.Messages) == 0 {
+		return p, nil // nothing is retained (the room's messages expired)
+	}
+	want := max(since+1, p.First)
+	if len(p.Messages) == 0 {
+		return Page{}, fmt.Errorf("room %q: page lacks ids %d to %d owed to a reader at since %d", p.Room, want, p.Last, since)
+	}
+	if got := p.Messages[0].ID; got != want {
+		return Page{}, fmt.Errorf("room %q: page starts at id %d, but a reader at since %d is owed id %d first", p.Room, got, since, want)
+	}
+	for k, m := range p.Messages {
+		if m.ID != want+uint64(k) {
+			return Page{}, fmt.Errorf("room %q: page has id %d where %d belongs", p.Room, m.ID, want+uint64(k))
+		}
+	}
+	if end := p.Messages[len(p.Messages)-1].ID; end != p.Last {
+		return Page{}, fmt.Errorf("room %q: page ends at id %d, before last %d", p.Room, end, p.Last)
+	}
+	return p, nil
+}
