@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"gochat/components"
+	"gochat/internal/history"
 	"gochat/internal/testutil"
 	"gochat/server"
 )
@@ -159,49 +160,42 @@ func WaitParked(tb testing.TB, stats *components.Stats, n int64) {
 // LogBuffer collects a server's logs for a test to read.
 type LogBuffer = testutil.LogBuffer
 
-// Follow long-polls room from its start, as a client would, and returns
-// the ids it saw once stop says so (stop sees the ids so far). Any answer
-// but a plain 200 fails the test.
-func Follow(t testing.TB, c *Client, room string, wait int, stop func(seen []uint64) bool) []uint64 {
-	var seen []uint64
-	since, epoch := uint64(0), ""
-	for !stop(seen) {
-		a := c.Get(room, fmt.Sprintf("since=%d&wait=%d&epoch=%s", since, wait, epoch))
-		if a.Status != 200 || a.Read.Reset || a.Read.Gap {
-			t.Errorf("following %s: %d %s", room, a.Status, a.Raw)
-			return seen
+// Follow long-polls r's room as a client would, recording each answer in
+// r's history, until stop says so. Any answer but a 200 fails the test.
+func Follow(t testing.TB, c *Client, r *history.Reader, wait int, stop func(r *history.Reader) bool) {
+	for !stop(r) {
+		since, epoch := r.Next()
+		a := c.Get(r.Room(), fmt.Sprintf("since=%d&wait=%d&epoch=%s", since, wait, epoch))
+		if a.Status != 200 {
+			t.Errorf("following %s: %d %s", r.Room(), a.Status, a.Raw)
+			return
 		}
-		for _, m := range a.Read.Messages {
-			seen = append(seen, m.ID)
-		}
-		since, epoch = a.Read.Last, a.Read.Epoch
+		r.Saw(since, epoch, a.Read.History())
 	}
-	return seen
 }
 
 // Saw returns a stop for Follow: when n messages were seen.
-func Saw(n int) func([]uint64) bool {
-	return func(seen []uint64) bool { return len(seen) >= n }
+func Saw(n int) func(*history.Reader) bool {
+	return func(r *history.Reader) bool { return r.Seen() >= n }
 }
 
-// CheckOnceInOrder fails the test unless every reader saw ids 1..total,
-// each once, in order.
-func CheckOnceInOrder(t testing.TB, seen [][]uint64, total func(reader int) uint64) {
-	t.Helper()
-	for r, ids := range seen {
-		want := total(r)
-		if uint64(len(ids)) != want {
-			t.Errorf("reader %d saw %d messages, want %d", r, len(ids), want)
-			continue
-		}
-		for i, id := range ids {
-			if id != uint64(i+1) {
-				t.Errorf("reader %d: message %d has id %d; want each id once, in order, without holes", r, i, id)
-				break
-			}
-		}
+// History returns the answer as the history checker records it.
+func (a readAnswer) History() history.Answer {
+	h := history.Answer{Epoch: a.Epoch, Last: a.Last, Gap: a.Gap, Reset: a.Reset}
+	for _, m := range a.Messages {
+		h.Messages = append(h.Messages, history.Message{ID: m.ID, Text: m.Author + ": " + m.Text})
 	}
+	return h
 }
 
-// Each returns a CheckOnceInOrder total that is n for every reader.
-func Each(n int) func(int) uint64 { return func(int) uint64 { return uint64(n) } }
+// PostTo posts text as author to room, records the 201 in h, and returns
+// the answer; any other status is returned for the test to judge.
+func (c *Client) PostTo(h *history.History, room, author, text string) Answer {
+	c.tb.Helper()
+	body, _ := json.Marshal(map[string]string{"author": author, "text": text})
+	a := c.MustDo(http.MethodPost, "api/rooms/"+room+"/messages", "application/json", string(body))
+	if a.Status == http.StatusCreated {
+		h.Acked(room, history.Message{ID: a.Msg.ID, Text: a.Msg.Author + ": " + a.Msg.Text})
+	}
+	return a
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"gochat/graph"
+	"gochat/internal/history"
 	"gochat/internal/testutil"
 	"gochat/server"
 )
@@ -64,13 +65,14 @@ func TestReloadUnderLoad(t *testing.T) {
 	s, c := MustOpen(t, server.Config{GraphFile: path, History: total, Log: logs.Logger()})
 
 	var posted atomic.Int64
-	seen := make([][]uint64, readers)
+	h := history.New(total)
 	var wg sync.WaitGroup
-	for r := range readers {
+	for range readers {
 		wg.Add(1)
+		r := h.Reader("reload")
 		go func() {
 			defer wg.Done()
-			seen[r] = Follow(t, c, "reload", 30, Saw(total))
+			Follow(t, c, r, 30, Saw(total))
 		}()
 	}
 	for w := range writers {
@@ -78,7 +80,7 @@ func TestReloadUnderLoad(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range perWriter {
-				a := c.MustDo("POST", "api/rooms/reload/messages", "application/json", fmt.Sprintf(`{"author":"w%d","text":"message %d"}`, w, i))
+				a := c.PostTo(h, "reload", fmt.Sprint("w", w), fmt.Sprint("message ", i))
 				if a.Status != 201 {
 					t.Errorf("writer %d message %d: %d %s", w, i, a.Status, a.Raw)
 					return
@@ -100,7 +102,7 @@ func TestReloadUnderLoad(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	CheckOnceInOrder(t, seen, Each(total))
+	h.CheckComplete(t)
 	if got, fails := s.Stats().Reloads.Load(), s.Stats().ReloadFailures.Load(); got != 2*rounds || fails != rounds {
 		t.Errorf("reloads: %d ok, %d failed; want %d and %d", got, fails, 2*rounds, rounds)
 	}
