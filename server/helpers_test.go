@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"gochat/components"
 	"gochat/internal/history"
@@ -198,4 +199,21 @@ func (c *Client) PostTo(h *history.History, room, author, text string) Answer {
 		h.Acked(room, history.Message{ID: a.Msg.ID, Text: a.Msg.Author + ": " + a.Msg.Text})
 	}
 	return a
+}
+
+// every calls f with 0, 1, 2, … once per period until ctx ends or f
+// returns false.
+func every(ctx context.Context, period time.Duration, f func(i int) bool) {
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if !f(i) {
+			return
+		}
+	}
 }

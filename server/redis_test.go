@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -161,4 +162,69 @@ func TestRedisLostAndBack(t *testing.T) {
 		t.Errorf("after the outage: %+v", all)
 	}
 	_ = a
+}
+
+// TestRedisFollowersUnderLoad follows one room with 100 long-poll readers
+// as the client does, on two instances on one Redis, while 10 writers
+// post as fast as they are answered. Before the fix, a reader that parked
+// while a check of the room was in flight was answered from the check's
+// page and skipped messages in most runs.
+func TestRedisFollowersUnderLoad(t *testing.T) {
+	const instances, writers, readers, writeFor = 2, 10, 100, 4 * time.Second
+	srv := redistest.Start(t)
+	cfg := redisConfig(t, srv)
+	cfg.History = 100000
+	h := history.New(cfg.History)
+	var servers []*server.Server
+	var clients []*Client
+	for range instances {
+		s, c := MustOpen(t, cfg)
+		servers, clients = append(servers, s), append(clients, c)
+	}
+	room := "followed"
+	clients[0].PostTo(h, room, "warmup", "hello")
+
+	var final atomic.Uint64 // the last id, once the writers stopped
+	done := make(chan struct{})
+	var rg sync.WaitGroup
+	for i := range readers {
+		r := h.Reader(room)
+		rg.Add(1)
+		go func() {
+			defer rg.Done()
+			Follow(t, clients[i%instances], r, 5, func(r *history.Reader) bool {
+				select {
+				case <-done:
+					since, _ := r.Next()
+					return since >= final.Load()
+				default:
+					return false
+				}
+			})
+		}()
+	}
+	for _, s := range servers {
+		WaitParked(t, s.Stats(), readers/instances)
+	}
+	ctx, stop := context.WithTimeout(context.Background(), writeFor)
+	defer stop()
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				if a := clients[w%instances].PostTo(h, room, fmt.Sprint("w", w), fmt.Sprint(i)); a.Status != 201 {
+					t.Errorf("post: %d %s", a.Status, a.Raw)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	final.Store(uint64(h.AckedCount(room)))
+	close(done)
+	rg.Wait()
+	t.Logf("%d messages in %v to %d readers", h.AckedCount(room), writeFor, readers)
+	h.CheckComplete(t)
 }

@@ -164,20 +164,3 @@ func TestSoak(t *testing.T) {
 		}
 	}
 }
-
-// every calls f with 0, 1, 2, … once per period until ctx ends or f
-// returns false.
-func every(ctx context.Context, period time.Duration, f func(i int) bool) {
-	tick := time.NewTicker(period)
-	defer tick.Stop()
-	for i := 0; ; i++ {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		if !f(i) {
-			return
-		}
-	}
-}
