@@ -148,6 +148,10 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 	req.Method, req.Path, req.RawQuery = r.Method, r.URL.Path, r.URL.RawQuery
 	req.ContentType = r.Header.Get("Content-Type")
 	req.RemoteAddr = client
+	if keys, ok := r.Header["Idempotency-Key"]; ok {
+		// Several are joined with commas, which no valid key has.
+		req.IdempotencyKey, req.HasIdempotencyKey = strings.Join(keys, ","), true
+	}
 	if err := a.readBody(w, r, req); err != nil {
 		WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusBadRequest, "could not read the body: %v", err)))
 		return

@@ -19,17 +19,22 @@ import (
 // or the adapter itself through Claim when the client went away or the
 // network did not answer in time.
 type Request struct {
-	ID           uint64            // unique per adapter, for logs
-	Method       string            // HTTP method
-	Path         string            // URL path, without the query
-	RawQuery     string            // the query string, without "?"
-	ContentType  string            // the Content-Type header
-	Body         []byte            // the body, at most the adapter's limit
-	BodyTooLarge bool              // the body was longer than the limit
-	RemoteAddr   string            // the client's IP address
-	Ctx          context.Context   // cancelled when the client disconnects
-	Params       httprouter.Params // path parameters, set by the Router
-	Received     time.Time         // when the adapter got it
+	ID           uint64 // unique per adapter, for logs
+	Method       string // HTTP method
+	Path         string // URL path, without the query
+	RawQuery     string // the query string, without "?"
+	ContentType  string // the Content-Type header
+	Body         []byte // the body, at most the adapter's limit
+	BodyTooLarge bool   // the body was longer than the limit
+	RemoteAddr   string // the client's IP address
+	// IdempotencyKey is the Idempotency-Key header (several joined with
+	// commas), and HasIdempotencyKey says whether it was sent; the
+	// SendController checks it.
+	IdempotencyKey    string
+	HasIdempotencyKey bool
+	Ctx               context.Context   // cancelled when the client disconnects
+	Params            httprouter.Params // path parameters, set by the Router
+	Received          time.Time         // when the adapter got it
 
 	claimed atomic.Bool
 	answer  chan Answer
@@ -137,6 +142,7 @@ type WriteCommand struct {
 	Room   string // a valid room name
 	Author string // never empty
 	Text   string // trimmed, 1 to MaxTextRunes characters
+	Key    string // the idempotency key, "" for none; see store.Draft
 }
 
 // ReadAnswer is the JSON body of a successful read.

@@ -38,6 +38,9 @@ func parseWrite(req *Request) (*WriteCommand, *Error) {
 	if err := checkRoom(cmd.Room); err != nil {
 		return nil, err
 	}
+	if cmd.Key = req.IdempotencyKey; req.HasIdempotencyKey && !validKey(cmd.Key) {
+		return nil, Errorf(http.StatusBadRequest, "Idempotency-Key must be 1 to %d characters of A-Z, a-z, 0-9, _ and -", MaxKeyLength)
+	}
 	if req.BodyTooLarge {
 		return nil, Errorf(http.StatusRequestEntityTooLarge, "the body must be at most %d bytes", MaxBodyBytes)
 	}
@@ -55,6 +58,23 @@ func parseWrite(req *Request) (*WriteCommand, *Error) {
 		cmd.Author = Anonymous
 	}
 	return cmd, nil
+}
+
+// MaxKeyLength is the longest Idempotency-Key.
+const MaxKeyLength = 64
+
+// validKey reports whether k is a valid Idempotency-Key.
+func validKey(k string) bool {
+	if k == "" || len(k) > MaxKeyLength {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeBody reads author and text from a JSON or form body.

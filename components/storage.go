@@ -218,7 +218,7 @@ func (s *Storage) exec(j *job) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), storeTimeout)
 	defer cancel()
 	if j.kind == jobWrite {
-		j.msg, j.err = s.store.Append(ctx, j.room, store.Draft{Author: j.c.Author, Text: j.c.Text, Time: s.now()})
+		j.msg, j.err = s.store.Append(ctx, j.room, store.Draft{Author: j.c.Author, Text: j.c.Text, Time: s.now(), Key: j.c.Key})
 		return
 	}
 	j.page, j.err = s.store.Read(ctx, j.room, j.since)
@@ -507,6 +507,11 @@ func (s *Storage) fail(req *Request, op, room string, err error) {
 	if errors.Is(err, store.ErrRoomLimit) {
 		emit(s.Out, &Reply{Req: req, Err: Errorf(http.StatusServiceUnavailable,
 			"this server holds as many rooms as it may; post to an existing room")})
+		return
+	}
+	if errors.Is(err, store.ErrKeyReused) {
+		emit(s.Out, &Reply{Req: req, Err: Errorf(http.StatusUnprocessableEntity,
+			"this Idempotency-Key was used for another message in this room; use a new key for a new message")})
 		return
 	}
 	if errors.Is(err, store.ErrFull) {

@@ -223,3 +223,44 @@ func TestHistoryAndGap(t *testing.T) {
 		}
 	}
 }
+
+func TestIdempotencyKey(t *testing.T) {
+	_, c := MustOpen(t, server.Config{})
+	post := func(body string, keys ...string) Answer {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, c.base+"api/rooms/idem/messages", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		for _, k := range keys {
+			req.Header.Add("Idempotency-Key", k)
+		}
+		res, err := c.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		return Answer{Status: res.StatusCode, Raw: string(raw)}
+	}
+	first := post(`{"author":"ann","text":"hello"}`, "msg-1_A")
+	if first.Status != 201 {
+		t.Fatalf("first post: %d %s", first.Status, first.Raw)
+	}
+	// A retry answers the original 201, byte for byte, and stores nothing.
+	if again := post(`{"author":"ann","text":"hello"}`, "msg-1_A"); again.Status != 201 || again.Raw != first.Raw {
+		t.Errorf("retry: %d %s, want %s", again.Status, again.Raw, first.Raw)
+	}
+	if a := post(`{"author":"ann","text":"changed"}`, "msg-1_A"); a.Status != 422 || !strings.Contains(a.Raw, "Idempotency-Key was used for another message") {
+		t.Errorf("the key with another body: %d %s", a.Status, a.Raw)
+	}
+	for _, keys := range [][]string{{""}, {"has space"}, {strings.Repeat("k", 65)}, {"a", "b"}, {"ü"}} {
+		if a := post(`{"text":"x"}`, keys...); a.Status != 400 || !strings.Contains(a.Raw, "Idempotency-Key must be 1 to 64 characters") {
+			t.Errorf("key %q: %d %s", keys, a.Status, a.Raw)
+		}
+	}
+	if a := post(`{"text":"x"}`, strings.Repeat("k", 64)); a.Status != 201 {
+		t.Errorf("a 64-character key: %d %s", a.Status, a.Raw)
+	}
+	if r := c.Get("idem", "").Read; r.Last != 2 {
+		t.Errorf("the room holds %d messages, want 2", r.Last)
+	}
+}

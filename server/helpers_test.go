@@ -91,9 +91,17 @@ type message struct {
 // Do sends a request and decodes the answer; it fails the test only if
 // the request could not be made.
 func (c *Client) Do(ctx context.Context, method, path, ctype, body string) (Answer, error) {
+	return c.DoHeader(ctx, method, path, ctype, body, nil)
+}
+
+// DoHeader is Do with more request headers.
+func (c *Client) DoHeader(ctx context.Context, method, path, ctype, body string, header http.Header) (Answer, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+strings.TrimPrefix(path, "/"), strings.NewReader(body))
 	if err != nil {
 		c.tb.Fatalf("new request: %v", err)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
@@ -193,8 +201,21 @@ func (a readAnswer) History() history.Answer {
 // the answer; any other status is returned for the test to judge.
 func (c *Client) PostTo(h *history.History, room, author, text string) Answer {
 	c.tb.Helper()
+	return c.PostKey(h, room, author, text, "")
+}
+
+// PostKey is PostTo with an Idempotency-Key, unless key is "".
+func (c *Client) PostKey(h *history.History, room, author, text, key string) Answer {
+	c.tb.Helper()
 	body, _ := json.Marshal(map[string]string{"author": author, "text": text})
-	a := c.MustDo(http.MethodPost, "api/rooms/"+room+"/messages", "application/json", string(body))
+	header := http.Header{}
+	if key != "" {
+		header.Set("Idempotency-Key", key)
+	}
+	a, err := c.DoHeader(context.Background(), http.MethodPost, "api/rooms/"+room+"/messages", "application/json", string(body), header)
+	if err != nil {
+		c.tb.Fatalf("post to %s: %v", room, err)
+	}
 	if a.Status == http.StatusCreated {
 		h.Acked(room, history.Message{ID: a.Msg.ID, Text: a.Msg.Author + ": " + a.Msg.Text})
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sync"
+	"time"
 )
 
 var _ Store = (*Memory)(nil)
@@ -48,11 +49,23 @@ func size(msg Message) int64 {
 	return int64(len(msg.Room) + len(msg.Author) + len(msg.Text) + messageOverhead)
 }
 
+// keyOverhead is what a remembered idempotency key costs beyond its text.
+const keyOverhead = 80
+
 // Append implements Store.
 func (m *Memory) Append(_ context.Context, room string, d Draft) (Message, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.rooms[room]
+	if ok && d.Key != "" {
+		m.bytes -= r.forget(d.Time)
+		if k, seen := r.keys[d.Key]; seen {
+			if k.fingerprint != d.fingerprint() {
+				return Message{}, fmt.Errorf("append to room %q: key %q: %w", room, d.Key, ErrKeyReused)
+			}
+			return Message{ID: k.id, Room: r.name, Author: d.Author, Text: d.Text, Time: k.time}, nil
+		}
+	}
 	if !ok {
 		if len(m.rooms) >= m.maxRooms {
 			return Message{}, fmt.Errorf("append to room %q: %w (%d rooms)", room, ErrRoomLimit, m.maxRooms)
@@ -69,14 +82,21 @@ func (m *Memory) Append(_ context.Context, room string, d Draft) (Message, error
 	if len(r.buf) == m.history {
 		freed = size(r.buf[r.head]) // the oldest goes
 	}
-	if m.maxBytes > 0 && m.bytes-freed+size(msg) > m.maxBytes {
+	grown := size(msg)
+	if d.Key != "" {
+		grown += int64(len(d.Key) + keyOverhead)
+	}
+	if m.maxBytes > 0 && m.bytes-freed+grown > m.maxBytes {
 		if len(r.buf) == 0 {
 			delete(m.rooms, room)
 		}
 		return Message{}, fmt.Errorf("append to room %q: %w (%d bytes)", room, ErrFull, m.maxBytes)
 	}
-	m.bytes += size(msg) - freed
+	m.bytes += grown - freed
 	r.push(msg, m.history)
+	if d.Key != "" {
+		r.remember(&key{key: d.Key, fingerprint: d.fingerprint(), id: msg.ID, time: d.Time})
+	}
 	m.hub.publish(room, false)
 	return msg, nil
 }
@@ -129,6 +149,38 @@ type ring struct {
 	last  uint64    // newest id handed out
 	buf   []Message // grows up to history, then wraps
 	head  int       // index of the oldest message once buf is full
+	keys  map[string]*key
+	order []*key // keys, oldest first
+}
+
+// key is an idempotency key a room remembers for KeyWindow.
+type key struct {
+	key         string
+	fingerprint string    // of the draft it came with
+	id          uint64    // the id its message got
+	time        time.Time // when its message was stored
+}
+
+func (r *ring) remember(k *key) {
+	if r.keys == nil {
+		r.keys = map[string]*key{}
+	}
+	r.keys[k.key] = k
+	r.order = append(r.order, k)
+}
+
+// forget drops the keys older than KeyWindow at now and returns the bytes
+// they took.
+func (r *ring) forget(now time.Time) int64 {
+	freed, n := int64(0), 0
+	for n < len(r.order) && now.Sub(r.order[n].time) >= KeyWindow {
+		delete(r.keys, r.order[n].key)
+		freed += int64(len(r.order[n].key) + keyOverhead)
+		r.order[n] = nil
+		n++
+	}
+	r.order = r.order[n:] // append moves the live ones when it grows
+	return freed
 }
 
 func (r *ring) push(m Message, history int) {

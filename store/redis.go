@@ -94,10 +94,17 @@ func OpenRedis(cfg RedisConfig) (*Redis, error) {
 
 func (r *Redis) channel() string { return r.cfg.Prefix + "events" }
 
+// keys returns the keys of room: its meta hash, its message list, its
+// idempotency keys (a hash of key → "fingerprint id time") and their
+// expiry times (a sorted set).
 func (r *Redis) keys(room string) []string {
 	tag := r.cfg.Prefix + "{" + room + "}"
-	return []string{tag + ":meta", tag + ":msgs"}
+	return []string{tag + ":meta", tag + ":msgs", tag + ":keys", tag + ":keyt"}
 }
+
+// retryWindow is how long Redis remembers the key gochat gives a post
+// that came without one: long enough for any retry of the same call.
+const retryWindow = 2 * time.Minute
 
 // listen turns pub/sub messages into notices. When the connection comes
 // back after a loss, notices may have been missed: every room is then
@@ -176,7 +183,28 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 return 1
 `)
 
+// appendScript stores a message at most once: a call is identified by
+// its key (the client's idempotency key, or one gochat makes up), so a
+// call that go-redis re-sends after a timeout, or a client's retry,
+// answers the original message instead of storing it again.
+//
+// KEYS: meta, msgs, keys, keyt. ARGV: new epoch, history, ttl ms, message
+// JSON after its id, channel, room, key, fingerprint, now ms, key expiry ms.
+// It returns {epoch, id, time ms}, or {"reused"} for a key that came with
+// another message.
 var appendScript = redis.NewScript(`
+local now = tonumber(ARGV[9])
+local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 128)
+if #gone > 0 then
+  redis.call('HDEL', KEYS[3], unpack(gone))
+  redis.call('ZREM', KEYS[4], unpack(gone))
+end
+local seen = redis.call('HGET', KEYS[3], ARGV[7])
+if seen then
+  local fp, id, t = string.match(seen, '^(%S+) (%d+) (%d+)$')
+  if fp ~= ARGV[8] then return {'reused'} end
+  return {redis.call('HGET', KEYS[1], 'epoch') or '', tonumber(id), tonumber(t)}
+end
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
   epoch = ARGV[1]
@@ -185,13 +213,14 @@ end
 local id = redis.call('HINCRBY', KEYS[1], 'last', 1)
 redis.call('RPUSH', KEYS[2], '{"id":' .. id .. ARGV[4])
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+redis.call('HSET', KEYS[3], ARGV[7], ARGV[8] .. ' ' .. id .. ' ' .. ARGV[9])
+redis.call('ZADD', KEYS[4], tonumber(ARGV[10]), ARGV[7])
 local ttl = tonumber(ARGV[3])
 if ttl > 0 then
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('PEXPIRE', KEYS[2], ttl)
+  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ttl) end
 end
 redis.call('PUBLISH', ARGV[5], ARGV[6] .. ' ' .. id)
-return {epoch, id}
+return {epoch, id, now}
 `)
 
 var readScript = redis.NewScript(`
@@ -233,19 +262,34 @@ func (r *Redis) Append(ctx context.Context, room string, d Draft) (Message, erro
 	}
 	// {"id":0,"room":... → ,"room":... : the script puts the id in front.
 	rest := string(body[len(`{"id":0`):])
+	key, window := d.Key, KeyWindow
+	if key == "" {
+		// A key of gochat's own ("~" is never in a client's key) makes
+		// the call safe to re-send.
+		if key, err = newEpoch(); err != nil {
+			return Message{}, fmt.Errorf("append to room %q: %w", room, err)
+		}
+		key, window = "~"+key, retryWindow
+	}
+	now := d.Time.UnixMilli()
 	res, err := appendScript.Run(ctx, r.rdb, r.keys(room),
-		epoch, r.cfg.History, r.cfg.RoomTTL.Milliseconds(), rest, r.channel(), room).Slice()
+		epoch, r.cfg.History, r.cfg.RoomTTL.Milliseconds(), rest, r.channel(), room,
+		key, d.fingerprint(), now, now+window.Milliseconds()).Slice()
 	if err != nil {
 		return Message{}, fmt.Errorf("append to room %q: redis: %w", room, err)
 	}
-	if len(res) != 2 {
+	if len(res) == 1 && res[0] == "reused" {
+		return Message{}, fmt.Errorf("append to room %q: key %q: %w", room, d.Key, ErrKeyReused)
+	}
+	if len(res) != 3 {
 		return Message{}, fmt.Errorf("append to room %q: redis: unexpected answer %v", room, res)
 	}
 	id, ok := res[1].(int64)
-	if !ok || id < 1 {
-		return Message{}, fmt.Errorf("append to room %q: redis: unexpected id %v", room, res[1])
+	at, ok2 := res[2].(int64)
+	if !ok || !ok2 || id < 1 {
+		return Message{}, fmt.Errorf("append to room %q: redis: unexpected answer %v", room, res)
 	}
-	msg.ID = uint64(id)
+	msg.ID, msg.Time = uint64(id), time.UnixMilli(at).UTC()
 	return msg, nil
 }
 

@@ -8,6 +8,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,11 +63,30 @@ func (m Message) MarshalJSON() ([]byte, error) {
 	return m.AppendJSON(nil), nil
 }
 
+// ErrKeyReused is returned by Append when the draft's idempotency key was
+// used, in the same room and within KeyWindow, for another message.
+var ErrKeyReused = errors.New("idempotency key used for another message")
+
+// KeyWindow is how long a store remembers an idempotency key: a repeat
+// within it answers the original message and stores nothing.
+const KeyWindow = 24 * time.Hour
+
 // Draft is a message before the store gives it an id.
 type Draft struct {
-	Author string
-	Text   string
-	Time   time.Time
+	Author string    // who wrote it
+	Text   string    // what was written
+	Time   time.Time // when the store accepts it, and the clock for keys
+	// Key is the client's idempotency key, "" for none. A repeat of a key
+	// in the same room within KeyWindow stores nothing: Append returns
+	// the original message, or ErrKeyReused if the author or text differ.
+	Key string
+}
+
+// fingerprint identifies a draft's content, to tell a repeat of a key
+// from a reuse.
+func (d Draft) fingerprint() string {
+	h := sha256.Sum256([]byte(d.Author + "\x00" + d.Text))
+	return hex.EncodeToString(h[:12])
 }
 
 // Page is what a read of one room returns.
@@ -88,6 +109,9 @@ type Page struct {
 type Store interface {
 	// Append gives d the room's next id and stores it, creating the room on
 	// first use. It returns ErrRoomLimit when the room would be one too many.
+	// A draft whose Key the room has seen within KeyWindow is not stored
+	// again: Append returns the original message (or ErrKeyReused). Append
+	// stores a draft at most once even when the store's client retries.
 	Append(ctx context.Context, room string, d Draft) (Message, error)
 	// Read returns the room's retained messages with ids above since. A room
 	// that does not exist reads as empty with epoch "", and is not created.

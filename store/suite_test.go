@@ -94,6 +94,51 @@ func runSuite(t *testing.T, mk factory) {
 		}
 	})
 
+	t.Run("idempotency keys", func(t *testing.T) {
+		ctx := context.Background()
+		s := mk(t, 2, 10)
+		at := time.Date(2026, 11, 23, 4, 0, 0, 0, time.UTC)
+		draft := store.Draft{Author: "ann", Text: "hello", Time: at, Key: "k1"}
+		first, err := s.Append(ctx, "r", draft)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A repeat within the window answers the original, stores nothing.
+		again := draft
+		again.Time = at.Add(store.KeyWindow - time.Second)
+		if m, err := s.Append(ctx, "r", again); err != nil || m.ID != first.ID || !m.Time.Equal(at) || m.Text != "hello" {
+			t.Errorf("repeat: %+v %v, want the original %+v", m, err, first)
+		}
+		// The same key with another text, or another author, is refused.
+		for _, d := range []store.Draft{{Author: "ann", Text: "other"}, {Author: "bob", Text: "hello"}} {
+			d.Time, d.Key = at, "k1"
+			if _, err := s.Append(ctx, "r", d); !errors.Is(err, store.ErrKeyReused) {
+				t.Errorf("key reused for %+v: %v, want ErrKeyReused", d, err)
+			}
+		}
+		// Keys are per room, and the same text without a key is stored.
+		if m, err := s.Append(ctx, "other", draft); err != nil || m.ID != 1 {
+			t.Errorf("same key in another room: %+v %v", m, err)
+		}
+		if m, err := s.Append(ctx, "r", store.Draft{Author: "ann", Text: "hello", Time: at}); err != nil || m.ID != 2 {
+			t.Errorf("same text without a key: %+v %v", m, err)
+		}
+		// A key is remembered after its message left the history...
+		s.Append(ctx, "r", store.Draft{Text: "push", Time: at})
+		if m, err := s.Append(ctx, "r", again); err != nil || m.ID != first.ID {
+			t.Errorf("repeat after the message left the history: %+v %v", m, err)
+		}
+		// ...and forgotten after the window.
+		late := draft
+		late.Time = at.Add(store.KeyWindow)
+		if m, err := s.Append(ctx, "r", late); err != nil || m.ID != 4 {
+			t.Errorf("after the window: %+v %v, want a new message 4", m, err)
+		}
+		if p, _ := s.Read(ctx, "r", 0); p.Last != 4 {
+			t.Errorf("the room holds %d messages, want 4", p.Last)
+		}
+	})
+
 	t.Run("notices", func(t *testing.T) {
 		ctx := context.Background()
 		s := mk(t, 3, 10)

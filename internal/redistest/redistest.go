@@ -76,6 +76,7 @@ func (s *Server) stop(sig syscall.Signal) {
 	if s.cmd == nil {
 		return
 	}
+	_ = s.cmd.Process.Signal(syscall.SIGCONT) // a paused server cannot stop
 	_ = s.cmd.Process.Signal(sig)
 	<-s.exited
 	s.cmd = nil
@@ -83,6 +84,20 @@ func (s *Server) stop(sig syscall.Signal) {
 
 // Kill stops the server at once, as a crash would; its data stays on disk.
 func (s *Server) Kill() { s.stop(syscall.SIGKILL) }
+
+// Pause stops the server's process (SIGSTOP): connections stay open and
+// nothing answers, as in a long stall. Resume continues it.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused server (SIGCONT).
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.tb.Helper()
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		s.tb.Fatalf("signal redis-server: %v", err)
+	}
+}
 
 // Restart starts a killed server again on the same port with the same data.
 func (s *Server) Restart() { s.start() }
