@@ -23,6 +23,10 @@ const DefaultPerClient = 100
 // storeTimeout bounds one call to the store.
 const storeTimeout = 5 * time.Second
 
+// flushTimeout bounds the store reads that answer parked reads at
+// shutdown, well within the server's own shutdown bound.
+const flushTimeout = 3 * time.Second
+
 // Storage answers reads and appends writes with a store.Store, and parks
 // long-poll reads until a message arrives in their room, their wait ends
 // or their client disconnects. All of its state is owned by its Process
@@ -59,7 +63,8 @@ type Storage struct {
 	rooms     map[string]*roomState // rooms with parked reads or store calls in flight
 	byID      map[uint64]*waiter
 	lastID    uint64
-	running   int // store calls on goroutines
+	running   int  // store calls on goroutines
+	closing   bool // both inports closed: nothing parks any more
 	releases  *inbox[release]
 	results   *inbox[*job]
 	cache     pageCache
@@ -97,6 +102,7 @@ const (
 	jobReset                 // a read from the start, answered with reset
 	jobWrite                 // an append
 	jobCheck                 // parked readers against the store
+	jobFlush                 // parked readers answered at shutdown
 )
 
 // job is one store call and its result.
@@ -110,6 +116,8 @@ type job struct {
 	page  store.Page
 	msg   store.Message
 	err   error
+	// timeout bounds the call; 0 is storeTimeout.
+	timeout time.Duration
 }
 
 // NewStorage returns a Storage over st that counts parked reads in stats
@@ -143,7 +151,16 @@ func (s *Storage) Process() {
 	defer sub.Close()
 
 	reads, writes := s.Read, s.Write
-	for reads != nil || writes != nil || s.running > 0 {
+	for {
+		if reads == nil && writes == nil {
+			if !s.closing {
+				s.closing = true
+				s.flush()
+			}
+			if s.running == 0 {
+				return
+			}
+		}
 		// At the concurrency bound, take no new packets until a call ends.
 		in, wr := reads, writes
 		if s.concurrency > 0 && s.running >= s.concurrency {
@@ -186,7 +203,6 @@ func (s *Storage) Process() {
 			}
 		}
 	}
-	s.flush()
 }
 
 // run starts a store call: inline, or on its own goroutine.
@@ -215,7 +231,11 @@ func (s *Storage) exec(j *job) {
 		parent = j.c.Req.Ctx
 	}
 	// The store finishes a call even if its client leaves.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), storeTimeout)
+	timeout := j.timeout
+	if timeout == 0 {
+		timeout = storeTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), timeout)
 	defer cancel()
 	if j.kind == jobWrite {
 		j.msg, j.err = s.store.Append(ctx, j.room, store.Draft{Author: j.c.Author, Text: j.c.Text, Time: s.now(), Key: j.c.Key})
@@ -250,6 +270,8 @@ func (s *Storage) finish(j *job) {
 		s.check(j.room)
 	case jobCheck:
 		s.finishCheck(j, rs)
+	case jobFlush:
+		s.finishFlush(j, rs)
 	}
 }
 
@@ -265,7 +287,7 @@ func (s *Storage) finishRead(j *job, rs *roomState) {
 		s.run(&job{kind: jobReset, room: q.Room, q: q})
 		return
 	}
-	if len(page.Messages) > 0 || q.Wait <= 0 {
+	if len(page.Messages) > 0 || q.Wait <= 0 || s.closing {
 		p := s.reply(q, page, false)
 		if p != nil && rs.news == j.news { // nothing new came while the read was in flight
 			s.cache.put(q.Room, q.Since, cachedPage{epoch: page.Epoch, last: page.Last, payload: p, at: s.now()})
@@ -429,32 +451,30 @@ func (s *Storage) release(r release) {
 	s.tidy(w.q.Room)
 }
 
-// flush answers every parked read with what its room holds, reading each
-// room once.
+// flush answers every parked read with what its room holds: one read per
+// room, every room at once, each bounded by flushTimeout. A room the
+// store does not answer in time gets 503, so a shutdown answers every
+// parked read even while the store stalls.
 func (s *Storage) flush() {
-	pages := map[string]store.Page{}
-	errs := map[string]error{}
+	lowest := map[string]uint64{}
 	for _, w := range s.byID {
-		s.unpark(w)
-		room := w.q.Room
-		if _, done := pages[room]; !done && errs[room] == nil {
-			lowest := w.q.Since
-			for _, o := range s.rooms[room].waiters {
-				lowest = min(lowest, o.q.Since)
-			}
-			j := &job{kind: jobCheck, room: room, since: lowest}
-			s.exec(j)
-			if j.err != nil {
-				errs[room] = j.err
-			} else {
-				pages[room] = j.page
-			}
+		if l, ok := lowest[w.q.Room]; !ok || w.q.Since < l {
+			lowest[w.q.Room] = w.q.Since
 		}
-		if err := errs[room]; err != nil {
-			s.fail(w.q.Req, "read", room, err)
+	}
+	for room, since := range lowest {
+		s.run(&job{kind: jobFlush, room: room, since: since, timeout: flushTimeout})
+	}
+}
+
+func (s *Storage) finishFlush(j *job, rs *roomState) {
+	for _, w := range rs.waiters {
+		s.unpark(w)
+		if j.err != nil {
+			s.fail(w.q.Req, "read", j.room, j.err)
 			continue
 		}
-		s.reply(w.q, pages[room], false)
+		s.reply(w.q, j.page, false)
 	}
 }
 
