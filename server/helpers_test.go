@@ -179,7 +179,7 @@ func Follow(t testing.TB, c *Client, r *history.Reader, wait int, stop func(r *h
 			t.Errorf("following %s: %d %s", r.Room(), a.Status, a.Raw)
 			return
 		}
-		r.Saw(since, epoch, a.Read.History())
+		r.Saw(since, epoch, a.History())
 	}
 }
 
@@ -189,10 +189,10 @@ func Saw(n int) func(*history.Reader) bool {
 }
 
 // History returns the answer as the history checker records it.
-func (a readAnswer) History() history.Answer {
-	h := history.Answer{Epoch: a.Epoch, Last: a.Last, Gap: a.Gap, Reset: a.Reset}
-	for _, m := range a.Messages {
-		h.Messages = append(h.Messages, history.Message{ID: m.ID, Text: m.Author + ": " + m.Text})
+func (a Answer) History() history.Answer {
+	h, err := history.ParseRead([]byte(a.Raw))
+	if err != nil {
+		panic(err) // Do already failed the test on a body that is not JSON
 	}
 	return h
 }
@@ -217,7 +217,11 @@ func (c *Client) PostKey(h *history.History, room, author, text, key string) Ans
 		c.tb.Fatalf("post to %s: %v", room, err)
 	}
 	if a.Status == http.StatusCreated {
-		h.Acked(room, history.Message{ID: a.Msg.ID, Text: a.Msg.Author + ": " + a.Msg.Text})
+		m, err := history.ParseMessage([]byte(a.Raw))
+		if err != nil {
+			c.tb.Fatal(err)
+		}
+		h.Acked(room, m)
 	}
 	return a
 }

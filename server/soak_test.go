@@ -65,7 +65,12 @@ func TestSoak(t *testing.T) {
 						t.Errorf("post: %v %d %s", err, a.Status, a.Raw)
 						return false
 					}
-					h.Acked(room, history.Message{ID: a.Msg.ID, Text: a.Msg.Author + ": " + a.Msg.Text})
+					m, err := history.ParseMessage([]byte(a.Raw))
+					if err != nil {
+						t.Error(err)
+						return false
+					}
+					h.Acked(room, m)
 					posted.Add(1)
 					return true
 				})
