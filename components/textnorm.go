@@ -42,26 +42,87 @@ func isAuthorJoiner(r rune) bool {
 	return r == 0x200C || r == 0x200D || unicode.Is(unicode.Variation_Selector, r)
 }
 
-// confusables maps Cyrillic and Greek letters to the basic Latin letter
-// they are drawn like. It is a hand-picked subset of Unicode's
+// confusable returns the basic Latin letter that the Cyrillic or Greek
+// letter r is drawn like, or r. It is a hand-picked subset of Unicode's
 // confusables.txt (UTS #39, https://www.unicode.org/Public/security/latest/confusables.txt):
 // the entries whose source is a Cyrillic or Greek letter and whose
 // prototype is one basic Latin letter, upper and lower case. The full
 // table is not used: its skeletons also map Latin to Latin (m → rn,
 // 1 → l), which makes whole words match words they are not.
-var confusables = map[rune]rune{
-	// Cyrillic capitals.
-	'А': 'A', 'В': 'B', 'Е': 'E', 'Ѕ': 'S', 'І': 'I', 'Ј': 'J', 'К': 'K', 'М': 'M',
-	'Н': 'H', 'О': 'O', 'Р': 'P', 'С': 'C', 'Т': 'T', 'Х': 'X', 'Ү': 'Y', 'Ԛ': 'Q',
-	'Ԝ': 'W', 'Ӏ': 'l',
-	// Cyrillic small letters.
-	'а': 'a', 'е': 'e', 'ѕ': 's', 'і': 'i', 'ј': 'j', 'о': 'o', 'р': 'p', 'с': 'c',
-	'у': 'y', 'х': 'x', 'һ': 'h', 'ԁ': 'd', 'ԛ': 'q', 'ԝ': 'w', 'ӏ': 'l', 'ү': 'y',
-	// Greek capitals.
-	'Α': 'A', 'Β': 'B', 'Ε': 'E', 'Ζ': 'Z', 'Η': 'H', 'Ι': 'I', 'Κ': 'K', 'Μ': 'M',
-	'Ν': 'N', 'Ο': 'O', 'Ρ': 'P', 'Τ': 'T', 'Υ': 'Y', 'Χ': 'X',
-	// Greek small letters.
-	'α': 'a', 'ι': 'i', 'ν': 'v', 'ο': 'o', 'ρ': 'p', 'γ': 'y', 'ϲ': 'c', 'ϳ': 'j',
+func confusable(r rune) rune {
+	switch r {
+	case 'А', 'Α':
+		return 'A'
+	case 'а', 'α':
+		return 'a'
+	case 'В', 'Β':
+		return 'B'
+	case 'С':
+		return 'C'
+	case 'с', 'ϲ':
+		return 'c'
+	case 'ԁ':
+		return 'd'
+	case 'Е', 'Ε':
+		return 'E'
+	case 'е':
+		return 'e'
+	case 'Н', 'Η':
+		return 'H'
+	case 'һ':
+		return 'h'
+	case 'І', 'Ι':
+		return 'I'
+	case 'і', 'ι':
+		return 'i'
+	case 'Ј':
+		return 'J'
+	case 'ј', 'ϳ':
+		return 'j'
+	case 'К', 'Κ':
+		return 'K'
+	case 'Ӏ', 'ӏ':
+		return 'l'
+	case 'М', 'Μ':
+		return 'M'
+	case 'Ν':
+		return 'N'
+	case 'О', 'Ο':
+		return 'O'
+	case 'о', 'ο':
+		return 'o'
+	case 'Р', 'Ρ':
+		return 'P'
+	case 'р', 'ρ':
+		return 'p'
+	case 'Ԛ':
+		return 'Q'
+	case 'ԛ':
+		return 'q'
+	case 'Ѕ':
+		return 'S'
+	case 'ѕ':
+		return 's'
+	case 'Т', 'Τ':
+		return 'T'
+	case 'ν':
+		return 'v'
+	case 'Ԝ':
+		return 'W'
+	case 'ԝ':
+		return 'w'
+	case 'Х', 'Χ':
+		return 'X'
+	case 'х':
+		return 'x'
+	case 'Ү', 'Υ':
+		return 'Y'
+	case 'у', 'ү', 'γ':
+		return 'y'
+	case 'Ζ':
+		return 'Z'
+	}
+	return r
 }
 
 // runeClass says how a character takes part in a word once normalised.
@@ -110,9 +171,7 @@ func (t *textFolder) rune(dst []byte, r rune) ([]byte, runeClass) {
 		if isDefaultIgnorable(d) || unicode.In(d, unicode.Mn, unicode.Me) {
 			continue
 		}
-		if c, ok := confusables[d]; ok {
-			d = c
-		}
+		d = confusable(d)
 		if !unicode.IsLetter(d) && !unicode.IsDigit(d) {
 			return dst[:n], breaksWord
 		}
