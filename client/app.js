@@ -5,7 +5,10 @@
 const WAIT_SECONDS = 25; // how long one poll may be held by the server
 const RETRY_MIN_MS = 1000; // first retry after a failure…
 const RETRY_MAX_MS = 15000; // …doubling up to this, each with jitter
-const ROOM_RE = /^[A-Za-z0-9_-]{1,64}$/;
+// The server's limits, in Unicode code points (an emoji counts 1, not the
+// 2 UTF-16 units that an HTML maxlength would count).
+export const MAX_TEXT = 2000;
+export const MAX_AUTHOR = 64;
 
 /** cleanRoom turns any text into a valid room name ("" if nothing is left). */
 export function cleanRoom(s) {
@@ -14,7 +17,39 @@ export function cleanRoom(s) {
 
 /** roomFromPath derives a room from a page path: /2026/11/my-post/ → 2026-11-my-post. */
 export function roomFromPath(path) {
-  return cleanRoom(decodeURIComponent(path).replace(/\.html?$/, "")) || "home";
+  return cleanRoom(decodePath(path).replace(/\.html?$/, "")) || "home";
+}
+
+/** decodePath decodes a path's %XX escapes, leaving a stray % (/sale-100%-off) as it is. */
+function decodePath(path) {
+  return path.replace(/(%[0-9A-Fa-f]{2})+/g, (s) => {
+    try { return decodeURIComponent(s); } catch { return s; } // not UTF-8
+  });
+}
+
+/** newKey returns a random Idempotency-Key: 22 characters of [A-Za-z0-9_-] (128 bits). */
+export function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16)); // unlike randomUUID, also on plain http
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/**
+ * limitLength keeps what field holds to max code points, as the server
+ * counts. Past it, what was just typed or pasted is cut at the caret and
+ * the rest of the text kept. It waits for an input method to finish.
+ */
+export function limitLength(field, max) {
+  const limit = () => {
+    const chars = [...field.value];
+    const excess = chars.length - max;
+    if (excess <= 0) return;
+    const caret = [...field.value.slice(0, field.selectionEnd)].length;
+    const before = chars.slice(0, Math.max(0, caret - excess)).join("");
+    field.value = [...before, ...chars.slice(caret)].slice(0, max).join("");
+    field.setSelectionRange(before.length, before.length);
+  };
+  field.addEventListener("input", (e) => { if (!e.isComposing) limit(); });
+  field.addEventListener("compositionend", limit);
 }
 
 const sleep = (ms, signal) =>
@@ -48,6 +83,7 @@ export class ChatRoom {
     this.since = 0;
     this.epoch = "";
     this.abort = null;
+    this.unsent = null; // { author, text, key } of the last send that failed
   }
 
   url(query) {
@@ -106,19 +142,27 @@ export class ChatRoom {
     }
   }
 
-  /** send posts a message and returns it as stored; it throws an Error saying why not. */
+  /**
+   * send posts a message and returns it as stored; it throws an Error saying
+   * why not. Each message goes with an Idempotency-Key: a new one for a new
+   * message, the same one when the same author and text are sent again after
+   * a failure, so a retry of a post that did reach the server is stored once.
+   */
   async send(author, text) {
+    if (this.unsent?.author !== author || this.unsent?.text !== text) this.unsent = { author, text, key: newKey() };
+    const { key } = this.unsent;
     let res;
     try {
       res = await fetch(this.url(), {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        headers: { "Content-Type": "application/json", Accept: "application/json", "Idempotency-Key": key },
         body: JSON.stringify({ author, text }),
       });
     } catch {
       throw new Error("Could not reach the server. Your message was not sent.");
     }
     if (!res.ok) throw new Error(`Not sent: ${await errorText(res)}.`);
+    if (this.unsent?.key === key) this.unsent = null;
     return res.json();
   }
 }
@@ -262,6 +306,8 @@ function startPage(root) {
   window.addEventListener("hashchange", join);
 
   sendOnEnter(textInput, sendForm);
+  limitLength(textInput, MAX_TEXT);
+  limitLength(nameInput, MAX_AUTHOR);
   sendForm.addEventListener("submit", async (e) => {
     e.preventDefault();
     const text = textInput.value;

@@ -4,14 +4,20 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"go.uber.org/goleak"
 
@@ -182,10 +188,16 @@ func TestRecoversFromServerRestart(t *testing.T) {
 
 func TestEmbedCrossOrigin(t *testing.T) {
 	blog := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ?path= moves the page to a path Go's server would refuse, such
+		// as one with a stray %, before the embed runs.
+		var move string
+		if path := r.URL.Query().Get("path"); path != "" {
+			move = fmt.Sprintf(`<script>history.replaceState(null, "", %q)</script>`, path)
+		}
 		fmt.Fprintf(w, `<!doctype html><html><head><meta charset="utf-8"><title>A blog post</title></head>
 <body style="font-family: Georgia, serif"><article><h1>A post</h1><p>Text.</p></article>
-<div id="gochat-comments"></div>
-<script type="module" src="%sembed.js"></script></body></html>`, r.URL.Query().Get("chat"))
+<div id="gochat-comments"></div>%s
+<script type="module" src="%sembed.js"></script></body></html>`, move, r.URL.Query().Get("chat"))
 	}))
 	defer blog.Close()
 	b := MustBrowser(t)
@@ -208,6 +220,30 @@ func TestEmbedCrossOrigin(t *testing.T) {
 		if font := Eval[string](p, `getComputedStyle(`+shadow+`.querySelector(".text")).fontFamily`); !strings.Contains(font, "Georgia") {
 			t.Errorf("the thread does not inherit the page's font: %q", font)
 		}
+	})
+
+	t.Run("stray percent in the path", func(t *testing.T) {
+		s := MustServer(t, server.Config{AllowOrigins: []string{blog.URL}})
+		p := NewPage(t, b)
+		p.Do(chromedp.Navigate(blog.URL + "/?path=/sale-100%25-off&chat=" + s.URL()))
+		if path := Eval[string](p, `location.pathname`); path != "/sale-100%-off" {
+			t.Fatalf("the page is at %q", path)
+		}
+		const shadow = `document.getElementById("gochat-comments").shadowRoot`
+		p.Until("the thread", shadow+` && `+shadow+`.querySelector(".status").textContent === "Connected"`)
+		// The comment box counts code points too.
+		p.Do(chromedp.Evaluate[chromedp.Void](shadow + `.querySelector("textarea").focus()`))
+		insertText(t, p, strings.Repeat("😀", 1000)+"ok")
+		if n := Eval[int](p, `[...`+shadow+`.querySelector("textarea").value].length`); n != 1002 {
+			t.Errorf("the comment box holds %d code points, want 1002", n)
+		}
+		p.Do(chromedp.Evaluate[chromedp.Void](shadow + `.querySelector("form").requestSubmit()`))
+		p.Until("the post", `!`+shadow+`.querySelector(".error").hidden || `+shadow+`.querySelectorAll(".text").length === 1`)
+		if e := Eval[string](p, shadow+`.querySelector(".error").textContent`); e != "" {
+			t.Fatalf("post from the embed: %s", e)
+		}
+		post(t, s.URL(), "sale-100--off", "thanks") // "%" becomes "-", as any other character rooms cannot hold
+		p.Until("both comments in the room sale-100--off", `[...`+shadow+`.querySelectorAll(".text")].length === 2`)
 	})
 
 	t.Run("refused", func(t *testing.T) {
@@ -309,4 +345,121 @@ func TestNewMessagesMarkerAndGap(t *testing.T) {
 	}
 	p.Do(chromedp.Click(chromedp.CSS("#new-marker")))
 	p.Until("the end of the list, marker gone", `document.getElementById("new-marker").hidden && (() => { const l = document.getElementById("messages"); return l.scrollHeight - l.scrollTop - l.clientHeight < 48 })()`)
+}
+
+// codePoints counts what a field holds in Unicode code points, the unit
+// of the server's limits.
+func codePoints(field string) string {
+	return `[...document.querySelector(` + "`" + field + "`" + `).value].length`
+}
+
+// insertText types text at the caret in one go, as a paste or an input
+// method does.
+func insertText(tb testing.TB, p *Page, text string) {
+	tb.Helper()
+	if _, err := chromedp.Call(p.Ctx, input.InsertText, input.InsertTextParams{Text: text}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// The page limits the text and the name in code points, as the server
+// does, not in UTF-16 units: 1,000 emoji are half the limit.
+func TestLimitsInCodePoints(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	p := NewPage(t, MustBrowser(t))
+	p.Do(chromedp.Navigate(s.URL() + "#long"))
+	p.Until("connected", `document.getElementById("status").dataset.state === "connected"`)
+	p.Do(chromedp.Focus(chromedp.CSS("#text-input")))
+	insertText(t, p, strings.Repeat("😀", 1000))
+	insertText(t, p, "abc")
+	if n := Eval[int](p, codePoints("#text-input")); n != 1003 {
+		t.Fatalf("after 1,000 emoji and abc the box holds %d code points, want 1003", n)
+	}
+	// Past the limit, what is typed is cut at the caret, the rest kept.
+	p.Do(chromedp.Evaluate[chromedp.Void](`document.getElementById("text-input").setSelectionRange(2000, 2000)`)) // after the 1,000th emoji
+	insertText(t, p, strings.Repeat("é", 1000))
+	if got := Eval[string](p, `document.getElementById("text-input").value`); got != strings.Repeat("😀", 1000)+strings.Repeat("é", 997)+"abc" {
+		t.Errorf("over the limit the box holds %d code points ending %q", len([]rune(got)), got[max(0, len(got)-12):])
+	}
+	if caret := Eval[int](p, `document.getElementById("text-input").selectionEnd`); caret != 2000+997 {
+		t.Errorf("caret at UTF-16 offset %d, want %d", caret, 2000+997)
+	}
+	p.Enter(false)
+	p.Until("the message", messages+`.length === 1`)
+	if n := Eval[int](p, `[...`+messages+`[0]].length`); n != 2000 {
+		t.Errorf("the stored message has %d code points, want 2000", n)
+	}
+	p.Do(chromedp.Focus(chromedp.CSS("#name-input")))
+	insertText(t, p, strings.Repeat("🙂", 70))
+	if n := Eval[int](p, codePoints("#name-input")); n != 64 {
+		t.Errorf("the name holds %d code points, want 64", n)
+	}
+}
+
+// Every message carries an Idempotency-Key: a retry of a failed send
+// carries the same one, a new or edited message a new one.
+func TestRetryKeepsIdempotencyKey(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	target, err := url.Parse(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &http.Transport{}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.Transport = tr
+	proxy.ErrorLog = log.New(io.Discard, "", 0) // a poll the closing page drops
+	var (
+		mu   sync.Mutex
+		keys []string // of every post, in order
+	)
+	fail := map[int]bool{1: true, 4: true} // these posts answer 503 and do not reach gochat
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			mu.Lock()
+			keys = append(keys, r.Header.Get("Idempotency-Key"))
+			n := len(keys)
+			mu.Unlock()
+			if fail[n] {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				io.WriteString(w, `{"error":{"status":503,"message":"try again"}}`)
+				return
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { // after the page closed
+		front.CloseClientConnections()
+		front.Close()
+		tr.CloseIdleConnections()
+	})
+	p := NewPage(t, MustBrowser(t))
+	p.Do(chromedp.Navigate(front.URL + "/#keys"))
+	p.Until("connected", `document.getElementById("status").dataset.state === "connected"`)
+	failed := `!document.getElementById("send-error").hidden`
+
+	p.Send("first")
+	p.Until("the failure", failed)
+	p.Do(chromedp.Focus(chromedp.CSS("#text-input"))) // the text stayed: send it again
+	p.Enter(false)
+	p.Until("the retry", messages+`.join() === "first"`)
+	p.Send("second")
+	p.Until("the second message", messages+`.join() === "first,second"`)
+	p.Send("third")
+	p.Until("the failure", failed)
+	p.Do(chromedp.SendKeys(chromedp.CSS("#text-input"), "!")) // edited: a new message
+	p.Enter(false)
+	p.Until("the edited message", messages+`.join() === "first,second,third!"`)
+
+	mu.Lock()
+	defer mu.Unlock()
+	keyRE := regexp.MustCompile(`^[A-Za-z0-9_-]{22,64}$`)
+	for i, k := range keys {
+		if !keyRE.MatchString(k) {
+			t.Errorf("post %d: Idempotency-Key %q", i+1, k)
+		}
+	}
+	if len(keys) != 5 || keys[0] != keys[1] || len(map[string]bool{keys[0]: true, keys[2]: true, keys[3]: true, keys[4]: true}) != 4 {
+		t.Errorf("keys %q: want the first two equal (a retry) and the others new", keys)
+	}
 }

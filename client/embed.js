@@ -8,7 +8,7 @@
 // data-room="name". The chat server must list the page's origin in
 // -allow-origin. The thread lives in a shadow root: it styles itself lightly
 // and inherits the page's fonts and colours.
-import { ChatRoom, MessageList, cleanRoom, roomFromPath, sendOnEnter, stateText } from "./app.js";
+import { ChatRoom, MAX_AUTHOR, MAX_TEXT, MessageList, cleanRoom, limitLength, roomFromPath, sendOnEnter, stateText } from "./app.js";
 
 const CSS = `
 :host { display: block; font: inherit; color: inherit; }
@@ -51,8 +51,8 @@ function mount(host) {
 
   const status = el("p", { className: "status", role: "status", textContent: "Connecting…" });
   const list = el("ol", { role: "log", "aria-live": "polite", "aria-label": "Comments" });
-  const name = el("input", { name: "author", maxLength: 64, placeholder: "anonymous" });
-  const text = el("textarea", { name: "text", rows: 1, maxLength: 2000, required: true, placeholder: "Add a comment" });
+  const name = el("input", { name: "author", placeholder: "anonymous" });
+  const text = el("textarea", { name: "text", rows: 1, required: true, placeholder: "Add a comment" });
   const error = el("p", { className: "error", role: "alert", hidden: true });
   const form = el("form", {},
     el("label", { className: "name" }, "Name", name),
@@ -77,6 +77,8 @@ function mount(host) {
     },
   });
   sendOnEnter(text, form);
+  limitLength(text, MAX_TEXT);
+  limitLength(name, MAX_AUTHOR);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     if (!text.value.trim()) return;

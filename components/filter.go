@@ -4,7 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"unicode"
+	"unicode/utf8"
 )
 
 // Filter modes.
@@ -14,10 +14,12 @@ const (
 )
 
 // Filter moderates writes between the SendController and Storage: a
-// message whose text or author contains a word of WORDS — whole words,
-// compared without regard to case — is rejected with 422, or, with MODE
-// "mask", stored with those words masked. It takes WORDS and MODE (usually
-// initial packets) before it filters the first message.
+// message whose text or author contains a word of WORDS is rejected with
+// 422, or, with MODE "mask", stored with those words masked. Whole words
+// are compared in a normalised form (see textFolder), so that case,
+// accents, invisible characters, fullwidth or styled letters and Cyrillic
+// or Greek look-alikes do not hide a word. It takes WORDS and MODE
+// (usually initial packets) before it filters the first message.
 type Filter struct {
 	Words <-chan []string      `fbp:"optional"` // the word list, e.g. '["spam","scam"]'
 	Mode  <-chan string        `fbp:"optional"` // "reject" (default) or "mask"
@@ -25,21 +27,27 @@ type Filter struct {
 	Out   chan<- *WriteCommand // writes that pass, masked if so configured
 	Err   chan<- *Reply        // 422 answers
 
-	log   *slog.Logger
-	words map[string]bool // lower-cased
-	mask  bool
+	log    *slog.Logger
+	folder *textFolder
+	words  map[string]bool // normalised by folder
+	mask   bool
 }
 
-// NewFilter returns a Filter that logs a bad MODE to log.
-func NewFilter(log *slog.Logger) *Filter { return &Filter{log: log} }
+// NewFilter returns a Filter that logs a bad MODE or WORDS to log.
+func NewFilter(log *slog.Logger) *Filter { return &Filter{log: log, folder: newTextFolder()} }
 
 // Process filters writes until In closes.
 func (f *Filter) Process() {
 	f.words = map[string]bool{}
 	if f.Words != nil {
 		for _, w := range <-f.Words {
-			if w = strings.ToLower(strings.TrimSpace(w)); w != "" {
-				f.words[w] = true
+			if w = strings.TrimSpace(w); w == "" {
+				continue
+			}
+			if norm, ok := f.folder.word(w); ok {
+				f.words[norm] = true
+			} else {
+				f.log.Warn("Filter: a listed word that is not one word never matches", "word", w)
 			}
 		}
 	}
@@ -72,37 +80,53 @@ func (f *Filter) Process() {
 }
 
 // scan returns s with listed words masked, and the first listed word found
-// ("" if none).
+// as written in s ("" if none). Words are compared in their normalised
+// form (see textFolder); a masked word is replaced, with the invisible
+// characters between its letters and its combining marks, by one * per
+// letter or digit as written.
 func (f *Filter) scan(s string) (string, string) {
 	if len(f.words) == 0 {
 		return s, ""
 	}
-	var first string
-	var b strings.Builder
-	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
-	rest := s
-	for rest != "" {
-		i := strings.IndexFunc(rest, isWord)
-		if i < 0 {
-			b.WriteString(rest)
-			break
-		}
-		b.WriteString(rest[:i])
-		rest = rest[i:]
-		j := strings.IndexFunc(rest, func(r rune) bool { return !isWord(r) })
-		if j < 0 {
-			j = len(rest)
-		}
-		word := rest[:j]
-		if f.words[strings.ToLower(word)] {
+	var (
+		first      string
+		b          strings.Builder
+		done       int     // s[:done] is written to b
+		start, end = -1, 0 // the current word is s[start:end]
+		letters    int     // with this many letters and digits
+		word       []byte  // and this normalised form
+	)
+	flush := func() {
+		if start >= 0 && f.words[string(word)] {
 			if first == "" {
-				first = word
+				first = s[start:end]
 			}
-			b.WriteString(strings.Repeat("*", len([]rune(word))))
-		} else {
-			b.WriteString(word)
+			b.WriteString(s[done:start])
+			b.WriteString(strings.Repeat("*", letters))
+			done = end
 		}
-		rest = rest[j:]
+		start, letters, word = -1, 0, word[:0]
 	}
+	for i, r := range s {
+		var class runeClass
+		word, class = f.folder.rune(word, r)
+		switch {
+		case class == wordRune:
+			if start < 0 {
+				start = i
+			}
+			end = i + utf8.RuneLen(r)
+			letters++
+		case class == mark && start >= 0:
+			end = i + utf8.RuneLen(r)
+		case class == breaksWord:
+			flush()
+		}
+	}
+	flush()
+	if done == 0 {
+		return s, first
+	}
+	b.WriteString(s[done:])
 	return b.String(), first
 }

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strings"
@@ -45,6 +46,8 @@ func FuzzParseWrite(f *testing.F) {
 	f.Add("application/json; charset=utf-8", []byte(`{"text":"\u0000"}`))
 	f.Add("text/plain", []byte("hello"))
 	f.Add("application/json", []byte("{\"text\":\"\xff\"}"))
+	f.Add("application/json", []byte(`{"text":"\ud800"}`))
+	f.Add("application/json", []byte(`{"author":"\u202e","text":"\u200b"}`))
 	f.Fuzz(func(t *testing.T, ctype string, body []byte) {
 		req := NewRequest(context.Background())
 		req.Method, req.Path, req.ContentType, req.Body = "POST", "/api/rooms/r/messages", ctype, body
@@ -63,6 +66,13 @@ func FuzzParseWrite(f *testing.F) {
 		}
 		if n := utf8.RuneCountInString(cmd.Text); n < 1 || n > MaxTextRunes || utf8.RuneCountInString(cmd.Author) > MaxAuthorRunes || cmd.Author == "" {
 			t.Fatalf("accepted %+v", cmd)
+		}
+		if !strings.ContainsFunc(cmd.Text, func(r rune) bool { return !isBlank(r) }) || checkAuthor(cmd.Author) != nil {
+			t.Fatalf("accepted invisible or spoofing text %q by %q", cmd.Text, cmd.Author)
+		}
+		lower := bytes.ToLower(body)
+		if strings.ContainsRune(cmd.Text+cmd.Author, utf8.RuneError) && !bytes.Contains(lower, []byte(`\ufffd`)) && !bytes.Contains(lower, []byte("%ef%bf%bd")) && !bytes.Contains(body, []byte("\uFFFD")) {
+			t.Fatalf("accepted %q, with a U+FFFD the body did not send", body)
 		}
 	})
 }

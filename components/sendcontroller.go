@@ -1,11 +1,14 @@
 package components
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -51,7 +54,13 @@ func parseWrite(req *Request) (*WriteCommand, *Error) {
 	if cmd.Text, err = cleanText("text", text, 1, MaxTextRunes); err != nil {
 		return nil, err
 	}
+	if err = checkVisible("text", cmd.Text); err != nil {
+		return nil, err
+	}
 	if cmd.Author, err = cleanText("author", author, 0, MaxAuthorRunes); err != nil {
+		return nil, err
+	}
+	if err = checkAuthor(cmd.Author); err != nil {
 		return nil, err
 	}
 	if cmd.Author == "" {
@@ -105,6 +114,9 @@ func decodeBody(req *Request) (author, text string, _ *Error) {
 		if v.Text == nil {
 			return "", "", Errorf(http.StatusBadRequest, "text is required")
 		}
+		if err := checkSurrogates(req.Body); err != nil {
+			return "", "", err
+		}
 		if v.Author != nil {
 			author = *v.Author
 		}
@@ -121,4 +133,64 @@ func decodeBody(req *Request) (author, text string, _ *Error) {
 	default:
 		return "", "", Errorf(http.StatusUnsupportedMediaType, "Content-Type must be application/json or application/x-www-form-urlencoded")
 	}
+}
+
+// checkSurrogates refuses a JSON body whose author or text holds an
+// unpaired UTF-16 surrogate escape such as "\ud800", which encoding/json
+// would silently store as U+FFFD. A U+FFFD sent as such is kept.
+func checkSurrogates(body []byte) *Error {
+	if !bytes.Contains(body, []byte(`\u`)) {
+		return nil
+	}
+	var raw struct {
+		Author json.RawMessage `json:"author"`
+		Text   json.RawMessage `json:"text"`
+	}
+	if json.Unmarshal(body, &raw) != nil {
+		return nil // cannot happen: the body decoded once already
+	}
+	for _, f := range []struct {
+		name string
+		raw  []byte
+	}{{"text", raw.Text}, {"author", raw.Author}} {
+		if r, ok := loneSurrogate(f.raw); ok {
+			return Errorf(http.StatusBadRequest, `%s contains an unpaired UTF-16 surrogate (\u%04x): a JSON string must pair them, as in "\ud83d\ude00"`, f.name, r)
+		}
+	}
+	return nil
+}
+
+// loneSurrogate returns the first \uXXXX escape in the JSON text raw that
+// is a high surrogate not followed by a low one, or a low one alone.
+func loneSurrogate(raw []byte) (rune, bool) {
+	hex := func(i int) rune {
+		if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+			return -1
+		}
+		v, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+		if err != nil {
+			return -1
+		}
+		return rune(v)
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		r := hex(i)
+		switch {
+		case r < 0: // another escape, such as \\ or \"
+			i++
+		case utf16.IsSurrogate(r) && r < 0xDC00:
+			if lo := hex(i + 6); lo < 0xDC00 || lo > 0xDFFF {
+				return r, true
+			}
+			i += 11
+		case utf16.IsSurrogate(r):
+			return r, true
+		default:
+			i += 5
+		}
+	}
+	return 0, false
 }

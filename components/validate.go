@@ -13,9 +13,11 @@ const (
 	MaxRoomLen = 64
 	// MaxEpochLen is the longest epoch a client may send.
 	MaxEpochLen = 64
-	// MaxTextRunes is the longest message text, in characters after trimming.
+	// MaxTextRunes is the longest message text, in Unicode code points
+	// after trimming (not UTF-16 units: an emoji such as 😀 counts 1).
 	MaxTextRunes = 2000
-	// MaxAuthorRunes is the longest author name, in characters after trimming.
+	// MaxAuthorRunes is the longest author name, in Unicode code points
+	// after trimming.
 	MaxAuthorRunes = 64
 	// MaxBodyBytes is the largest request body the API accepts.
 	MaxBodyBytes = 64 << 10
@@ -67,4 +69,28 @@ func cleanText(field, s string, min, max int) (string, *Error) {
 		}
 	}
 	return s, nil
+}
+
+// checkVisible refuses a text that, though not empty, shows nothing: only
+// white space and invisible characters (see isBlank).
+func checkVisible(field, s string) *Error {
+	if s == "" || strings.IndexFunc(s, func(r rune) bool { return !isBlank(r) }) >= 0 {
+		return nil
+	}
+	first, _ := utf8.DecodeRuneInString(s)
+	return Errorf(http.StatusBadRequest, "%s is empty: it has only invisible characters (U+%04X)", field, first)
+}
+
+// checkAuthor refuses an author name that could pass for another or
+// reorder the line it is shown in: one with a bidi control character
+// (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) or another
+// default-ignorable character but the joiners and variation selectors that
+// spelling and emoji need (isAuthorJoiner), or one with nothing visible.
+func checkAuthor(s string) *Error {
+	for _, r := range s {
+		if unicode.Is(unicode.Bidi_Control, r) || isDefaultIgnorable(r) && !isAuthorJoiner(r) {
+			return Errorf(http.StatusBadRequest, "author must not contain invisible or direction-changing characters (found U+%04X)", r)
+		}
+	}
+	return checkVisible("author", s)
 }

@@ -83,6 +83,11 @@ func TestBadInput(t *testing.T) {
 		{"POST", msgs, js, "{\"text\":\"\xc3\x28\"}", 400, "the body must be valid UTF-8"},
 		{"POST", msgs, form, "text=%C3%28", 400, "text must be valid UTF-8"},
 		{"POST", msgs, js, `{"text":"bell\u0007"}`, 400, "text must not contain control characters"},
+		{"POST", msgs, js, `{"text":"half an emoji \ud83d"}`, 400, `text contains an unpaired UTF-16 surrogate (\ud83d)`},
+		{"POST", msgs, js, `{"author":"\udc00","text":"x"}`, 400, `author contains an unpaired UTF-16 surrogate (\udc00)`},
+		{"POST", msgs, form, "text=%ED%A0%BD", 400, "text must be valid UTF-8"},
+		{"POST", msgs, js, `{"text":"\u200b\u200b\u200b"}`, 400, "text is empty: it has only invisible characters (U+200B)"},
+		{"POST", msgs, js, `{"author":"\u202enna","text":"x"}`, 400, "author must not contain invisible or direction-changing characters (found U+202E)"},
 		{"POST", msgs, js, `{"author":"` + strings.Repeat("a", 65) + `","text":"x"}`, 400, "author must be at most 64 characters"},
 		{"POST", msgs, "text/plain", "hello", 415, "Content-Type must be application/json or application/x-www-form-urlencoded"},
 		{"POST", msgs, "", "", 415, "Content-Type must be"},
@@ -162,8 +167,9 @@ func TestCORS(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return Answer{Status: res.StatusCode, Header: res.Header, Raw: string(b)}
 	}
-	pre := do("OPTIONS", blog, map[string]string{"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
-	if pre.Status != 204 || pre.Header.Get("Access-Control-Allow-Origin") != blog || !strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Content-Type") ||
+	pre := do("OPTIONS", blog, map[string]string{"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,idempotency-key"})
+	if allow := pre.Header.Get("Access-Control-Allow-Headers"); pre.Status != 204 || pre.Header.Get("Access-Control-Allow-Origin") != blog ||
+		!strings.Contains(allow, "Content-Type") || !strings.Contains(allow, "Idempotency-Key") ||
 		!strings.Contains(pre.Header.Get("Access-Control-Allow-Methods"), "POST") {
 		t.Errorf("preflight from an allowed origin: %d %v", pre.Status, pre.Header)
 	}
