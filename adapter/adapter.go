@@ -11,11 +11,13 @@ package adapter
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,7 +151,7 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 	req.ContentType = r.Header.Get("Content-Type")
 	req.RemoteAddr = client
 	if err := a.readBody(w, r, req); err != nil {
-		WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusBadRequest, "could not read the body: %v", err)))
+		WriteAnswer(w, components.ErrorAnswer(err))
 		return
 	}
 
@@ -216,26 +218,44 @@ func (a *Adapter) deadline(req *components.Request) time.Duration {
 	return wait + a.cfg.Grace
 }
 
-// readBody reads at most MaxBodyBytes of the body into req, under a read
-// deadline so a slow client cannot hold the handler.
-func (a *Adapter) readBody(w http.ResponseWriter, r *http.Request, req *components.Request) error {
+// readBody reads the body into req, at most MaxBodyBytes of it, within
+// the body timeout. A body declared longer than that is not read at all:
+// req is marked too large, and no 100 Continue is sent for it. When the
+// body could not be read, readBody returns the error to answer: 408 when
+// it did not arrive in time.
+//
+// Whenever part of a body stays unread, the answer closes the connection
+// (what remains on the wire cannot be told from a next request) and the
+// read deadline stays, so net/http never waits for the rest after the
+// answer. Only a body read to its end clears the deadline, which would
+// otherwise cut the long-poll's disconnect detection.
+func (a *Adapter) readBody(w http.ResponseWriter, r *http.Request, req *components.Request) *components.Error {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}
 	rc := http.NewResponseController(w)
 	if a.cfg.BodyTimeout > 0 {
 		_ = rc.SetReadDeadline(time.Now().Add(a.cfg.BodyTimeout))
-		// Clear it, or it would cut the long-poll's disconnect detection.
-		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	}
+	if r.ContentLength > components.MaxBodyBytes {
+		req.BodyTooLarge = true
+		w.Header().Set("Connection", "close")
+		return nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, components.MaxBodyBytes+1))
-	if err != nil {
-		return err
-	}
-	if len(body) > components.MaxBodyBytes {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		w.Header().Set("Connection", "close")
+		return components.Errorf(http.StatusRequestTimeout, "the body did not arrive within %v", a.cfg.BodyTimeout)
+	case err != nil:
+		w.Header().Set("Connection", "close")
+		return components.Errorf(http.StatusBadRequest, "could not read the body: %v", err)
+	case len(body) > components.MaxBodyBytes:
 		req.BodyTooLarge = true
-		body = nil
+		w.Header().Set("Connection", "close")
+		return nil
 	}
+	_ = rc.SetReadDeadline(time.Time{})
 	req.Body = body
 	return nil
 }

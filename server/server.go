@@ -37,8 +37,11 @@ const (
 	// answer before the adapter answers 503 itself.
 	DefaultGrace = 10 * time.Second
 
+	// DefaultBodyTimeout is how long a request body may take to arrive;
+	// past it the request is answered 408 and its connection closed.
+	DefaultBodyTimeout = 30 * time.Second
+
 	readHeaderTimeout = 10 * time.Second // slow clients get this long to send headers
-	bodyTimeout       = 30 * time.Second // and this long to send a body
 	idleTimeout       = 120 * time.Second
 	maxHeaderBytes    = 64 << 10
 	inportBuffer      = 64 // requests queued in front of the Router
@@ -54,6 +57,9 @@ type Config struct {
 	MaxRooms int           // rooms kept at most
 	MaxWait  time.Duration // the longest long-poll
 	Grace    time.Duration // see DefaultGrace
+	// BodyTimeout bounds the arrival of a request body (default
+	// DefaultBodyTimeout); a body still incomplete then is answered 408.
+	BodyTimeout time.Duration
 	// Store selects the message store: "" or "memory" for the in-memory
 	// store, redis://host:port/db (or rediss://) for Redis.
 	Store       string
@@ -124,6 +130,9 @@ func (c *Config) setDefaults() {
 	if c.Grace == 0 {
 		c.Grace = DefaultGrace
 	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = DefaultBodyTimeout
+	}
 	if c.StoreTimeout == 0 {
 		c.StoreTimeout = DefaultStoreTimeout
 	}
@@ -179,8 +188,8 @@ type Server struct {
 // returns them all, before anything listens.
 func Open(cfg Config) (*Server, error) {
 	cfg.setDefaults()
-	if cfg.MaxWait < 0 || cfg.Grace < 0 {
-		return nil, fmt.Errorf("open server: max wait and grace must not be negative, got %v and %v", cfg.MaxWait, cfg.Grace)
+	if cfg.MaxWait < 0 || cfg.Grace < 0 || cfg.BodyTimeout < 0 {
+		return nil, fmt.Errorf("open server: max wait, grace and body timeout must not be negative, got %v, %v and %v", cfg.MaxWait, cfg.Grace, cfg.BodyTimeout)
 	}
 	s := &Server{cfg: cfg, stats: &components.Stats{}, served: make(chan error, 1), stopWatch: make(chan struct{})}
 	g, src, err := s.loadGraph()
@@ -208,7 +217,7 @@ func Open(cfg Config) (*Server, error) {
 	s.net.Store(n)
 	s.metrics = newMetrics(s)
 	s.adapter = adapter.New(adapter.Config{
-		In: n.In, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: bodyTimeout, TrustedProxies: cfg.TrustedProxies, Log: cfg.Log,
+		In: n.In, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: cfg.BodyTimeout, TrustedProxies: cfg.TrustedProxies, Log: cfg.Log,
 		Observe: s.metrics.observe,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -225,7 +234,7 @@ func Open(cfg Config) (*Server, error) {
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		// Longer than any long-poll plus the network's grace.
-		WriteTimeout: cfg.MaxWait + cfg.Grace + bodyTimeout,
+		WriteTimeout: cfg.MaxWait + cfg.Grace + cfg.BodyTimeout,
 		ErrorLog:     slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
 	}
 	if cfg.MetricsAddr != "" && !cfg.NoMetrics {
