@@ -100,7 +100,9 @@ func (a *Adapter) Close() {
 }
 
 // ServeHTTP injects r as a packet, writes the network's answer and logs
-// one line for the request.
+// one line for the request. When the client leaves before its answer,
+// ServeHTTP panics with http.ErrAbortHandler, so net/http closes the
+// connection with nothing written.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
 	client := ClientAddr(r, a.cfg.TrustedProxies)
@@ -120,6 +122,13 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a.cfg.Log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "path", r.URL.Path, "status", rec.status,
 		"bytes", rec.bytes, "duration", took, "client", client, "request_id", id)
+	if rec.status == 0 {
+		// The connection reached end of stream: the client left, or only
+		// shut down its sending side, which looks the same. Close the
+		// connection with nothing written, rather than let net/http
+		// answer a default 200 with an empty body.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // recorder notes the status and size of an answer, for the log.

@@ -162,3 +162,24 @@ func TestExpectContinueTooLarge(t *testing.T) {
 		t.Errorf("room holds %d messages, want the one small post", a.Read.Last)
 	}
 }
+
+// TestHalfClosedLongPoll: a client that shuts down its sending side
+// while its long-poll is parked cannot be told from one that left (both
+// read as end of stream), so its read is released and the connection is
+// closed with nothing written: never an answer that looks like an empty
+// 200.
+func TestHalfClosedLongPoll(t *testing.T) {
+	s, c := MustOpen(t, server.Config{})
+	host := strings.TrimSuffix(strings.TrimPrefix(s.URL(), "http://"), "/")
+	raw := Dial(t, s.URL())
+	raw.Send("GET /api/rooms/half/messages?wait=55 HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
+	WaitParked(t, s.Stats(), 1)
+	if err := raw.conn.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	raw.Closed()
+	WaitParked(t, s.Stats(), 0)
+	if a := c.Get("half", ""); a.Status != 200 {
+		t.Errorf("after the half-close: %d %s", a.Status, a.Raw)
+	}
+}
