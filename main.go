@@ -117,6 +117,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["allow-origin"] = "GOCHAT_ALLOW_ORIGIN"
 	trusted := fs.String("trusted-proxy", adapter.DefaultTrustedProxies, "comma-separated CIDRs of proxies (nginx) whose X-Real-IP/X-Forwarded-For name the client; empty trusts none (env GOCHAT_TRUSTED_PROXY)")
 	env["trusted-proxy"] = "GOCHAT_TRUSTED_PROXY"
+	ipv6Prefix := fs.Int("ipv6-prefix", adapter.DefaultIPv6Prefix, "the per-client limits count an IPv6 client by its prefix of this many bits (a /64 by default; 128 counts whole addresses) (env GOCHAT_IPV6_PREFIX)")
+	env["ipv6-prefix"] = "GOCHAT_IPV6_PREFIX"
 	fs.Usage = func() {
 		fmt.Fprintf(m.out, "Usage: gochat [flags]\n       gochat graph components|check|dot|json [FILE]\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
 		fs.PrintDefaults()
@@ -146,6 +148,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if *roomTTL < 0 {
 		return fmt.Errorf("-room-ttl must not be negative")
 	}
+	if *ipv6Prefix < 1 || *ipv6Prefix > 128 {
+		return fmt.Errorf("-ipv6-prefix %d: want a prefix length from 1 to 128, e.g. 64", *ipv6Prefix)
+	}
 	if *history < 1 || *maxRooms < 1 || *maxWait < 1 || *maxBytes < 1 {
 		return fmt.Errorf("-history, -max-rooms, -max-bytes and -max-wait must be at least 1")
 	}
@@ -163,6 +168,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		RedisPrefix: *redisPrefix,
 		Watch:       *watch,
 		Debug:       *debug,
+		IPv6Prefix:  *ipv6Prefix,
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {

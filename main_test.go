@@ -82,6 +82,9 @@ func TestParseFlags(t *testing.T) {
 		{"bad environment", nil, env("GOCHAT_HISTORY", "many"), server.Config{}, `GOCHAT_HISTORY="many"`},
 		{"zero history", []string{"-history", "0"}, env(), server.Config{}, "must be at least 1"},
 		{"negative wait", []string{"-max-wait", "-1"}, env(), server.Config{}, "must be at least 1"},
+		{"IPv6 prefix", []string{"-ipv6-prefix", "56"}, env(), server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, IPv6Prefix: 56}, ""},
+		{"IPv6 prefix from the environment", nil, env("GOCHAT_IPV6_PREFIX", "128"), server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, IPv6Prefix: 128}, ""},
+		{"IPv6 prefix too long", []string{"-ipv6-prefix", "129"}, env(), server.Config{}, "want a prefix length from 1 to 128"},
 		{"stray argument", []string{"serve"}, env(), server.Config{}, `unexpected argument "serve"`},
 		{"unknown flag", []string{"-nope"}, env(), server.Config{}, "flag provided but not defined"},
 	} {
@@ -104,6 +107,9 @@ func TestParseFlags(t *testing.T) {
 		}
 		if tc.want.MaxBytes == 0 {
 			tc.want.MaxBytes = server.DefaultMaxBytes
+		}
+		if tc.want.IPv6Prefix == 0 {
+			tc.want.IPv6Prefix = 64
 		}
 		if tc.want.RedisPrefix == "" {
 			tc.want.RedisPrefix = "gochat:"
@@ -133,7 +139,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	if err := m.ParseFlags([]string{"-h"}, env()); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
-	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-allow-origin", "GOCHAT_ALLOW_ORIGIN", "-trusted-proxy", "GOCHAT_TRUSTED_PROXY", "-store", "GOCHAT_STORE", "REDIS_URL", "-redis-prefix", "-room-ttl", "-metrics", "-metrics-addr", "-log-level", "-log-format", "-max-bytes"} {
+	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-allow-origin", "GOCHAT_ALLOW_ORIGIN", "-trusted-proxy", "GOCHAT_TRUSTED_PROXY", "-store", "GOCHAT_STORE", "REDIS_URL", "-redis-prefix", "-room-ttl", "-metrics", "-metrics-addr", "-log-level", "-log-format", "-max-bytes", "-ipv6-prefix", "GOCHAT_IPV6_PREFIX"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help does not mention %s:\n%s", want, out.String())
 		}

@@ -39,7 +39,10 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Real-IP and X-Forwarded-For
 	// name the client (see ClientAddr).
 	TrustedProxies []netip.Prefix
-	Log            *slog.Logger
+	// IPv6Prefix is the prefix length by which the per-client limits
+	// count IPv6 clients (see ClientKey); 0 means DefaultIPv6Prefix.
+	IPv6Prefix int
+	Log        *slog.Logger
 	// Observe, if set, is told of every answered request, for metrics.
 	Observe func(route, method string, status int, d time.Duration)
 }
@@ -159,6 +162,7 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 	req.Method, req.Path, req.RawQuery = r.Method, r.URL.Path, r.URL.RawQuery
 	req.ContentType = r.Header.Get("Content-Type")
 	req.RemoteAddr = client
+	req.ClientKey = ClientKey(client, a.ipv6Prefix())
 	if err := a.readBody(w, r, req); err != nil {
 		WriteAnswer(w, components.ErrorAnswer(err))
 		return
@@ -190,6 +194,13 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 	}
 	// The network completed the request first: its answer is on its way.
 	WriteAnswer(w, <-req.Answer())
+}
+
+func (a *Adapter) ipv6Prefix() int {
+	if a.cfg.IPv6Prefix == 0 {
+		return DefaultIPv6Prefix
+	}
+	return a.cfg.IPv6Prefix
 }
 
 // inject hands req to the network unless it is closed, the client left,

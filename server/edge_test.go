@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"gochat/graph"
 	"gochat/server"
 )
 
@@ -181,5 +183,82 @@ func TestHalfClosedLongPoll(t *testing.T) {
 	WaitParked(t, s.Stats(), 0)
 	if a := c.Get("half", ""); a.Status != 200 {
 		t.Errorf("after the half-close: %d %s", a.Status, a.Raw)
+	}
+}
+
+// tightLimits is the default graph with small per-client limits: 3 posts
+// at once (then 1 a second), 2 parked long-polls.
+func tightLimits(t *testing.T) *graph.Graph {
+	t.Helper()
+	src := string(graph.DefaultSource())
+	for old, new := range map[string]string{"'5' -> RATE": "'1' -> RATE", "'30' -> BURST": "'3' -> BURST", "'100' -> PERCLIENT": "'2' -> PERCLIENT"} {
+		if !strings.Contains(src, old) {
+			t.Fatalf("the default graph has no %s", old)
+		}
+		src = strings.Replace(src, old, new, 1)
+	}
+	g, err := graph.Parse("tight.fbp", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestIPv6ClientsCountedByPrefix: every IPv6 client controls at least a
+// /64, so the per-client limits count an IPv6 client by its /64, and a
+// zone id does not make a new client. The log shows the full address.
+func TestIPv6ClientsCountedByPrefix(t *testing.T) {
+	var logs LogBuffer
+	s, c := MustOpen(t, server.Config{Graph: tightLimits(t), Log: logs.Logger()})
+	form := "application/x-www-form-urlencoded"
+	statuses := func(addrs ...string) []int {
+		var got []int
+		for _, addr := range addrs {
+			got = append(got, as(t, c, addr, "POST", "api/rooms/v6/messages", form, "text=hi").Status)
+		}
+		return got
+	}
+	if got := fmt.Sprint(statuses("2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:aaaa::3", "2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::5")); got != "[201 201 201 429 429]" {
+		t.Errorf("five addresses of one /64: %s, want 3 stored and 2 refused", got)
+	}
+	if got := fmt.Sprint(statuses("2001:db8:1:3::1", "198.51.100.1", "198.51.100.2")); got != "[201 201 201]" {
+		t.Errorf("another /64 and IPv4 addresses: %s, want each a client of its own", got)
+	}
+	if got := fmt.Sprint(statuses("fe80::1%z1", "fe80::1%z2", "fe80::1%z3", "fe80::1%z4")); got != "[201 201 201 429]" {
+		t.Errorf("one address with four zone ids: %s, want one client", got)
+	}
+	if l := logs.String(); !strings.Contains(l, "client=2001:db8:1:2:aaaa::3") || !strings.Contains(l, "client=fe80::1 ") || strings.Contains(l, "%z") {
+		t.Errorf("the log should show full addresses without zone ids:\n%s", l)
+	}
+
+	// Parked long-polls: 2 per client, a /64 being one client.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	parked := make(chan int, 3)
+	for _, addr := range []string{"2001:db8:9:9::1", "2001:db8:9:9::2"} {
+		go func() {
+			req, _ := http.NewRequestWithContext(ctx, "GET", c.base+"api/rooms/v6poll/messages?wait=55", nil)
+			req.Header.Set("X-Real-IP", addr)
+			if res, err := c.http.Do(req); err == nil {
+				res.Body.Close()
+				parked <- res.StatusCode
+			}
+		}()
+	}
+	WaitParked(t, s.Stats(), 2)
+	if a := as(t, c, "2001:db8:9:9::3", "GET", "api/rooms/v6poll/messages?wait=55", "", ""); a.Status != 429 {
+		t.Errorf("a third long-poll from the same /64: %d %s, want 429", a.Status, a.Raw)
+	}
+	cancel()
+	WaitParked(t, s.Stats(), 0)
+}
+
+// TestIPv6PrefixConfigurable: IPv6Prefix 128 counts whole addresses.
+func TestIPv6PrefixConfigurable(t *testing.T) {
+	_, c := MustOpen(t, server.Config{Graph: tightLimits(t), IPv6Prefix: 128})
+	for i := range 5 {
+		if a := as(t, c, fmt.Sprintf("2001:db8:1:2::%d", i+1), "POST", "api/rooms/v6/messages", "application/x-www-form-urlencoded", "text=hi"); a.Status != 201 {
+			t.Errorf("address %d of a /64 counted by whole address: %d %s", i, a.Status, a.Raw)
+		}
 	}
 }

@@ -91,6 +91,10 @@ type Config struct {
 	// X-Forwarded-For headers name the client; nil trusts loopback
 	// (adapter.DefaultTrustedProxies).
 	TrustedProxies []netip.Prefix
+	// IPv6Prefix is the prefix length by which the per-client limits
+	// count IPv6 clients (default adapter.DefaultIPv6Prefix, a /64);
+	// 128 counts whole addresses.
+	IPv6Prefix int
 	// NoMetrics turns /metrics off. Otherwise it is served on the main
 	// listener to loopback peers only, or, with MetricsAddr, to anyone on
 	// a listener of its own.
@@ -191,6 +195,9 @@ func Open(cfg Config) (*Server, error) {
 	if cfg.MaxWait < 0 || cfg.Grace < 0 || cfg.BodyTimeout < 0 {
 		return nil, fmt.Errorf("open server: max wait, grace and body timeout must not be negative, got %v, %v and %v", cfg.MaxWait, cfg.Grace, cfg.BodyTimeout)
 	}
+	if cfg.IPv6Prefix < 0 || cfg.IPv6Prefix > 128 {
+		return nil, fmt.Errorf("open server: IPv6 prefix length must be 1 to 128, got %d", cfg.IPv6Prefix)
+	}
 	s := &Server{cfg: cfg, stats: &components.Stats{}, served: make(chan error, 1), stopWatch: make(chan struct{})}
 	g, src, err := s.loadGraph()
 	if err != nil {
@@ -217,7 +224,7 @@ func Open(cfg Config) (*Server, error) {
 	s.net.Store(n)
 	s.metrics = newMetrics(s)
 	s.adapter = adapter.New(adapter.Config{
-		In: n.In, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: cfg.BodyTimeout, TrustedProxies: cfg.TrustedProxies, Log: cfg.Log,
+		In: n.In, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: cfg.BodyTimeout, TrustedProxies: cfg.TrustedProxies, IPv6Prefix: cfg.IPv6Prefix, Log: cfg.Log,
 		Observe: s.metrics.observe,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
