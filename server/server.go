@@ -87,6 +87,11 @@ type Config struct {
 	// pages may use the API, e.g. a blog with the comments embed. Requests
 	// from other origins are refused; see ParseOrigins.
 	AllowOrigins []string
+	// AllowedHosts lists the names (see ParseHosts) a request's Host may
+	// carry; others are answered 421, against DNS rebinding. nil takes
+	// the default: on a loopback Addr only loopback names, on any other
+	// address any host. Loopback names are always allowed.
+	AllowedHosts []string
 	// TrustedProxies are the peers (nginx) whose X-Real-IP and
 	// X-Forwarded-For headers name the client; nil trusts loopback
 	// (adapter.DefaultTrustedProxies).
@@ -236,7 +241,7 @@ func Open(cfg Config) (*Server, error) {
 	}
 	s.ln = ln
 	s.http = &http.Server{
-		Handler:           s.routes(),
+		Handler:           hostCheck(newHostGuard(cfg.AllowedHosts, cfg.Addr), s.routes()),
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
@@ -256,7 +261,7 @@ func Open(cfg Config) (*Server, error) {
 		s.mln = mln
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", s.metrics.handler(false))
-		s.mhttp = &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
+		s.mhttp = &http.Server{Handler: hostCheck(newHostGuard(cfg.AllowedHosts, cfg.MetricsAddr), mux), ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
 		s.mserved = make(chan error, 1)
 		go func() { s.mserved <- s.mhttp.Serve(mln) }()
 	}
