@@ -183,6 +183,9 @@ type Server struct {
 	mln     net.Listener
 	mserved chan error
 
+	conns    *connTracker
+	draining atomic.Bool // shutting down: every answer closes its connection
+
 	reloadMu  sync.Mutex // serialises Reload and Close
 	closed    bool
 	stopWatch chan struct{}
@@ -240,7 +243,9 @@ func Open(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("open server: listen: %w", err)
 	}
 	s.ln = ln
+	s.conns = newConnTracker()
 	s.http = &http.Server{
+		ConnState:         s.conns.track,
 		Handler:           hostCheck(newHostGuard(cfg.AllowedHosts, cfg.Addr), s.routes()),
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
@@ -315,6 +320,9 @@ func (s *Server) routes() http.Handler {
 		// On every answer; each kind adds its own below.
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
+		if s.draining.Load() {
+			w.Header().Set("Connection", "close") // see close
+		}
 		switch p := r.URL.Path; {
 		case p == "/api" || strings.HasPrefix(p, "/api/"):
 			api.ServeHTTP(w, r)
@@ -444,13 +452,25 @@ func (s *Server) watch(last []byte) {
 
 // Close shuts down gracefully: it stops accepting, answers every parked
 // long-poll at once with what its room holds, finishes the requests in
-// flight and waits for them until ctx ends. Later calls return the
-// first call's result.
+// flight and waits for them until ctx ends. Answers given from then on
+// close their connections; idle keep-alive connections are closed once
+// idle for a moment (see idleGrace). Later calls return the first call's
+// result.
 func (s *Server) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() { s.closeErr = s.close(ctx) })
 	return s.closeErr
 }
 
+// close stops the server in an order that answers every request it
+// reads. net/http's Shutdown closes idle keep-alive connections at once,
+// so a client that got its last answer just before, without
+// "Connection: close", and sends its next request finds the connection
+// closed (or reset) under it, unanswered. So, first: every answer from now
+// on carries "Connection: close", the listener closes and the network
+// drains (requests it holds are answered, later ones get 503); then the
+// connections that went idle just before get idleGrace to bring their
+// next request, which is answered and closes them; only then does
+// Shutdown close what is still idle and wait for what is active.
 func (s *Server) close(ctx context.Context) error {
 	close(s.stopWatch)
 	s.watching.Wait()
@@ -458,27 +478,53 @@ func (s *Server) close(ctx context.Context) error {
 	s.closed = true
 	s.reloadMu.Unlock()
 
-	shut := make(chan error, 1)
-	go func() { shut <- s.http.Shutdown(ctx) }()
+	var errs []error
+	s.draining.Store(true)
+	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		errs = append(errs, fmt.Errorf("close server: listener: %w", err))
+	}
 	if s.mhttp != nil {
 		s.mhttp.Shutdown(ctx)
 		<-s.mserved
 	}
 	s.adapter.Close()
-	var errs []error
 	select {
 	case <-s.net.Load().Done:
 	case <-ctx.Done():
 		errs = append(errs, fmt.Errorf("close server: network still running: %w", ctx.Err()))
 	}
-	if err := <-shut; err != nil {
+	s.awaitIdle(ctx)
+	if err := s.http.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("close server: %w", err))
 	}
-	if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("close server: serve: %w", err))
 	}
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close server: store: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// awaitIdle waits until every idle connection has been idle for
+// idleGrace, or ctx ends, and logs how many idle connections are left
+// for Shutdown to close.
+func (s *Server) awaitIdle(ctx context.Context) {
+	for {
+		n, settled := s.conns.idle(idleGrace)
+		wait := time.Until(settled)
+		if wait <= 0 {
+			if n > 0 {
+				s.cfg.Log.Info("closing idle connections", "connections", n)
+			}
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+	}
 }
