@@ -324,6 +324,15 @@ func TestHostCheck(t *testing.T) {
 			t.Errorf("allowed chat.example, *.blog.example; Host %s: %d, want %d", host, a.Status, want)
 		}
 	}
+	// The metrics listener checks the host too.
+	s4, c4 := MustOpen(t, server.Config{MetricsAddr: "127.0.0.1:0"})
+	metrics := "http://" + s4.MetricsAddr() + "/"
+	if a := hostAnswer(t, c4, metrics, "GET", "metrics", "evil.example", ""); a.Status != http.StatusMisdirectedRequest {
+		t.Errorf("metrics listener, Host evil.example: %d, want 421", a.Status)
+	}
+	if a := hostAnswer(t, c4, metrics, "GET", "metrics", s4.MetricsAddr(), ""); a.Status != 200 {
+		t.Errorf("metrics listener, its own address: %d, want 200", a.Status)
+	}
 	// "*" allows any host.
 	s3, c3 := MustOpen(t, server.Config{AllowedHosts: []string{"*"}})
 	if a := hostAnswer(t, c3, s3.URL(), "GET", "healthz", "evil.example", ""); a.Status != 200 {

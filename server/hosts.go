@@ -130,14 +130,19 @@ func (g *hostGuard) allows(host string) bool {
 }
 
 // hostCheck answers 421 to a request for a host g does not allow, on
-// every path.
+// every path of next.
 func hostCheck(g *hostGuard, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !g.allows(r.Host) {
-			adapter.WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusMisdirectedRequest,
-				"this server does not answer for host %.100q (its operator can allow it with -allowed-hosts)", r.Host)))
+			refuseHost(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// refuseHost answers r, for a host not allowed, 421.
+func refuseHost(w http.ResponseWriter, r *http.Request) {
+	adapter.WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusMisdirectedRequest,
+		"this server does not answer for host %.100q (its operator can allow it with -allowed-hosts)", r.Host)))
 }

@@ -246,7 +246,7 @@ func Open(cfg Config) (*Server, error) {
 	s.conns = newConnTracker()
 	s.http = &http.Server{
 		ConnState:         s.conns.track,
-		Handler:           hostCheck(newHostGuard(cfg.AllowedHosts, cfg.Addr), s.routes()),
+		Handler:           s.routes(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
@@ -310,18 +310,24 @@ func (c *Config) StoreName() string {
 	return c.Store
 }
 
-// routes sends every path under /api to the network, as the Router sees
-// it (no redirects, JSON 404s), /debug/ to the live view when enabled, and
+// routes answers 421 to requests for a host not allowed (see hostGuard),
+// and sends every path under /api to the network, as the Router sees it
+// (no redirects, JSON 404s), /debug/ to the live view when enabled, and
 // the rest to the embedded client.
 func (s *Server) routes() http.Handler {
 	static := staticHandler()
 	api := cors(s.cfg.AllowOrigins, s.adapter)
+	hosts := newHostGuard(s.cfg.AllowedHosts, s.cfg.Addr)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// On every answer; each kind adds its own below.
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		if s.draining.Load() {
 			w.Header().Set("Connection", "close") // see close
+		}
+		if !hosts.allows(r.Host) {
+			refuseHost(w, r)
+			return
 		}
 		switch p := r.URL.Path; {
 		case p == "/api" || strings.HasPrefix(p, "/api/"):
