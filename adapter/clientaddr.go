@@ -87,9 +87,11 @@ func ClientKey(addr string, ipv6Prefix int) string {
 	if err != nil {
 		return addr
 	}
-	a = a.Unmap().WithZone("")
+	if p := a.Unmap().WithZone(""); p != a {
+		a, addr = p, p.String()
+	}
 	if a.Is4() || a.IsLoopback() {
-		return a.String()
+		return addr
 	}
 	p, err := a.Prefix(ipv6Prefix)
 	if err != nil {

@@ -187,11 +187,12 @@ func TestHalfClosedLongPoll(t *testing.T) {
 }
 
 // tightLimits is the default graph with small per-client limits: 3 posts
-// at once (then 1 a second), 2 parked long-polls.
+// at once (then one every 1,000 s, so no test sees a token come back), 2
+// parked long-polls.
 func tightLimits(t *testing.T) *graph.Graph {
 	t.Helper()
 	src := string(graph.DefaultSource())
-	for old, new := range map[string]string{"'5' -> RATE": "'1' -> RATE", "'30' -> BURST": "'3' -> BURST", "'100' -> PERCLIENT": "'2' -> PERCLIENT"} {
+	for old, new := range map[string]string{"'5' -> RATE": "'0.001' -> RATE", "'30' -> BURST": "'3' -> BURST", "'100' -> PERCLIENT": "'2' -> PERCLIENT"} {
 		if !strings.Contains(src, old) {
 			t.Fatalf("the default graph has no %s", old)
 		}
