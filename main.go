@@ -115,8 +115,12 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["debug"] = "GOCHAT_DEBUG"
 	allowOrigin := fs.String("allow-origin", "", "comma-separated origins whose pages may use the API, e.g. https://blog.example for the comments embed; * allows all (env GOCHAT_ALLOW_ORIGIN)")
 	env["allow-origin"] = "GOCHAT_ALLOW_ORIGIN"
+	allowedHosts := fs.String("allowed-hosts", "", "comma-separated host names requests may be for (the Host header), e.g. chat.example,*.chat.example; * allows any; others get 421. Default: on a loopback -addr, loopback names only; otherwise any (env GOCHAT_ALLOWED_HOSTS)")
+	env["allowed-hosts"] = "GOCHAT_ALLOWED_HOSTS"
 	trusted := fs.String("trusted-proxy", adapter.DefaultTrustedProxies, "comma-separated CIDRs of proxies (nginx) whose X-Real-IP/X-Forwarded-For name the client; empty trusts none (env GOCHAT_TRUSTED_PROXY)")
 	env["trusted-proxy"] = "GOCHAT_TRUSTED_PROXY"
+	ipv6Prefix := fs.Int("ipv6-prefix", adapter.DefaultIPv6Prefix, "the per-client limits count an IPv6 client by its prefix of this many bits (a /64 by default; 128 counts whole addresses) (env GOCHAT_IPV6_PREFIX)")
+	env["ipv6-prefix"] = "GOCHAT_IPV6_PREFIX"
 	fs.Usage = func() {
 		fmt.Fprintf(m.out, "Usage: gochat [flags]\n       gochat graph components|check|dot|json [FILE]\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
 		fs.PrintDefaults()
@@ -146,6 +150,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if *roomTTL < 0 {
 		return fmt.Errorf("-room-ttl must not be negative")
 	}
+	if *ipv6Prefix < 1 || *ipv6Prefix > 128 {
+		return fmt.Errorf("-ipv6-prefix %d: want a prefix length from 1 to 128, e.g. 64", *ipv6Prefix)
+	}
 	if *history < 1 || *maxRooms < 1 || *maxWait < 1 || *maxBytes < 1 {
 		return fmt.Errorf("-history, -max-rooms, -max-bytes and -max-wait must be at least 1")
 	}
@@ -163,6 +170,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		RedisPrefix: *redisPrefix,
 		Watch:       *watch,
 		Debug:       *debug,
+		IPv6Prefix:  *ipv6Prefix,
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -185,6 +193,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		return fmt.Errorf("-allow-origin: %w", err)
 	}
 	m.Config.AllowOrigins = origins
+	if m.Config.AllowedHosts, err = server.ParseHosts(*allowedHosts); err != nil {
+		return fmt.Errorf("-allowed-hosts: %w", err)
+	}
 	if m.Config.TrustedProxies, err = adapter.ParsePrefixes(*trusted); err != nil {
 		return fmt.Errorf("-trusted-proxy: %w", err)
 	}

@@ -74,6 +74,11 @@ func TestParseFlags(t *testing.T) {
 		{"GOCHAT_ADDR beats PORT", nil, env("PORT", "8080", "GOCHAT_ADDR", ":3"), server.Config{Addr: ":3", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second}, ""},
 		{"origins", []string{"-allow-origin", "https://blog.example, http://localhost:8080/"}, env(),
 			server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, AllowOrigins: []string{"https://blog.example", "http://localhost:8080"}}, ""},
+		{"allowed hosts", []string{"-allowed-hosts", "Chat.Example:443, *.blog.example"}, env(),
+			server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, AllowedHosts: []string{"chat.example", "*.blog.example"}}, ""},
+		{"allowed hosts from the environment", nil, env("GOCHAT_ALLOWED_HOSTS", "*"),
+			server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, AllowedHosts: []string{"*"}}, ""},
+		{"bad allowed host", []string{"-allowed-hosts", "https://chat.example/"}, env(), server.Config{}, "want a host name or address"},
 		{"bad origin", []string{"-allow-origin", "blog.example/path"}, env(), server.Config{}, "want scheme://host[:port]"},
 		{"redis from REDIS_URL", nil, env("REDIS_URL", "redis://r:6379/1", "GOCHAT_ROOM_TTL", "720h"),
 			server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, Store: "redis://r:6379/1", RoomTTL: 720 * time.Hour}, ""},
@@ -82,6 +87,9 @@ func TestParseFlags(t *testing.T) {
 		{"bad environment", nil, env("GOCHAT_HISTORY", "many"), server.Config{}, `GOCHAT_HISTORY="many"`},
 		{"zero history", []string{"-history", "0"}, env(), server.Config{}, "must be at least 1"},
 		{"negative wait", []string{"-max-wait", "-1"}, env(), server.Config{}, "must be at least 1"},
+		{"IPv6 prefix", []string{"-ipv6-prefix", "56"}, env(), server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, IPv6Prefix: 56}, ""},
+		{"IPv6 prefix from the environment", nil, env("GOCHAT_IPV6_PREFIX", "128"), server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, IPv6Prefix: 128}, ""},
+		{"IPv6 prefix too long", []string{"-ipv6-prefix", "129"}, env(), server.Config{}, "want a prefix length from 1 to 128"},
 		{"stray argument", []string{"serve"}, env(), server.Config{}, `unexpected argument "serve"`},
 		{"unknown flag", []string{"-nope"}, env(), server.Config{}, "flag provided but not defined"},
 	} {
@@ -104,6 +112,9 @@ func TestParseFlags(t *testing.T) {
 		}
 		if tc.want.MaxBytes == 0 {
 			tc.want.MaxBytes = server.DefaultMaxBytes
+		}
+		if tc.want.IPv6Prefix == 0 {
+			tc.want.IPv6Prefix = 64
 		}
 		if tc.want.RedisPrefix == "" {
 			tc.want.RedisPrefix = "gochat:"
@@ -133,7 +144,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	if err := m.ParseFlags([]string{"-h"}, env()); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
-	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-allow-origin", "GOCHAT_ALLOW_ORIGIN", "-trusted-proxy", "GOCHAT_TRUSTED_PROXY", "-store", "GOCHAT_STORE", "REDIS_URL", "-redis-prefix", "-room-ttl", "-metrics", "-metrics-addr", "-log-level", "-log-format", "-max-bytes"} {
+	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-allow-origin", "GOCHAT_ALLOW_ORIGIN", "-trusted-proxy", "GOCHAT_TRUSTED_PROXY", "-store", "GOCHAT_STORE", "REDIS_URL", "-redis-prefix", "-room-ttl", "-metrics", "-metrics-addr", "-log-level", "-log-format", "-max-bytes", "-ipv6-prefix", "GOCHAT_IPV6_PREFIX", "-allowed-hosts", "GOCHAT_ALLOWED_HOSTS"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help does not mention %s:\n%s", want, out.String())
 		}

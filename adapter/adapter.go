@@ -11,11 +11,13 @@ package adapter
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,7 +39,10 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Real-IP and X-Forwarded-For
 	// name the client (see ClientAddr).
 	TrustedProxies []netip.Prefix
-	Log            *slog.Logger
+	// IPv6Prefix is the prefix length by which the per-client limits
+	// count IPv6 clients (see ClientKey); 0 means DefaultIPv6Prefix.
+	IPv6Prefix int
+	Log        *slog.Logger
 	// Observe, if set, is told of every answered request, for metrics.
 	Observe func(route, method string, status int, d time.Duration)
 }
@@ -98,7 +103,9 @@ func (a *Adapter) Close() {
 }
 
 // ServeHTTP injects r as a packet, writes the network's answer and logs
-// one line for the request.
+// one line for the request. When the client leaves before its answer,
+// ServeHTTP panics with http.ErrAbortHandler, so net/http closes the
+// connection with nothing written.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
 	client := ClientAddr(r, a.cfg.TrustedProxies)
@@ -118,6 +125,13 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a.cfg.Log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "path", r.URL.Path, "status", rec.status,
 		"bytes", rec.bytes, "duration", took, "client", client, "request_id", id)
+	if rec.status == 0 {
+		// The connection reached end of stream: the client left, or only
+		// shut down its sending side, which looks the same. Close the
+		// connection with nothing written, rather than let net/http
+		// answer a default 200 with an empty body.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // recorder notes the status and size of an answer, for the log.
@@ -148,12 +162,13 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 	req.Method, req.Path, req.RawQuery = r.Method, r.URL.Path, r.URL.RawQuery
 	req.ContentType = r.Header.Get("Content-Type")
 	req.RemoteAddr = client
+	req.ClientKey = ClientKey(client, a.ipv6Prefix())
 	if keys, ok := r.Header["Idempotency-Key"]; ok {
 		// Several are joined with commas, which no valid key has.
 		req.IdempotencyKey, req.HasIdempotencyKey = strings.Join(keys, ","), true
 	}
 	if err := a.readBody(w, r, req); err != nil {
-		WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusBadRequest, "could not read the body: %v", err)))
+		WriteAnswer(w, components.ErrorAnswer(err))
 		return
 	}
 
@@ -183,6 +198,13 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 	}
 	// The network completed the request first: its answer is on its way.
 	WriteAnswer(w, <-req.Answer())
+}
+
+func (a *Adapter) ipv6Prefix() int {
+	if a.cfg.IPv6Prefix == 0 {
+		return DefaultIPv6Prefix
+	}
+	return a.cfg.IPv6Prefix
 }
 
 // inject hands req to the network unless it is closed, the client left,
@@ -220,26 +242,44 @@ func (a *Adapter) deadline(req *components.Request) time.Duration {
 	return wait + a.cfg.Grace
 }
 
-// readBody reads at most MaxBodyBytes of the body into req, under a read
-// deadline so a slow client cannot hold the handler.
-func (a *Adapter) readBody(w http.ResponseWriter, r *http.Request, req *components.Request) error {
+// readBody reads the body into req, at most MaxBodyBytes of it, within
+// the body timeout. A body declared longer than that is not read at all:
+// req is marked too large, and no 100 Continue is sent for it. When the
+// body could not be read, readBody returns the error to answer: 408 when
+// it did not arrive in time.
+//
+// Whenever part of a body stays unread, the answer closes the connection
+// (what remains on the wire cannot be told from a next request) and the
+// read deadline stays, so net/http never waits for the rest after the
+// answer. Only a body read to its end clears the deadline, which would
+// otherwise cut the long-poll's disconnect detection.
+func (a *Adapter) readBody(w http.ResponseWriter, r *http.Request, req *components.Request) *components.Error {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}
 	rc := http.NewResponseController(w)
 	if a.cfg.BodyTimeout > 0 {
 		_ = rc.SetReadDeadline(time.Now().Add(a.cfg.BodyTimeout))
-		// Clear it, or it would cut the long-poll's disconnect detection.
-		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	}
+	if r.ContentLength > components.MaxBodyBytes {
+		req.BodyTooLarge = true
+		w.Header().Set("Connection", "close")
+		return nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, components.MaxBodyBytes+1))
-	if err != nil {
-		return err
-	}
-	if len(body) > components.MaxBodyBytes {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		w.Header().Set("Connection", "close")
+		return components.Errorf(http.StatusRequestTimeout, "the body did not arrive within %v", a.cfg.BodyTimeout)
+	case err != nil:
+		w.Header().Set("Connection", "close")
+		return components.Errorf(http.StatusBadRequest, "could not read the body: %v", err)
+	case len(body) > components.MaxBodyBytes:
 		req.BodyTooLarge = true
-		body = nil
+		w.Header().Set("Connection", "close")
+		return nil
 	}
+	_ = rc.SetReadDeadline(time.Time{})
 	req.Body = body
 	return nil
 }

@@ -25,6 +25,9 @@ func TestClientAddr(t *testing.T) {
 		{"garbage from a trusted proxy", "127.0.0.1:4000", "not-an-ip", []string{"also not"}, "127.0.0.1"},
 		{"IPv6 peer", "[::1]:4000", "2001:db8::1", nil, "2001:db8::1"},
 		{"IPv4-mapped header", "127.0.0.1:4000", "::ffff:198.51.100.9", nil, "198.51.100.9"},
+		{"zone id of a direct peer", "[fe80::7%eth0]:4000", "", nil, "fe80::7"},
+		{"zone id in X-Real-IP", "127.0.0.1:4000", "fe80::1%z17", nil, "fe80::1"},
+		{"zone id in X-Forwarded-For", "127.0.0.1:4000", "", []string{"fe80::2%z9"}, "fe80::2"},
 	} {
 		r, _ := http.NewRequest("GET", "/", nil)
 		r.RemoteAddr = tc.peer
@@ -40,5 +43,27 @@ func TestClientAddr(t *testing.T) {
 	}
 	if _, err := adapter.ParsePrefixes("10.0.0.0/33"); err == nil {
 		t.Error("a bad prefix was accepted")
+	}
+}
+
+func TestClientKey(t *testing.T) {
+	for _, tc := range []struct {
+		addr   string
+		prefix int
+		want   string
+	}{
+		{"198.51.100.7", 64, "198.51.100.7"},
+		{"::ffff:198.51.100.7", 64, "198.51.100.7"},
+		{"2001:db8:1:2:3:4:5:6", 64, "2001:db8:1:2::/64"},
+		{"2001:db8:1:2::9", 64, "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:3:4:5:6", 48, "2001:db8:1::/48"},
+		{"2001:db8:1:2:3:4:5:6", 128, "2001:db8:1:2:3:4:5:6/128"},
+		{"fe80::1%z3", 64, "fe80::/64"},
+		{"::1", 64, "::1"},
+		{"not an address", 64, "not an address"},
+	} {
+		if got := adapter.ClientKey(tc.addr, tc.prefix); got != tc.want {
+			t.Errorf("ClientKey(%q, %d) = %q, want %q", tc.addr, tc.prefix, got, tc.want)
+		}
 	}
 }

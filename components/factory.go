@@ -47,7 +47,7 @@ func Catalog() []Info {
 			func(d Deps) any { return NewFilter(d.Log) }},
 		{"Transcript", "Passes replies on and copies each stored message as a JSON line to a file or stdout.",
 			func(d Deps) any { return NewTranscript(d.Stdout, d.Log) }},
-		{"RateLimit", "Limits requests per client address with a token bucket; 429 with Retry-After.",
+		{"RateLimit", "Limits requests per client (an IPv4 address or an IPv6 /64) with a token bucket; 429 with Retry-After.",
 			func(Deps) any { return NewRateLimit() }},
 	}
 }

@@ -27,6 +27,7 @@ type Request struct {
 	Body         []byte // the body, at most the adapter's limit
 	BodyTooLarge bool   // the body was longer than the limit
 	RemoteAddr   string // the client's IP address
+	ClientKey    string // what per-client limits count by; see LimitKey
 	// IdempotencyKey is the Idempotency-Key header (several joined with
 	// commas), and HasIdempotencyKey says whether it was sent; the
 	// SendController checks it.
@@ -38,6 +39,16 @@ type Request struct {
 
 	claimed atomic.Bool
 	answer  chan Answer
+}
+
+// LimitKey returns what the per-client limits count r by: its ClientKey
+// (an IPv4 address, or an IPv6 client's prefix), or its RemoteAddr when
+// no key was set.
+func (r *Request) LimitKey() string {
+	if r.ClientKey != "" {
+		return r.ClientKey
+	}
+	return r.RemoteAddr
 }
 
 // NewRequest returns a Request ready to be completed once.

@@ -18,7 +18,8 @@ const (
 	MaxRateClients = 100000
 )
 
-// RateLimit limits requests per client address with a token bucket: a
+// RateLimit limits requests per client (Request.LimitKey: an IPv4
+// address or an IPv6 client's prefix) with a token bucket: a
 // client gets RATE tokens a second, saved up to BURST; a request with no
 // token left is answered 429 with Retry-After. Loopback clients (local
 // tools, tests, a proxy whose clients gochat cannot see) are not limited. Put it on the write path
@@ -57,25 +58,26 @@ func (l *RateLimit) Process() {
 	}
 	buckets := map[string]*bucket{}
 	for req := range l.In {
-		if exempt(req.RemoteAddr) {
+		key := req.LimitKey()
+		if exempt(key) {
 			forward(l.Out, req, l.Err, req, "RateLimit")
 			continue
 		}
 		now := l.now()
-		b := buckets[req.RemoteAddr]
+		b := buckets[key]
 		if b == nil {
 			if len(buckets) >= MaxRateClients {
 				prune(buckets, now, rate, burst)
 			}
 			b = &bucket{tokens: float64(burst), at: now}
-			buckets[req.RemoteAddr] = b
+			buckets[key] = b
 		}
 		b.tokens = math.Min(float64(burst), b.tokens+now.Sub(b.at).Seconds()*rate)
 		b.at = now
 		if b.tokens < 1 {
 			wait := int(math.Ceil((1 - b.tokens) / rate))
 			e := Errorf(http.StatusTooManyRequests, "too many requests from %s: at most %s a second, %d at once; retry in %d s",
-				req.RemoteAddr, strconv.FormatFloat(rate, 'f', -1, 64), burst, wait)
+				key, strconv.FormatFloat(rate, 'f', -1, 64), burst, wait)
 			e.Header = http.Header{"Retry-After": {fmt.Sprint(wait)}}
 			reject(l.Err, req, e)
 			continue

@@ -59,7 +59,7 @@ type Storage struct {
 
 	capacity  int
 	perClient int
-	byClient  map[string]int        // parked reads by client address
+	byClient  map[string]int        // parked reads by client (Request.LimitKey)
 	rooms     map[string]*roomState // rooms with parked reads or store calls in flight
 	byID      map[uint64]*waiter
 	lastID    uint64
@@ -302,7 +302,7 @@ func (s *Storage) finishRead(j *job, rs *roomState) {
 			"too many readers are waiting (%d); try again shortly", s.capacity)})
 		return
 	}
-	if addr := q.Req.RemoteAddr; !exempt(addr) && s.byClient[addr] >= s.perClient {
+	if addr := q.Req.LimitKey(); !exempt(addr) && s.byClient[addr] >= s.perClient {
 		emit(s.Out, &Reply{Req: q.Req, Err: Errorf(http.StatusTooManyRequests,
 			"too many long-polls from %s (at most %d at once); close some first", addr, s.perClient)})
 		return
@@ -420,8 +420,8 @@ func (s *Storage) park(q *ReadQuery, epoch string, rs *roomState) {
 	w.timer = time.AfterFunc(q.Wait, func() { s.releases.push(release{id: id, expired: true}) })
 	rs.waiters[id] = w
 	s.byID[id] = w
-	if !exempt(q.Req.RemoteAddr) {
-		s.byClient[q.Req.RemoteAddr]++
+	if addr := q.Req.LimitKey(); !exempt(addr) {
+		s.byClient[addr]++
 	}
 	s.stats.Parked.Add(1)
 }
@@ -431,7 +431,7 @@ func (s *Storage) unpark(w *waiter) {
 	w.timer.Stop()
 	delete(s.rooms[w.q.Room].waiters, w.id)
 	delete(s.byID, w.id)
-	if addr := w.q.Req.RemoteAddr; !exempt(addr) {
+	if addr := w.q.Req.LimitKey(); !exempt(addr) {
 		if s.byClient[addr]--; s.byClient[addr] <= 0 {
 			delete(s.byClient, addr)
 		}

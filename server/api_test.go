@@ -168,8 +168,8 @@ func TestCORS(t *testing.T) {
 		return Answer{Status: res.StatusCode, Header: res.Header, Raw: string(b)}
 	}
 	pre := do("OPTIONS", blog, map[string]string{"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,idempotency-key"})
-	if allow := pre.Header.Get("Access-Control-Allow-Headers"); pre.Status != 204 || pre.Header.Get("Access-Control-Allow-Origin") != blog ||
-		!strings.Contains(allow, "Content-Type") || !strings.Contains(allow, "Idempotency-Key") ||
+	if allowed := pre.Header.Get("Access-Control-Allow-Headers"); pre.Status != 204 || pre.Header.Get("Access-Control-Allow-Origin") != blog ||
+		!strings.Contains(allowed, "Content-Type") || !strings.Contains(allowed, "Idempotency-Key") ||
 		!strings.Contains(pre.Header.Get("Access-Control-Allow-Methods"), "POST") {
 		t.Errorf("preflight from an allowed origin: %d %v", pre.Status, pre.Header)
 	}

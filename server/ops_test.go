@@ -87,6 +87,7 @@ func TestMetricsAccess(t *testing.T) {
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/metrics", nil)
 	req.RemoteAddr = "203.0.113.5:4000"
+	req.Host = "127.0.0.1:9090"
 	s.Handler().ServeHTTP(rec, req)
 	if rec.Code != 403 || !strings.Contains(rec.Body.String(), "-metrics-addr") {
 		t.Errorf("from another host: %d %s", rec.Code, rec.Body.String())

@@ -37,8 +37,11 @@ const (
 	// answer before the adapter answers 503 itself.
 	DefaultGrace = 10 * time.Second
 
+	// DefaultBodyTimeout is how long a request body may take to arrive;
+	// past it the request is answered 408 and its connection closed.
+	DefaultBodyTimeout = 30 * time.Second
+
 	readHeaderTimeout = 10 * time.Second // slow clients get this long to send headers
-	bodyTimeout       = 30 * time.Second // and this long to send a body
 	idleTimeout       = 120 * time.Second
 	maxHeaderBytes    = 64 << 10
 	inportBuffer      = 64 // requests queued in front of the Router
@@ -54,6 +57,9 @@ type Config struct {
 	MaxRooms int           // rooms kept at most
 	MaxWait  time.Duration // the longest long-poll
 	Grace    time.Duration // see DefaultGrace
+	// BodyTimeout bounds the arrival of a request body (default
+	// DefaultBodyTimeout); a body still incomplete then is answered 408.
+	BodyTimeout time.Duration
 	// Store selects the message store: "" or "memory" for the in-memory
 	// store, redis://host:port/db (or rediss://) for Redis.
 	Store       string
@@ -81,10 +87,19 @@ type Config struct {
 	// pages may use the API, e.g. a blog with the comments embed. Requests
 	// from other origins are refused; see ParseOrigins.
 	AllowOrigins []string
+	// AllowedHosts lists the names (see ParseHosts) a request's Host may
+	// carry; others are answered 421, against DNS rebinding. nil takes
+	// the default: on a loopback Addr only loopback names, on any other
+	// address any host. Loopback names are always allowed.
+	AllowedHosts []string
 	// TrustedProxies are the peers (nginx) whose X-Real-IP and
 	// X-Forwarded-For headers name the client; nil trusts loopback
 	// (adapter.DefaultTrustedProxies).
 	TrustedProxies []netip.Prefix
+	// IPv6Prefix is the prefix length by which the per-client limits
+	// count IPv6 clients (default adapter.DefaultIPv6Prefix, a /64);
+	// 128 counts whole addresses.
+	IPv6Prefix int
 	// NoMetrics turns /metrics off. Otherwise it is served on the main
 	// listener to loopback peers only, or, with MetricsAddr, to anyone on
 	// a listener of its own.
@@ -123,6 +138,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Grace == 0 {
 		c.Grace = DefaultGrace
+	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = DefaultBodyTimeout
 	}
 	if c.StoreTimeout == 0 {
 		c.StoreTimeout = DefaultStoreTimeout
@@ -165,6 +183,9 @@ type Server struct {
 	mln     net.Listener
 	mserved chan error
 
+	conns    *connTracker
+	draining atomic.Bool // shutting down: every answer closes its connection
+
 	reloadMu  sync.Mutex // serialises Reload and Close
 	closed    bool
 	stopWatch chan struct{}
@@ -179,8 +200,11 @@ type Server struct {
 // returns them all, before anything listens.
 func Open(cfg Config) (*Server, error) {
 	cfg.setDefaults()
-	if cfg.MaxWait < 0 || cfg.Grace < 0 {
-		return nil, fmt.Errorf("open server: max wait and grace must not be negative, got %v and %v", cfg.MaxWait, cfg.Grace)
+	if cfg.MaxWait < 0 || cfg.Grace < 0 || cfg.BodyTimeout < 0 {
+		return nil, fmt.Errorf("open server: max wait, grace and body timeout must not be negative, got %v, %v and %v", cfg.MaxWait, cfg.Grace, cfg.BodyTimeout)
+	}
+	if cfg.IPv6Prefix < 0 || cfg.IPv6Prefix > 128 {
+		return nil, fmt.Errorf("open server: IPv6 prefix length must be 1 to 128, got %d", cfg.IPv6Prefix)
 	}
 	s := &Server{cfg: cfg, stats: &components.Stats{}, served: make(chan error, 1), stopWatch: make(chan struct{})}
 	g, src, err := s.loadGraph()
@@ -208,7 +232,7 @@ func Open(cfg Config) (*Server, error) {
 	s.net.Store(n)
 	s.metrics = newMetrics(s)
 	s.adapter = adapter.New(adapter.Config{
-		In: n.In, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: bodyTimeout, TrustedProxies: cfg.TrustedProxies, Log: cfg.Log,
+		In: n.In, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: cfg.BodyTimeout, TrustedProxies: cfg.TrustedProxies, IPv6Prefix: cfg.IPv6Prefix, Log: cfg.Log,
 		Observe: s.metrics.observe,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -219,13 +243,15 @@ func Open(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("open server: listen: %w", err)
 	}
 	s.ln = ln
+	s.conns = newConnTracker()
 	s.http = &http.Server{
+		ConnState:         s.conns.track,
 		Handler:           s.routes(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		// Longer than any long-poll plus the network's grace.
-		WriteTimeout: cfg.MaxWait + cfg.Grace + bodyTimeout,
+		WriteTimeout: cfg.MaxWait + cfg.Grace + cfg.BodyTimeout,
 		ErrorLog:     slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
 	}
 	if cfg.MetricsAddr != "" && !cfg.NoMetrics {
@@ -240,7 +266,7 @@ func Open(cfg Config) (*Server, error) {
 		s.mln = mln
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", s.metrics.handler(false))
-		s.mhttp = &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
+		s.mhttp = &http.Server{Handler: hostCheck(newHostGuard(cfg.AllowedHosts, cfg.MetricsAddr), mux), ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
 		s.mserved = make(chan error, 1)
 		go func() { s.mserved <- s.mhttp.Serve(mln) }()
 	}
@@ -284,16 +310,25 @@ func (c *Config) StoreName() string {
 	return c.Store
 }
 
-// routes sends every path under /api to the network, as the Router sees
-// it (no redirects, JSON 404s), /debug/ to the live view when enabled, and
+// routes answers 421 to requests for a host not allowed (see hostGuard),
+// and sends every path under /api to the network, as the Router sees it
+// (no redirects, JSON 404s), /debug/ to the live view when enabled, and
 // the rest to the embedded client.
 func (s *Server) routes() http.Handler {
 	static := staticHandler()
 	api := cors(s.cfg.AllowOrigins, s.adapter)
+	hosts := newHostGuard(s.cfg.AllowedHosts, s.cfg.Addr)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// On every answer; each kind adds its own below.
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
+		if s.draining.Load() {
+			w.Header().Set("Connection", "close") // see close
+		}
+		if !hosts.allows(r.Host) {
+			refuseHost(w, r)
+			return
+		}
 		switch p := r.URL.Path; {
 		case p == "/api" || strings.HasPrefix(p, "/api/"):
 			api.ServeHTTP(w, r)
@@ -423,13 +458,25 @@ func (s *Server) watch(last []byte) {
 
 // Close shuts down gracefully: it stops accepting, answers every parked
 // long-poll at once with what its room holds, finishes the requests in
-// flight and waits for them until ctx ends. Later calls return the
-// first call's result.
+// flight and waits for them until ctx ends. Answers given from then on
+// close their connections; idle keep-alive connections are closed once
+// idle for a moment (see idleGrace). Later calls return the first call's
+// result.
 func (s *Server) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() { s.closeErr = s.close(ctx) })
 	return s.closeErr
 }
 
+// close stops the server in an order that answers every request it
+// reads. net/http's Shutdown closes idle keep-alive connections at once,
+// so a client that got its last answer just before, without
+// "Connection: close", and sends its next request finds the connection
+// closed (or reset) under it, unanswered. So, first: every answer from now
+// on carries "Connection: close", the listener closes and the network
+// drains (requests it holds are answered, later ones get 503); then the
+// connections that went idle just before get idleGrace to bring their
+// next request, which is answered and closes them; only then does
+// Shutdown close what is still idle and wait for what is active.
 func (s *Server) close(ctx context.Context) error {
 	close(s.stopWatch)
 	s.watching.Wait()
@@ -437,27 +484,53 @@ func (s *Server) close(ctx context.Context) error {
 	s.closed = true
 	s.reloadMu.Unlock()
 
-	shut := make(chan error, 1)
-	go func() { shut <- s.http.Shutdown(ctx) }()
+	var errs []error
+	s.draining.Store(true)
+	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		errs = append(errs, fmt.Errorf("close server: listener: %w", err))
+	}
 	if s.mhttp != nil {
 		s.mhttp.Shutdown(ctx)
 		<-s.mserved
 	}
 	s.adapter.Close()
-	var errs []error
 	select {
 	case <-s.net.Load().Done:
 	case <-ctx.Done():
 		errs = append(errs, fmt.Errorf("close server: network still running: %w", ctx.Err()))
 	}
-	if err := <-shut; err != nil {
+	s.awaitIdle(ctx)
+	if err := s.http.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("close server: %w", err))
 	}
-	if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("close server: serve: %w", err))
 	}
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close server: store: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// awaitIdle waits until every idle connection has been idle for
+// idleGrace, or ctx ends, and logs how many idle connections are left
+// for Shutdown to close.
+func (s *Server) awaitIdle(ctx context.Context) {
+	for {
+		n, settled := s.conns.idle(idleGrace)
+		wait := time.Until(settled)
+		if wait <= 0 {
+			if n > 0 {
+				s.cfg.Log.Info("closing idle connections", "connections", n)
+			}
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+	}
 }
