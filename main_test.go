@@ -195,3 +195,41 @@ func TestSignals(t *testing.T) {
 		}
 	}
 }
+
+// runBinary runs the test binary with args to its end and returns its
+// exit code, stdout and stderr.
+func runBinary(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var out, errs strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errs
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), out.String(), errs.String()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, out.String(), errs.String()
+}
+
+// TestGraphCheckRefusesEndlessFiles: `graph check` of a device that never
+// ends, or of a file past the size limit, exits 1 at once with why,
+// rather than reading it whole.
+func TestGraphCheckRefusesEndlessFiles(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.fbp")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("# a comment\n"), 1<<20/12+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]string{
+		"/dev/zero": "load graph /dev/zero: not a regular file (a character device)",
+		big:         "load graph " + big + ": graph file is larger than 1 MiB",
+	} {
+		for _, cmd := range []string{"check", "dot", "json"} {
+			if code, _, errs := runBinary(t, "graph", cmd, file); code != 1 || !strings.Contains(errs, want) {
+				t.Errorf("graph %s %s: exit %d\n%s", cmd, file, code, errs)
+			}
+		}
+	}
+}

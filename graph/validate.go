@@ -78,6 +78,18 @@ func Validate(g *Graph, cat Catalog) error {
 func check(g *Graph, cat Catalog) (*plan, error) {
 	p := &plan{g: g, ports: map[string][]components.Port{}}
 	probs := problems{file: g.File}
+	if len(g.Processes) > MaxProcesses {
+		probs.add(g.Processes[MaxProcesses].Pos, fmt.Sprintf("gochat runs at most %d", MaxProcesses), "the graph has %d processes", len(g.Processes))
+	}
+	if len(g.Connections) > MaxConnections {
+		probs.add(g.Connections[MaxConnections].Pos, fmt.Sprintf("gochat runs at most %d", MaxConnections), "the graph has %d connections", len(g.Connections))
+	}
+	if len(g.IIPs) > MaxConnections {
+		probs.add(g.IIPs[MaxConnections].Pos, fmt.Sprintf("gochat sends at most %d", MaxConnections), "the graph has %d initial packets", len(g.IIPs))
+	}
+	if len(probs.list) > 0 {
+		return nil, probs.err()
+	}
 	procs := map[string]Process{}
 	for _, proc := range g.Processes {
 		if prev, dup := procs[proc.Name]; dup {
@@ -187,6 +199,10 @@ func check(g *Graph, cat Catalog) (*plan, error) {
 			probs.add(iip.Pos, "initial packets configure; they cannot make packets such as requests", "%s takes %s, which an initial packet cannot be", iip.Tgt, port.Elem)
 			continue
 		}
+		if port.Elem.Kind() != reflect.String && jsonDepth(iip.Data) > MaxDepth {
+			probs.add(iip.Pos, "configuration is shallow: a number, a string, a list", "initial packet to %s nests deeper than %d", iip.Tgt, MaxDepth)
+			continue
+		}
 		v, err := convert(iip.Data, port.Elem)
 		if err != nil {
 			probs.add(iip.Pos, "write it as JSON of that type, e.g. "+example(port.Elem), "initial packet %q cannot be a %s for %s: %v", iip.Data, port.Elem, iip.Tgt, err)
@@ -293,6 +309,27 @@ func plainData(t reflect.Type) bool {
 		return t.Key().Kind() == reflect.String && plainData(t.Elem())
 	}
 	return false
+}
+
+// jsonDepth returns how deeply the arrays and objects of the JSON text
+// data nest, in one pass; it does not check that data is valid JSON.
+func jsonDepth(data string) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; {
+		case inString && c == '\\':
+			i++ // skip the escaped byte
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // convert turns an initial packet's text into a value of type t.

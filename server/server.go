@@ -321,9 +321,9 @@ func (s *Server) loadGraph() (*graph.Graph, []byte, error) {
 		}
 		return graph.Default(), graph.DefaultSource(), nil
 	}
-	src, err := os.ReadFile(s.cfg.GraphFile)
+	src, err := graph.ReadFile(s.cfg.GraphFile)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load graph %s: %w", s.cfg.GraphFile, err)
+		return nil, nil, err
 	}
 	g, err := graph.Parse(s.cfg.GraphFile, src)
 	if err == nil {
@@ -411,7 +411,7 @@ func (s *Server) watch(last []byte) {
 			return
 		case <-tick.C:
 		}
-		now, err := os.ReadFile(s.cfg.GraphFile)
+		now, err := graph.ReadFile(s.cfg.GraphFile)
 		if err != nil || bytes.Equal(now, last) {
 			continue
 		}
