@@ -69,7 +69,9 @@ type resolvedExport struct {
 // components, processes and ports, wrong directions, types that cannot
 // flow between two ports, initial packets that do not convert to their
 // port's type, required ports left unconnected, fan-ins and fan-outs goflow
-// cannot wire, and a missing HTTP inport.
+// cannot wire, a missing HTTP inport, graphs past MaxProcesses or
+// MaxConnections, and any way a request can end without reaching a
+// Responder (see checkAnswered).
 func Validate(g *Graph, cat Catalog) error {
 	_, err := check(g, cat)
 	return err
@@ -235,7 +237,7 @@ func check(g *Graph, cat Catalog) (*plan, error) {
 			*list.out = append(*list.out, resolvedExport{port: addr, e: e})
 		}
 	}
-	httpType := reflect.TypeOf((*components.Request)(nil))
+	httpType := requestType
 	found := false
 	for _, e := range p.ins {
 		if e.e.Name == InPort {
@@ -261,6 +263,9 @@ func check(g *Graph, cat Catalog) (*plan, error) {
 					"outport %s of %s(%s) goes nowhere", strings.ToUpper(port.Name), proc.Name, proc.Component)
 			}
 		}
+	}
+	if len(probs.list) == 0 {
+		checkAnswered(p, wiring, &probs)
 	}
 	sortProblems(probs.list)
 	if err := probs.err(); err != nil {
