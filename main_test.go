@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"gochat/graph"
 	"gochat/internal/testutil"
 	"gochat/server"
 )
@@ -196,11 +198,13 @@ func TestSignals(t *testing.T) {
 	}
 }
 
-// runBinary runs the test binary with args to its end and returns its
-// exit code, stdout and stderr.
+// runBinary runs the test binary with args to its end, killing it after
+// testutil.Timeout, and returns its exit code, stdout and stderr.
 func runBinary(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
 	var out, errs strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errs
 	err := cmd.Run()
@@ -230,6 +234,39 @@ func TestGraphCheckRefusesEndlessFiles(t *testing.T) {
 			if code, _, errs := runBinary(t, "graph", cmd, file); code != 1 || !strings.Contains(errs, want) {
 				t.Errorf("graph %s %s: exit %d\n%s", cmd, file, code, errs)
 			}
+		}
+	}
+}
+
+// TestGraphCheckRefusesGraphsThatNeverAnswer: graphs that parsed and
+// wired fine but left every request waiting are refused by `graph check`
+// and by the server, at the line and column at fault.
+func TestGraphCheckRefusesGraphsThatNeverAnswer(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "transcript.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	transcript, err := os.ReadFile("graph/examples/transcript.fbp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := strings.Replace(string(graph.DefaultSource()), "storage OUT -> IN responder(Responder)", "OUTPORT=storage.OUT:REPLIES\nresponder(Responder)", 1)
+	for name, tc := range map[string]struct{ src, want string }{
+		"fifo.fbp": {strings.Replace(string(transcript), "'stdout' -> PATH transcript", "'"+fifo+"' -> PATH transcript", 1),
+			":17:1: initial packet to transcript.PATH: PATH must be a regular file or 'stdout': " + fifo + " is a FIFO"},
+		"exported.fbp": {exported,
+			":13:9: storage.OUT carries requests (*components.Reply) but is exported as the network outport REPLIES, which nothing reads: they would never be answered (wire storage OUT to a Responder's IN)"},
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(tc.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, out, errs := runBinary(t, "graph", "check", path); code != 1 || !strings.Contains(errs, path+tc.want) {
+			t.Errorf("graph check %s: exit %d\n%s%s", name, code, out, errs)
+		}
+		if code, _, errs := runBinary(t, "-addr", "127.0.0.1:0", "-graph", path); code != 1 || !strings.Contains(errs, path+tc.want) || strings.Contains(errs, "gochat is up") {
+			t.Errorf("serving %s: exit %d\n%s", name, code, errs)
 		}
 	}
 }

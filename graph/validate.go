@@ -55,7 +55,8 @@ type resolvedConn struct {
 }
 
 type resolvedIIP struct {
-	port  string
+	port  string // the goflow address, e.g. Path or Words[0]
+	field string // the port's field, e.g. Path
 	value any
 	iip   IIP
 }
@@ -70,8 +71,9 @@ type resolvedExport struct {
 // flow between two ports, initial packets that do not convert to their
 // port's type, required ports left unconnected, fan-ins and fan-outs goflow
 // cannot wire, a missing HTTP inport, graphs past MaxProcesses or
-// MaxConnections, and any way a request can end without reaching a
-// Responder (see checkAnswered).
+// MaxConnections, any way a request can end without reaching a Responder
+// (see checkAnswered), and configuration a component refuses (see
+// components.ConfigChecker), such as a Transcript PATH that is a FIFO.
 func Validate(g *Graph, cat Catalog) error {
 	_, err := check(g, cat)
 	return err
@@ -211,7 +213,7 @@ func check(g *Graph, cat Catalog) (*plan, error) {
 			continue
 		}
 		fed[iip.Tgt.Process+"."+port.Name] = true
-		p.iips = append(p.iips, resolvedIIP{port: addr, value: v, iip: iip})
+		p.iips = append(p.iips, resolvedIIP{port: addr, field: port.Name, value: v, iip: iip})
 	}
 	exported := map[string]bool{}
 	for _, list := range []struct {
@@ -266,6 +268,13 @@ func check(g *Graph, cat Catalog) (*plan, error) {
 	}
 	if len(probs.list) == 0 {
 		checkAnswered(p, wiring, &probs)
+		// Last, as it may look at files: what components say of their
+		// configuration.
+		for _, iip := range p.iips {
+			if err := components.CheckConfig(procs[iip.iip.Tgt.Process].Component, iip.field, iip.value); err != nil {
+				probs.add(iip.iip.Pos, "", "initial packet to %s: %v", iip.iip.Tgt, err)
+			}
+		}
 	}
 	sortProblems(probs.list)
 	if err := probs.err(); err != nil {
