@@ -270,3 +270,61 @@ func TestGraphCheckRefusesGraphsThatNeverAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestSIGHUPReloadOfHostileFiles reloads a running binary, with SIGHUP,
+// into graph files made to exhaust it: each is refused and logged, and
+// the server keeps serving, answers its health checks and stops at once
+// on SIGTERM.
+func TestSIGHUPReloadOfHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "chat.json")
+	code, js, errs := runBinary(t, "graph", "json", "-")
+	if code != 0 {
+		t.Fatalf("graph json: %d %s", code, errs)
+	}
+	if err := os.WriteFile(path, []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := StartBinary(t, "-graph", path)
+	var numbers strings.Builder
+	numbers.WriteString(`{"properties": {"x": [0`)
+	for i := 1; i < 100000; i++ {
+		fmt.Fprintf(&numbers, ",%d", i)
+	}
+	numbers.WriteString("]}}")
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, src, want string // want: what the failed reload logs
+	}{
+		{"200 KB of [", strings.Repeat("[", 200<<10), "nested deeper than 64"},
+		{"50,000 deep", strings.Repeat(`{"a":`, 50000) + "1" + strings.Repeat("}", 50000), "nested deeper than 64"},
+		{"100,000 numbers", numbers.String(), "the graph does not export the inport HTTP"},
+		{"2 MiB", strings.Repeat(" ", 2<<20), "graph file is larger than 1 MiB"},
+		{"a FIFO", "", "not a regular file (a FIFO)"},
+	} {
+		if tc.name == "a FIFO" {
+			if err := os.Rename(fifo, path); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := os.WriteFile(path, []byte(tc.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		before := strings.Count(p.stderr.String(), tc.want)
+		p.cmd.Process.Signal(syscall.SIGHUP)
+		testutil.WaitFor(t, "the reload of "+tc.name+" to fail", func() bool {
+			return strings.Count(p.stderr.String(), tc.want) > before
+		})
+		if a := p.Post("hostile", "", "after "+tc.name); a.status != 201 {
+			t.Errorf("a post after reloading %s: %d %s", tc.name, a.status, a.body)
+		}
+		if a := p.do("GET", "readyz", "", ""); a.status != 200 {
+			t.Errorf("readyz after reloading %s: %d %s", tc.name, a.status, a.body)
+		}
+	}
+	if err := p.Stop(syscall.SIGTERM); err != nil {
+		t.Errorf("stop: %v\n%s", err, p.stderr.String())
+	}
+}

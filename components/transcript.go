@@ -27,10 +27,9 @@ const (
 // unchanged and copies each stored message (a 201 reply) as one JSON line
 // to PATH: a regular file, appended to, or "stdout" (the default); a
 // FIFO, a device or a directory is refused (see CheckConfig), and opening
-// never blocks. Lines are
-// written by their own goroutine behind a buffer of TranscriptBuffer
-// lines: a slow output never slows or blocks the chat; when the buffer is
-// full, lines are dropped and the drops logged.
+// never blocks. Lines are written by their own goroutine behind a buffer
+// of TranscriptBuffer lines: a slow output never slows or blocks the
+// chat; when the buffer is full, lines are dropped and the drops logged.
 type Transcript struct {
 	Path <-chan string `fbp:"optional"` // a regular file, appended to, or "stdout"
 	In   <-chan *Reply // replies, e.g. from Storage
