@@ -209,10 +209,12 @@ func MarshalJSON(g *Graph, name string) ([]byte, error) {
 		out.Connections = append(out.Connections, conn)
 	}
 	for _, iip := range g.IIPs {
-		// JSON other than a string stays JSON; everything else is a string.
+		// JSON other than a string stays JSON; everything else is a string,
+		// and so is JSON too deep for a graph file (ParseJSON reads either
+		// back as the same text).
 		data, _ := json.Marshal(iip.Data)
 		var v any
-		if json.Unmarshal([]byte(iip.Data), &v) == nil {
+		if jsonDepth(iip.Data) <= MaxDepth-iipDepth && json.Unmarshal([]byte(iip.Data), &v) == nil {
 			if _, isString := v.(string); !isString {
 				var buf bytes.Buffer
 				if json.Compact(&buf, []byte(iip.Data)) == nil {
@@ -228,6 +230,10 @@ func MarshalJSON(g *Graph, name string) ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
+
+// iipDepth is how deep an initial packet's data sits in an FBP JSON
+// graph: in the root object, its connections array, its connection.
+const iipDepth = 3
 
 // jvalue is a JSON value with where it starts.
 type jvalue struct {
