@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"gochat/graph"
 	"gochat/internal/testutil"
 	"gochat/server"
 )
@@ -204,5 +206,136 @@ func TestSignals(t *testing.T) {
 		if err := p.Stop(sig); err != nil {
 			t.Errorf("after %v: %v, want exit 0\n%s", sig, err, p.stderr.String())
 		}
+	}
+}
+
+// runBinary runs the test binary with args to its end, killing it after
+// testutil.Timeout, and returns its exit code, stdout and stderr.
+func runBinary(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var out, errs strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errs
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), out.String(), errs.String()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, out.String(), errs.String()
+}
+
+// TestGraphCheckRefusesEndlessFiles: `graph check` of a device that never
+// ends, or of a file past the size limit, exits 1 at once with why,
+// rather than reading it whole.
+func TestGraphCheckRefusesEndlessFiles(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.fbp")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("# a comment\n"), 1<<20/12+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]string{
+		"/dev/zero": "load graph /dev/zero: not a regular file (a character device)",
+		big:         "load graph " + big + ": graph file is larger than 1 MiB",
+	} {
+		for _, cmd := range []string{"check", "dot", "json"} {
+			if code, _, errs := runBinary(t, "graph", cmd, file); code != 1 || !strings.Contains(errs, want) {
+				t.Errorf("graph %s %s: exit %d\n%s", cmd, file, code, errs)
+			}
+		}
+	}
+}
+
+// TestGraphCheckRefusesGraphsThatNeverAnswer: graphs that parsed and
+// wired fine but left every request waiting are refused by `graph check`
+// and by the server, at the line and column at fault.
+func TestGraphCheckRefusesGraphsThatNeverAnswer(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "transcript.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	transcript, err := os.ReadFile("graph/examples/transcript.fbp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := strings.Replace(string(graph.DefaultSource()), "storage OUT -> IN responder(Responder)", "OUTPORT=storage.OUT:REPLIES\nresponder(Responder)", 1)
+	for name, tc := range map[string]struct{ src, want string }{
+		"fifo.fbp": {strings.Replace(string(transcript), "'stdout' -> PATH transcript", "'"+fifo+"' -> PATH transcript", 1),
+			":17:1: initial packet to transcript.PATH: PATH must be a regular file or 'stdout': " + fifo + " is a FIFO"},
+		"exported.fbp": {exported,
+			":13:9: storage.OUT carries requests (*components.Reply) but is exported as the network outport REPLIES, which nothing reads: they would never be answered (wire storage OUT to a Responder's IN)"},
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(tc.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, out, errs := runBinary(t, "graph", "check", path); code != 1 || !strings.Contains(errs, path+tc.want) {
+			t.Errorf("graph check %s: exit %d\n%s%s", name, code, out, errs)
+		}
+		if code, _, errs := runBinary(t, "-addr", "127.0.0.1:0", "-graph", path); code != 1 || !strings.Contains(errs, path+tc.want) || strings.Contains(errs, "gochat is up") {
+			t.Errorf("serving %s: exit %d\n%s", name, code, errs)
+		}
+	}
+}
+
+// TestSIGHUPReloadOfHostileFiles reloads a running binary, with SIGHUP,
+// into graph files made to exhaust it: each is refused and logged, and
+// the server keeps serving, answers its health checks and stops at once
+// on SIGTERM.
+func TestSIGHUPReloadOfHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "chat.json")
+	code, js, errs := runBinary(t, "graph", "json", "-")
+	if code != 0 {
+		t.Fatalf("graph json: %d %s", code, errs)
+	}
+	if err := os.WriteFile(path, []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := StartBinary(t, "-graph", path)
+	var numbers strings.Builder
+	numbers.WriteString(`{"properties": {"x": [0`)
+	for i := 1; i < 100000; i++ {
+		fmt.Fprintf(&numbers, ",%d", i)
+	}
+	numbers.WriteString("]}}")
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, src, want string // want: what the failed reload logs
+	}{
+		{"200 KB of [", strings.Repeat("[", 200<<10), "nested deeper than 64"},
+		{"50,000 deep", strings.Repeat(`{"a":`, 50000) + "1" + strings.Repeat("}", 50000), "nested deeper than 64"},
+		{"100,000 numbers", numbers.String(), "the graph does not export the inport HTTP"},
+		{"2 MiB", strings.Repeat(" ", 2<<20), "graph file is larger than 1 MiB"},
+		{"a FIFO", "", "not a regular file (a FIFO)"},
+	} {
+		if tc.name == "a FIFO" {
+			if err := os.Rename(fifo, path); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := os.WriteFile(path, []byte(tc.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		before := strings.Count(p.stderr.String(), tc.want)
+		p.cmd.Process.Signal(syscall.SIGHUP)
+		testutil.WaitFor(t, "the reload of "+tc.name+" to fail", func() bool {
+			return strings.Count(p.stderr.String(), tc.want) > before
+		})
+		if a := p.Post("hostile", "", "after "+tc.name); a.status != 201 {
+			t.Errorf("a post after reloading %s: %d %s", tc.name, a.status, a.body)
+		}
+		if a := p.do("GET", "readyz", "", ""); a.status != 200 {
+			t.Errorf("readyz after reloading %s: %d %s", tc.name, a.status, a.body)
+		}
+	}
+	if err := p.Stop(syscall.SIGTERM); err != nil {
+		t.Errorf("stop: %v\n%s", err, p.stderr.String())
 	}
 }

@@ -1,10 +1,15 @@
 package components
 
 import (
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
+	"syscall"
 	"time"
 
 	"gochat/store"
@@ -20,12 +25,13 @@ const (
 
 // Transcript is a tap on the answer path: it passes every reply on
 // unchanged and copies each stored message (a 201 reply) as one JSON line
-// to PATH: a file, appended to, or "stdout" (the default). Lines are
-// written by their own goroutine behind a buffer of TranscriptBuffer
-// lines: a slow output never slows or blocks the chat; when the buffer is
-// full, lines are dropped and the drops logged.
+// to PATH: a regular file, appended to, or "stdout" (the default); a
+// FIFO, a device or a directory is refused (see CheckConfig), and opening
+// never blocks. Lines are written by their own goroutine behind a buffer
+// of TranscriptBuffer lines: a slow output never slows or blocks the
+// chat; when the buffer is full, lines are dropped and the drops logged.
 type Transcript struct {
-	Path <-chan string `fbp:"optional"` // a file path, or "stdout"
+	Path <-chan string `fbp:"optional"` // a regular file, appended to, or "stdout"
 	In   <-chan *Reply // replies, e.g. from Storage
 	Out  chan<- *Reply // the same replies, e.g. to the Responder
 
@@ -87,15 +93,79 @@ func (t *Transcript) Process() {
 }
 
 func (t *Transcript) open(path string) (io.Writer, func()) {
-	if path == "stdout" || path == "-" {
+	if isStdout(path) {
 		return t.stdout, func() {}
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := openTranscript(path, os.O_CREATE)
 	if err != nil {
 		t.log.Error("Transcript: cannot open its output; messages are not transcribed", "path", path, "err", err)
 		return nil, func() {}
 	}
 	return f, func() { f.Close() }
+}
+
+// CheckConfig implements ConfigChecker: a PATH must be "stdout" or a
+// regular file the Transcript can open for appending (created if
+// missing). The check leaves no file behind.
+func (t *Transcript) CheckConfig(port string, value any) error {
+	path, ok := value.(string)
+	if !strings.EqualFold(port, "Path") || !ok || isStdout(path) {
+		return nil
+	}
+	flag := 0
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		flag = os.O_CREATE | os.O_EXCL
+	}
+	f, err := openTranscript(path, flag)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	if flag != 0 {
+		os.Remove(path)
+	}
+	return nil
+}
+
+func isStdout(path string) bool { return path == "" || path == "stdout" || path == "-" }
+
+// openTranscript opens path for appending, with flag (os.O_CREATE ...)
+// added. It refuses anything but a regular file, and never blocks:
+// opening a FIFO for writing waits in open(2) for a reader, and a device
+// may never take what is written.
+func openTranscript(path string, flag int) (*os.File, error) {
+	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
+		return nil, notRegular(path, info.Mode())
+	}
+	// O_NONBLOCK in case path became a FIFO since: open then fails
+	// rather than waits. It changes nothing for a regular file.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|syscall.O_NONBLOCK|flag, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open PATH for appending: %w", err)
+	}
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("cannot open PATH for appending: %w", err)
+		}
+		return nil, notRegular(path, info.Mode())
+	}
+	return f, nil
+}
+
+func notRegular(path string, mode fs.FileMode) error {
+	kind := "not a regular file"
+	switch {
+	case mode.IsDir():
+		kind = "a directory"
+	case mode&fs.ModeNamedPipe != 0:
+		kind = "a FIFO"
+	case mode&fs.ModeDevice != 0:
+		kind = "a device"
+	case mode&fs.ModeSocket != 0:
+		kind = "a socket"
+	}
+	return fmt.Errorf("PATH must be a regular file or 'stdout': %s is %s", path, kind)
 }
 
 // messageJSON returns the JSON line of a stored message's reply (a 201).

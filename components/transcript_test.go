@@ -4,10 +4,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"gochat/components"
+	"gochat/internal/testutil"
 	"gochat/store"
 )
 
@@ -60,4 +63,73 @@ func TestTranscriptNeverBlocksTheChat(t *testing.T) {
 	close(w.release)
 	close(in)
 	Recv(t, done)
+}
+
+// TestTranscriptNeverOpensAFIFO: a PATH that is a FIFO nobody reads
+// would block open(2) for writing, and with it the answer path. The
+// Transcript refuses it, logs why, and passes every reply on.
+func TestTranscriptNeverOpensAFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs testutil.LogBuffer
+	in, out := make(chan *components.Reply), make(chan *components.Reply)
+	p := make(chan string, 1)
+	p <- fifo
+	close(p)
+	tr := components.NewTranscript(nil, logs.Logger())
+	tr.Path, tr.In, tr.Out = p, in, out
+	done := Start(tr)
+	for i := range 3 {
+		rep := &components.Reply{Status: 201, Body: store.Message{ID: uint64(i + 1)}}
+		select {
+		case in <- rep:
+		case <-time.After(timeout):
+			t.Fatal("the Transcript does not take replies: blocked opening its FIFO")
+		}
+		Recv(t, out)
+	}
+	close(in)
+	Recv(t, done)
+	if !strings.Contains(logs.String(), "PATH must be a regular file or 'stdout'") {
+		t.Errorf("logs:\n%s", logs.String())
+	}
+}
+
+// TestTranscriptCheckConfig: what graph check asks the Transcript about
+// its PATH.
+func TestTranscriptCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	existing := filepath.Join(dir, "existing.jsonl")
+	os.WriteFile(existing, []byte("{}\n"), 0o644)
+	fresh := filepath.Join(dir, "fresh.jsonl")
+	tr := components.NewTranscript(nil, nil)
+	for path, want := range map[string]string{
+		"stdout":                 "",
+		existing:                 "",
+		fresh:                    "",
+		fifo:                     "PATH must be a regular file or 'stdout': " + fifo + " is a FIFO",
+		"/dev/null":              "PATH must be a regular file or 'stdout': /dev/null is a device",
+		dir:                      "PATH must be a regular file or 'stdout': " + dir + " is a directory",
+		dir + "/missing/x.jsonl": "cannot open PATH for appending: open " + dir + "/missing/x.jsonl: no such file or directory",
+	} {
+		err := tr.CheckConfig("PATH", path)
+		if (want == "") != (err == nil) || err != nil && err.Error() != want {
+			t.Errorf("%s: got %v, want %q", path, err, want)
+		}
+	}
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Errorf("the check left %s behind: %v", fresh, err)
+	}
+	if b, _ := os.ReadFile(existing); string(b) != "{}\n" {
+		t.Errorf("the check changed %s: %q", existing, b)
+	}
+	if err := tr.CheckConfig("IN", 1); err != nil {
+		t.Errorf("another port: %v", err)
+	}
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
+	"strings"
 )
 
 // ParseJSON reads a graph in the FBP JSON format that FBP tools exchange:
@@ -97,7 +99,7 @@ func ParseJSON(file string, src []byte) (*Graph, error) {
 					continue
 				}
 				if data := c.field("data"); data != nil {
-					text := data.raw
+					text := strings.TrimSpace(string(src[data.start:data.end]))
 					if data.kind == 's' {
 						text = data.str
 					}
@@ -115,7 +117,7 @@ func ParseJSON(file string, src []byte) (*Graph, error) {
 				}
 				conn := Connection{Src: src, Tgt: tgt, Pos: c.pos}
 				if buf := c.field("metadata").field("buffer"); buf != nil {
-					n, err := strconv.Atoi(buf.raw)
+					n, err := strconv.Atoi(buf.str)
 					if buf.kind != 'n' || err != nil || n < 0 || n > maxBuffer {
 						probs.add(buf.pos, fmt.Sprintf("a whole number from 0 to %d", maxBuffer), "bad buffer in %s", what)
 						continue
@@ -207,10 +209,12 @@ func MarshalJSON(g *Graph, name string) ([]byte, error) {
 		out.Connections = append(out.Connections, conn)
 	}
 	for _, iip := range g.IIPs {
-		// JSON other than a string stays JSON; everything else is a string.
+		// JSON other than a string stays JSON; everything else is a string,
+		// and so is JSON too deep for a graph file (ParseJSON reads either
+		// back as the same text).
 		data, _ := json.Marshal(iip.Data)
 		var v any
-		if json.Unmarshal([]byte(iip.Data), &v) == nil {
+		if jsonDepth(iip.Data) <= MaxDepth-iipDepth && json.Unmarshal([]byte(iip.Data), &v) == nil {
 			if _, isString := v.(string); !isString {
 				var buf bytes.Buffer
 				if json.Compact(&buf, []byte(iip.Data)) == nil {
@@ -227,14 +231,18 @@ func MarshalJSON(g *Graph, name string) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// iipDepth is how deep an initial packet's data sits in an FBP JSON
+// graph: in the root object, its connections array, its connection.
+const iipDepth = 3
+
 // jvalue is a JSON value with where it starts.
 type jvalue struct {
-	pos  Pos
-	kind byte     // '{' object, '[' array, 's' string, 'n' number, 'b' bool, 'z' null
-	obj  []jfield // in file order
-	arr  []*jvalue
-	str  string // a string's value, or a number's text
-	raw  string // the value's JSON text
+	pos        Pos
+	kind       byte     // '{' object, '[' array, 's' string, 'n' number, 'b' bool, 'z' null
+	obj        []jfield // in file order
+	arr        []*jvalue
+	str        string // a string's value, or a number's text
+	start, end int    // the value's JSON text is src[start:end]
 }
 
 type jfield struct {
@@ -265,24 +273,40 @@ type treeError struct {
 // Error implements error.
 func (e *treeError) Error() string { return e.pos.String() + ": " + e.msg }
 
+// lineIndex turns byte offsets into line:column positions: it holds
+// where each line starts, found in one pass, and looks an offset up by
+// binary search, so positions cost O(log lines) each rather than a
+// count from the start of the file.
+type lineIndex []int
+
+func newLineIndex(src []byte) lineIndex {
+	starts := lineIndex{0}
+	for i, c := range src {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// pos returns the line and column (counted in bytes, from 1) of offset
+// off.
+func (li lineIndex) pos(off int) Pos {
+	line := sort.SearchInts(li, off+1) // the first line starting after off
+	return Pos{line, off - li[line-1] + 1}
+}
+
 // decodeTree parses src into a tree of values that know their positions.
+// It takes time and memory linear in len(src) and refuses values nested
+// deeper than MaxDepth.
 func decodeTree(src []byte) (*jvalue, error) {
 	dec := json.NewDecoder(bytes.NewReader(src))
 	dec.UseNumber()
-	posAt := func(off int64) Pos {
-		line, col := 1, 1
-		for _, c := range src[:min(int(off), len(src))] {
-			if c == '\n' {
-				line, col = line+1, 1
-			} else {
-				col++
-			}
-		}
-		return Pos{line, col}
-	}
+	lines := newLineIndex(src)
+	posAt := func(off int64) Pos { return lines.pos(min(int(off), len(src))) }
 	// start skips what separates tokens to find where the next one begins.
 	start := func(off int64) int64 {
-		for off < int64(len(src)) && bytes.IndexByte([]byte(" \t\r\n,:"), src[off]) >= 0 {
+		for off < int64(len(src)) && strings.IndexByte(" \t\r\n,:", src[off]) >= 0 {
 			off++
 		}
 		return off
@@ -297,16 +321,19 @@ func decodeTree(src []byte) (*jvalue, error) {
 		}
 		return &treeError{posAt(dec.InputOffset()), "not valid JSON: " + err.Error()}
 	}
-	var value func() (*jvalue, error)
-	value = func() (*jvalue, error) {
+	var value func(depth int) (*jvalue, error)
+	value = func(depth int) (*jvalue, error) {
 		off := start(dec.InputOffset())
 		tok, err := dec.Token()
 		if err != nil {
 			return nil, fail(err)
 		}
-		v := &jvalue{pos: posAt(off)}
+		v := &jvalue{pos: posAt(off), start: int(off)}
 		switch t := tok.(type) {
 		case json.Delim:
+			if depth == MaxDepth {
+				return nil, &treeError{v.pos, fmt.Sprintf("not valid JSON: nested deeper than %d", MaxDepth)}
+			}
 			v.kind = byte(t)
 			if t == '{' {
 				for dec.More() {
@@ -316,7 +343,7 @@ func decodeTree(src []byte) (*jvalue, error) {
 						return nil, fail(err)
 					}
 					key, _ := k.(string)
-					val, err := value()
+					val, err := value(depth + 1)
 					if err != nil {
 						return nil, err
 					}
@@ -324,7 +351,7 @@ func decodeTree(src []byte) (*jvalue, error) {
 				}
 			} else {
 				for dec.More() {
-					val, err := value()
+					val, err := value(depth + 1)
 					if err != nil {
 						return nil, err
 					}
@@ -343,10 +370,10 @@ func decodeTree(src []byte) (*jvalue, error) {
 		case nil:
 			v.kind = 'z'
 		}
-		v.raw = string(bytes.TrimSpace(src[off:dec.InputOffset()]))
+		v.end = int(dec.InputOffset())
 		return v, nil
 	}
-	root, err := value()
+	root, err := value(0)
 	if err != nil {
 		return nil, err
 	}

@@ -42,19 +42,29 @@ func (ps Problems) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// problems collects Problems for one file.
+// problems collects Problems for one file, at most MaxProblems of them.
 type problems struct {
 	file string
 	list Problems
+	more int // problems found past MaxProblems
 }
 
 func (ps *problems) add(pos Pos, hint, format string, args ...any) {
+	if len(ps.list) == MaxProblems {
+		ps.more++
+		return
+	}
 	ps.list = append(ps.list, Problem{File: ps.file, Pos: pos, Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
+// err returns the problems, nil if there are none; call it after
+// sortProblems.
 func (ps *problems) err() error {
 	if len(ps.list) == 0 {
 		return nil
+	}
+	if ps.more > 0 {
+		return append(ps.list, Problem{File: ps.file, Msg: fmt.Sprintf("%d more problems not shown", ps.more), Hint: "fix the ones above first"})
 	}
 	return ps.list
 }

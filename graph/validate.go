@@ -55,7 +55,8 @@ type resolvedConn struct {
 }
 
 type resolvedIIP struct {
-	port  string
+	port  string // the goflow address, e.g. Path or Words[0]
+	field string // the port's field, e.g. Path
 	value any
 	iip   IIP
 }
@@ -69,7 +70,10 @@ type resolvedExport struct {
 // components, processes and ports, wrong directions, types that cannot
 // flow between two ports, initial packets that do not convert to their
 // port's type, required ports left unconnected, fan-ins and fan-outs goflow
-// cannot wire, and a missing HTTP inport.
+// cannot wire, a missing HTTP inport, graphs past MaxProcesses or
+// MaxConnections, any way a request can end without reaching a Responder
+// (see checkAnswered), and configuration a component refuses (see
+// components.ConfigChecker), such as a Transcript PATH that is a FIFO.
 func Validate(g *Graph, cat Catalog) error {
 	_, err := check(g, cat)
 	return err
@@ -78,6 +82,18 @@ func Validate(g *Graph, cat Catalog) error {
 func check(g *Graph, cat Catalog) (*plan, error) {
 	p := &plan{g: g, ports: map[string][]components.Port{}}
 	probs := problems{file: g.File}
+	if len(g.Processes) > MaxProcesses {
+		probs.add(g.Processes[MaxProcesses].Pos, fmt.Sprintf("gochat runs at most %d", MaxProcesses), "the graph has %d processes", len(g.Processes))
+	}
+	if len(g.Connections) > MaxConnections {
+		probs.add(g.Connections[MaxConnections].Pos, fmt.Sprintf("gochat runs at most %d", MaxConnections), "the graph has %d connections", len(g.Connections))
+	}
+	if len(g.IIPs) > MaxConnections {
+		probs.add(g.IIPs[MaxConnections].Pos, fmt.Sprintf("gochat sends at most %d", MaxConnections), "the graph has %d initial packets", len(g.IIPs))
+	}
+	if len(probs.list) > 0 {
+		return nil, probs.err()
+	}
 	procs := map[string]Process{}
 	for _, proc := range g.Processes {
 		if prev, dup := procs[proc.Name]; dup {
@@ -187,13 +203,17 @@ func check(g *Graph, cat Catalog) (*plan, error) {
 			probs.add(iip.Pos, "initial packets configure; they cannot make packets such as requests", "%s takes %s, which an initial packet cannot be", iip.Tgt, port.Elem)
 			continue
 		}
+		if port.Elem.Kind() != reflect.String && jsonDepth(iip.Data) > MaxDepth {
+			probs.add(iip.Pos, "configuration is shallow: a number, a string, a list", "initial packet to %s nests deeper than %d", iip.Tgt, MaxDepth)
+			continue
+		}
 		v, err := convert(iip.Data, port.Elem)
 		if err != nil {
 			probs.add(iip.Pos, "write it as JSON of that type, e.g. "+example(port.Elem), "initial packet %q cannot be a %s for %s: %v", iip.Data, port.Elem, iip.Tgt, err)
 			continue
 		}
 		fed[iip.Tgt.Process+"."+port.Name] = true
-		p.iips = append(p.iips, resolvedIIP{port: addr, value: v, iip: iip})
+		p.iips = append(p.iips, resolvedIIP{port: addr, field: port.Name, value: v, iip: iip})
 	}
 	exported := map[string]bool{}
 	for _, list := range []struct {
@@ -219,7 +239,7 @@ func check(g *Graph, cat Catalog) (*plan, error) {
 			*list.out = append(*list.out, resolvedExport{port: addr, e: e})
 		}
 	}
-	httpType := reflect.TypeOf((*components.Request)(nil))
+	httpType := requestType
 	found := false
 	for _, e := range p.ins {
 		if e.e.Name == InPort {
@@ -243,6 +263,16 @@ func check(g *Graph, cat Catalog) (*plan, error) {
 			case !port.In && !drawn[key]:
 				probs.add(proc.Pos, fmt.Sprintf("connect %s %s -> IN somewhere", proc.Name, strings.ToUpper(port.Name)),
 					"outport %s of %s(%s) goes nowhere", strings.ToUpper(port.Name), proc.Name, proc.Component)
+			}
+		}
+	}
+	if len(probs.list) == 0 {
+		checkAnswered(p, wiring, &probs)
+		// Last, as it may look at files: what components say of their
+		// configuration.
+		for _, iip := range p.iips {
+			if err := components.CheckConfig(procs[iip.iip.Tgt.Process].Component, iip.field, iip.value); err != nil {
+				probs.add(iip.iip.Pos, "", "initial packet to %s: %v", iip.iip.Tgt, err)
 			}
 		}
 	}
@@ -293,6 +323,27 @@ func plainData(t reflect.Type) bool {
 		return t.Key().Kind() == reflect.String && plainData(t.Elem())
 	}
 	return false
+}
+
+// jsonDepth returns how deeply the arrays and objects of the JSON text
+// data nest, in one pass; it does not check that data is valid JSON.
+func jsonDepth(data string) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; {
+		case inString && c == '\\':
+			i++ // skip the escaped byte
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // convert turns an initial packet's text into a value of type t.

@@ -1,9 +1,11 @@
 package graph_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
+	"gochat/components"
 	"gochat/graph"
 )
 
@@ -71,5 +73,41 @@ func TestValidate(t *testing.T) {
 	if err := graph.Validate(g, graph.DefaultCatalog()); err == nil || !strings.Contains(err.Error(),
 		"bad.fbp: the graph does not export the inport HTTP that HTTP requests enter by (add INPORT=router.IN:HTTP)") {
 		t.Errorf("no HTTP inport: %v", err)
+	}
+}
+
+// TestEveryRequestIsAnswered: a graph in which some request can end
+// anywhere but at a Responder is refused where it goes astray.
+func TestEveryRequestIsAnswered(t *testing.T) {
+	replyToResponder := "storage OUT -> IN responder(Responder)\n"
+	writes := "router WRITE -> IN sender(SendController) OUT -> WRITE storage\n"
+	cat := graph.DefaultCatalog()
+	cat["Sink"] = []components.Port{{Name: "In", In: true, Elem: reflect.TypeFor[*components.Request](), Required: true}}
+	for _, tc := range []struct{ name, src, want string }{
+		{"storage's replies exported instead of answered",
+			strings.Replace(base, replyToResponder, "OUTPORT=storage.OUT:REPLIES\nresponder(Responder)\n", 1),
+			"bad.fbp:4:9: storage.OUT carries requests (*components.Reply) but is exported as the network outport REPLIES, which nothing reads: they would never be answered (wire storage OUT to a Responder's IN)"},
+		{"a chain that ends in an export",
+			strings.Replace(base, replyToResponder, "storage OUT -> IN tr(Transcript)\nOUTPORT=tr.OUT:X\nresponder(Responder)\n", 1),
+			"bad.fbp:5:9: tr.OUT carries requests (*components.Reply) but is exported as the network outport X"},
+		{"a loop",
+			strings.Replace(strings.Replace(base, writes, "router WRITE -> IN limit(RateLimit) OUT -> IN limit2(RateLimit) OUT -> IN limit\nlimit ERR -> IN responder\nlimit2 ERR -> IN responder\n", 1), "sender ERR -> IN responder\n", "", 1),
+			"bad.fbp:3:41: requests from limit.OUT to limit2.IN go round in a loop and never reach a Responder (let the chain end at a Responder's IN)"},
+		{"a component that swallows requests", base + "router READ -> IN sink(Sink)\n",
+			"bad.fbp:8:19: sink(Sink) takes requests (*components.Request) but neither answers them nor passes them on (only a Responder answers; send them to a Responder's IN)"},
+	} {
+		g, err := graph.ParseFBP("bad.fbp", []byte(tc.src))
+		if err != nil {
+			t.Fatalf("%s: parse: %v", tc.name, err)
+		}
+		if err := graph.Validate(g, cat); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got\n%v\nwant\n%s", tc.name, err, tc.want)
+		}
+	}
+	// A route left unconnected is fine: the Router answers it 503 through
+	// ERR.
+	g, _ := graph.ParseFBP("ok.fbp", []byte(strings.Replace(strings.Replace(base, writes, "", 1), "sender ERR -> IN responder\n", "", 1)))
+	if err := graph.Validate(g, cat); err != nil {
+		t.Errorf("a graph without writes: %v", err)
 	}
 }

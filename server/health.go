@@ -31,10 +31,7 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request, ready bool)
 			body.Status, status = "unavailable", http.StatusServiceUnavailable
 		}
 	}
-	s.reloadMu.Lock()
-	closed := s.closed
-	s.reloadMu.Unlock()
-	if closed && ready {
+	if s.closed.Load() && ready {
 		body.Status, status = "shutting down", http.StatusServiceUnavailable
 	}
 	adapter.WriteAnswer(w, components.Encode(&components.Reply{Status: status, Body: body}))

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -187,9 +188,17 @@ type Server struct {
 	draining atomic.Bool // shutting down: every answer closes its connection
 
 	reloadMu  sync.Mutex // serialises Reload and Close
-	closed    bool
+	closed    atomic.Bool
 	stopWatch chan struct{}
 	watching  sync.WaitGroup
+
+	// Reload reads and checks the graph file without reloadMu, so that a
+	// slow file holds up no health check, request or Close; it takes the
+	// lock only to swap networks. closed is set when Close begins.
+	reads     atomic.Uint64                     // graph reads Reload has begun, counting from 1
+	running   uint64                            // under reloadMu: the read whose network runs
+	oldNets   sync.WaitGroup                    // networks replaced by a reload, still draining
+	readGraph func(path string) ([]byte, error) // nil: graph.ReadFile; tests watch reads with it
 
 	closeOnce sync.Once
 	closeErr  error
@@ -356,9 +365,13 @@ func (s *Server) loadGraph() (*graph.Graph, []byte, error) {
 		}
 		return graph.Default(), graph.DefaultSource(), nil
 	}
-	src, err := os.ReadFile(s.cfg.GraphFile)
+	read := graph.ReadFile
+	if s.readGraph != nil {
+		read = s.readGraph
+	}
+	src, err := read(s.cfg.GraphFile)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load graph %s: %w", s.cfg.GraphFile, err)
+		return nil, nil, err
 	}
 	g, err := graph.Parse(s.cfg.GraphFile, src)
 	if err == nil {
@@ -396,30 +409,33 @@ func (s *Server) Rooms() int {
 
 // Reload re-reads and validates the graph file. If it has problems, the
 // old network keeps serving and Reload logs and returns them. Otherwise a
-// new network takes every new request and the old one drains: requests
-// it holds finish there, its parked long-polls are answered at once (their
-// clients poll again, into the new network), then it stops. Messages live
-// in the store, outside any network, so a reload loses none.
+// new network takes every new request and the old one drains in the
+// background: requests it holds finish there, its parked long-polls are
+// answered at once (their clients poll again, into the new network), then
+// it stops; Close waits for it. Messages live in the store, outside any
+// network, so a reload loses none.
+//
+// Reading and validating take no lock: health checks, requests and Close
+// go on meanwhile. Only the swap of networks is serialised.
 func (s *Server) Reload() error {
-	s.reloadMu.Lock()
-	defer s.reloadMu.Unlock()
-	if s.closed {
-		return errors.New("reload graph: the server is closed")
+	if s.closed.Load() {
+		return errClosed
 	}
+	read := s.reads.Add(1)
 	name := s.cfg.GraphName()
 	g, _, err := s.loadGraph()
 	if err == nil {
-		var n *graph.Network
-		if n, err = graph.Start(g, s.factory, inportBuffer, s.cfg.Debug); err == nil {
-			s.adapter.Swap(n.In)
-			old := s.net.Swap(n)
-			select {
-			case <-old.Done:
-			case <-time.After(drainTimeout):
-				s.cfg.Log.Error("the old network did not stop in time after a reload", "graph", name, "timeout", drainTimeout)
-			}
+		var swapped bool
+		swapped, err = s.swap(g, read)
+		switch {
+		case errors.Is(err, errClosed):
+			return err
+		case err == nil && swapped:
 			s.stats.Reloads.Add(1)
 			s.cfg.Log.Info("graph reloaded", "graph", name, "processes", len(g.Processes), "connections", len(g.Connections))
+			return nil
+		case err == nil:
+			s.cfg.Log.Info("graph reload skipped: a later reload already runs the file", "graph", name)
 			return nil
 		}
 	}
@@ -435,19 +451,66 @@ func (s *Server) Reload() error {
 	return fmt.Errorf("reload graph: %w", err)
 }
 
+// errClosed is what Reload returns once Close has begun.
+var errClosed = errors.New("reload graph: the server is closed")
+
+// swap starts g, the graph of read number read, and makes it take every
+// new request, unless Close has begun or a later read already runs (two
+// reloads at once: the later file wins); it then reports false. The old
+// network drains in the background.
+func (s *Server) swap(g *graph.Graph, read uint64) (bool, error) {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	if s.closed.Load() {
+		return false, errClosed
+	}
+	if read < s.running {
+		return false, nil
+	}
+	n, err := graph.Start(g, s.factory, inportBuffer, s.cfg.Debug)
+	if err != nil {
+		return false, err
+	}
+	s.running = read
+	s.adapter.Swap(n.In)
+	old := s.net.Swap(n)
+	s.oldNets.Add(1)
+	go func() {
+		defer s.oldNets.Done()
+		select {
+		case <-old.Done:
+		case <-time.After(drainTimeout):
+			s.cfg.Log.Error("the old network did not stop in time after a reload", "graph", g.File, "timeout", drainTimeout)
+		}
+	}()
+	return true, nil
+}
+
 // watch reloads the graph whenever the file's content differs from last.
 func (s *Server) watch(last []byte) {
 	defer s.watching.Done()
 	tick := time.NewTicker(s.cfg.WatchInterval)
 	defer tick.Stop()
+	lastErr := "" // the last error reading the file, logged already
 	for {
 		select {
 		case <-s.stopWatch:
 			return
 		case <-tick.C:
 		}
-		now, err := os.ReadFile(s.cfg.GraphFile)
-		if err != nil || bytes.Equal(now, last) {
+		now, err := graph.ReadFile(s.cfg.GraphFile)
+		if err != nil {
+			// A file being replaced may be missing for a moment; anything
+			// else (too large, not a regular file) is logged once, by the
+			// reload it fails.
+			if !errors.Is(err, fs.ErrNotExist) && err.Error() != lastErr {
+				lastErr = err.Error()
+				_ = s.Reload()
+			}
+			continue
+		}
+		lastErr = ""
+		if bytes.Equal(now, last) {
 			continue
 		}
 		last = now
@@ -480,8 +543,8 @@ func (s *Server) Close(ctx context.Context) error {
 func (s *Server) close(ctx context.Context) error {
 	close(s.stopWatch)
 	s.watching.Wait()
-	s.reloadMu.Lock()
-	s.closed = true
+	s.reloadMu.Lock() // a swap under way ends first: s.net is the last network
+	s.closed.Store(true)
 	s.reloadMu.Unlock()
 
 	var errs []error
@@ -505,6 +568,9 @@ func (s *Server) close(ctx context.Context) error {
 	}
 	if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("close server: serve: %w", err))
+	}
+	if err := s.waitDrained(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close server: store: %w", err))
@@ -532,5 +598,21 @@ func (s *Server) awaitIdle(ctx context.Context) {
 			t.Stop()
 			return
 		}
+	}
+}
+
+// waitDrained waits until the networks that reloads replaced have
+// stopped, or ctx ends.
+func (s *Server) waitDrained(ctx context.Context) error {
+	drained := make(chan struct{})
+	go func() {
+		s.oldNets.Wait() // each ends within drainTimeout
+		close(drained)
+	}()
+	select {
+	case <-drained:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("close server: an old network still running after a reload: %w", ctx.Err())
 	}
 }
