@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"regexp"
@@ -234,18 +235,11 @@ func TestIdempotencyKey(t *testing.T) {
 	_, c := MustOpen(t, server.Config{})
 	post := func(body string, keys ...string) Answer {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, c.base+"api/rooms/idem/messages", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		for _, k := range keys {
-			req.Header.Add("Idempotency-Key", k)
-		}
-		res, err := c.http.Do(req)
+		a, err := c.DoHeader(context.Background(), http.MethodPost, "api/rooms/idem/messages", "application/json", body, http.Header{"Idempotency-Key": keys})
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer res.Body.Close()
-		raw, _ := io.ReadAll(res.Body)
-		return Answer{Status: res.StatusCode, Raw: string(raw)}
+		return a
 	}
 	first := post(`{"author":"ann","text":"hello"}`, "msg-1_A")
 	if first.Status != 201 {
