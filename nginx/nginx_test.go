@@ -524,6 +524,7 @@ func TestShutdownUnderLoadThroughNginx(t *testing.T) {
 	// waiting out its poll.
 	var finalLast uint64
 	var finalEpoch string
+	var doneAt time.Time
 	done := make(chan struct{}) // closed once the finals are set
 	polls, cancelPolls := context.WithCancel(context.Background())
 	defer cancelPolls()
@@ -555,6 +556,10 @@ func TestShutdownUnderLoadThroughNginx(t *testing.T) {
 				select {
 				case <-done:
 					if since >= finalLast && epoch == finalEpoch {
+						return
+					}
+					if time.Since(doneAt) > testutil.Timeout {
+						t.Errorf("reader %d is at %d under %q, not at %d under %q", i, since, epoch, finalLast, finalEpoch)
 						return
 					}
 					ctx = context.Background() // what it lacks is there: answered at once
@@ -629,7 +634,7 @@ func TestShutdownUnderLoadThroughNginx(t *testing.T) {
 	if err != nil || last.Status != 200 {
 		t.Fatalf("read the room: %d %s", last.Status, last.Body)
 	}
-	finalLast, finalEpoch = read.Last, read.Epoch
+	finalLast, finalEpoch, doneAt = read.Last, read.Epoch, time.Now()
 	close(done)
 	cancelPolls()
 	rg.Wait()
