@@ -289,4 +289,7 @@ func redisKilledAndRestarted(t *testing.T, aof bool) {
 	if aof != (after.Epoch == before) {
 		t.Errorf("the room's epoch was %q before the kill and is %q after", before, after.Epoch)
 	}
+	if kept := len(after.Messages) > 0 && after.Messages[0].Author == "warmup"; kept != aof {
+		t.Errorf("the room's first message after the restart: %+v", after.Messages[:min(len(after.Messages), 1)])
+	}
 }
