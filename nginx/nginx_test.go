@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
@@ -27,6 +28,7 @@ import (
 
 	"gochat/adapter"
 	"gochat/internal/browsertest"
+	"gochat/internal/history"
 	"gochat/internal/redistest"
 	"gochat/internal/testutil"
 	"gochat/server"
@@ -151,9 +153,19 @@ func NewClient(tb testing.TB, local string) *Client {
 // Do sends a request with optional headers (key, value, ...).
 func (c *Client) Do(method, url, ctype, body string, headers ...string) Answer {
 	c.tb.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	a, err := c.DoContext(context.Background(), method, url, ctype, body, headers...)
 	if err != nil {
 		c.tb.Fatal(err)
+	}
+	return a
+}
+
+// DoContext is Do under ctx, and returns the error of a request that
+// could not be made.
+func (c *Client) DoContext(ctx context.Context, method, url, ctype, body string, headers ...string) (Answer, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	if err != nil {
+		return Answer{}, err
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
@@ -163,11 +175,14 @@ func (c *Client) Do(method, url, ctype, body string, headers ...string) Answer {
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
-		c.tb.Fatalf("%s %s: %v", method, url, err)
+		return Answer{}, fmt.Errorf("%s %s: %w", method, url, err)
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return Answer{res.StatusCode, res.Header, string(b)}
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return Answer{}, fmt.Errorf("%s %s: %w", method, url, err)
+	}
+	return Answer{res.StatusCode, res.Header, string(b)}, nil
 }
 
 func TestServesClientAndAPI(t *testing.T) {
@@ -390,6 +405,53 @@ func TestUpstreamFailover(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("instance shutting down", func(t *testing.T) {
+		// An instance shutting down answers what reaches it 503.
+		var gets, posts atomic.Int64
+		closing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == "POST" {
+				posts.Add(1)
+			} else {
+				gets.Add(1)
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"error":{"status":503,"message":"the server is shutting down; try again"}}`)
+		}))
+		t.Cleanup(closing.Close)
+		b := StartGochat(t, server.Config{})
+		upstreams := []string{strings.TrimPrefix(closing.URL, "http://"), b.Addr}
+		// Reads it refuses are passed to the other instance.
+		base, c := StartNginx(t, upstreams...), NewClient(t, "")
+		for range 6 {
+			if r := c.Do("GET", base+"api/rooms/s/messages", "", ""); r.Status != 200 {
+				t.Errorf("read: %d %s", r.Status, r.Body)
+			}
+		}
+		if gets.Load() == 0 {
+			t.Errorf("no read reached the instance shutting down")
+		}
+		// A POST it refused is not: the client retries it.
+		base = StartNginx(t, upstreams...)
+		var created, refused int
+		for i := 0; posts.Load() == 0 && i < 6; i++ {
+			switch r := c.Do("POST", base+"api/rooms/s/messages", "application/x-www-form-urlencoded", "text=once"); {
+			case r.Status == 201:
+				created++
+			case r.Status == 503 && strings.Contains(r.Body, "shutting down"):
+				refused++
+			default:
+				t.Errorf("post: %d %s", r.Status, r.Body)
+			}
+		}
+		if posts.Load() != 1 || refused != 1 {
+			t.Errorf("the instance shutting down got %d posts; %d were refused", posts.Load(), refused)
+		}
+		if n := last(t, c, "http://"+b.Addr+"/api/rooms/s/messages"); n != uint64(created) {
+			t.Errorf("the live instance holds %d messages, %d were acknowledged: a refused POST was replayed", n, created)
+		}
+	})
 }
 
 func TestClientAddressReachesLogs(t *testing.T) {
@@ -437,4 +499,146 @@ func TestTwoUpstreamsShareRoomsOnRedis(t *testing.T) {
 			t.Errorf("a read through nginx sees %d messages, want 6", n)
 		}
 	}
+}
+
+// TestShutdownUnderLoadThroughNginx runs two gochat instances on one
+// Redis behind nginx, with long-poll followers and writers through
+// nginx, and shuts one instance down gracefully mid-run. Its parked
+// readers are answered and poll again through nginx, landing on the
+// other instance, and never see an error; writers send an Idempotency-Key
+// and retry each 502 or 503 with it, as the page does, so their retries
+// land there too. The history checker holds every reader to every
+// acknowledged message, once and in order.
+func TestShutdownUnderLoadThroughNginx(t *testing.T) {
+	const writers, readers, posts = 4, 20, 300
+	const retryAfter = 20 * time.Millisecond // a writer's pause before it retries a 502 or 503
+	srv := redistest.Start(t)
+	cfg := server.Config{Store: srv.URL(), RedisPrefix: "t:nginx-load:", History: 100000}
+	a, b := StartGochat(t, cfg), StartGochat(t, cfg)
+	base := StartNginx(t, a.Addr, b.Addr)
+	url := base + "api/rooms/load/messages"
+	h := history.New(cfg.History)
+
+	// Once the writers stop, done is closed and each reader's poll is
+	// cancelled, so that a reader that has everything stops instead of
+	// waiting out its poll.
+	var finalLast uint64
+	var finalEpoch string
+	var doneAt time.Time
+	done := make(chan struct{}) // closed once the finals are set
+	polls, cancelPolls := context.WithCancel(context.Background())
+	defer cancelPolls()
+	var mu sync.Mutex
+	statuses := map[string]int{} // "GET 200" → how many
+	count := func(who, method string, status int) bool {
+		// nginx passes a read refused by the instance shutting down to
+		// the other one; a post it refused comes back for the writer to
+		// retry.
+		if method == "GET" && status != 200 || method == "POST" && status != 201 && status != 502 && status != 503 {
+			t.Errorf("%s: status %d", who, status)
+			return false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		statuses[fmt.Sprint(method, " ", status)]++
+		return true
+	}
+	var rg sync.WaitGroup
+	for i := range readers {
+		r := h.Reader("load")
+		c := NewClient(t, "")
+		rg.Add(1)
+		go func() {
+			defer rg.Done()
+			for {
+				since, epoch := r.Next()
+				ctx := polls
+				select {
+				case <-done:
+					if since >= finalLast && epoch == finalEpoch {
+						return
+					}
+					if time.Since(doneAt) > testutil.Timeout {
+						t.Errorf("reader %d is at %d under %q, not at %d under %q", i, since, epoch, finalLast, finalEpoch)
+						return
+					}
+					ctx = context.Background() // what it lacks is there: answered at once
+				default:
+				}
+				ans, err := c.DoContext(ctx, "GET", fmt.Sprintf("%s?since=%d&wait=30&epoch=%s", url, since, epoch), "", "")
+				if err != nil {
+					if ctx.Err() == nil {
+						t.Errorf("reader %d: %v", i, err)
+						return
+					}
+					continue
+				}
+				if !count(fmt.Sprint("reader ", i), "GET", ans.Status) {
+					return
+				}
+				read, err := history.ParseRead([]byte(ans.Body))
+				if err != nil {
+					t.Errorf("reader %d: %v", i, err)
+					return
+				}
+				r.Saw(since, epoch, read)
+			}
+		}()
+	}
+	testutil.WaitFor(t, "every reader to park", func() bool { return a.Stats().Parked.Load()+b.Stats().Parked.Load() == readers })
+	parkedOnA := a.Stats().Parked.Load()
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var posted atomic.Int64
+	var wg sync.WaitGroup
+	for w := range writers {
+		c := NewClient(t, "")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				form := fmt.Sprintf("author=w%d&text=%d", w, i)
+				for {
+					ans := c.Do("POST", url, "application/x-www-form-urlencoded", form, "Idempotency-Key", fmt.Sprintf("w%d-%d", w, i))
+					if !count(fmt.Sprint("writer ", w), "POST", ans.Status) {
+						return
+					}
+					if ans.Status == 201 {
+						m, err := history.ParseMessage([]byte(ans.Body))
+						if err != nil {
+							t.Errorf("writer %d: %v", w, err)
+							return
+						}
+						h.Acked("load", m)
+						posted.Add(1)
+						break
+					}
+					time.Sleep(retryAfter)
+				}
+			}
+		}()
+	}
+	testutil.WaitFor(t, "posts before the shutdown", func() bool { return posted.Load() >= posts })
+	a.Close(t) // answers its parked readers and finishes its posts
+	if n := a.Stats().Parked.Load(); n != 0 {
+		t.Errorf("%d readers are still parked on the instance that shut down", n)
+	}
+	closed := posted.Load()
+	testutil.WaitFor(t, "posts after the shutdown", func() bool { return posted.Load() >= closed+posts })
+	stop()
+	wg.Wait()
+
+	last := NewClient(t, "").Do("GET", url, "", "")
+	read, err := history.ParseRead([]byte(last.Body))
+	if err != nil || last.Status != 200 {
+		t.Fatalf("read the room: %d %s", last.Status, last.Body)
+	}
+	finalLast, finalEpoch, doneAt = read.Last, read.Epoch, time.Now()
+	close(done)
+	cancelPolls()
+	rg.Wait()
+	t.Logf("%d readers (%d parked on the instance shut down), %d posts acknowledged, last id %d; answers: %v",
+		readers, parkedOnA, posted.Load(), read.Last, statuses)
+	h.CheckComplete(t)
 }

@@ -11,12 +11,21 @@
 //   - each reader sees every acknowledged id of its room once, in order;
 //   - a gap or a reset comes only with a cause: a gap when the room
 //     retained fewer messages than were missed, a reset when the reader
-//     named another epoch or an id the room never gave;
+//     named another epoch or an id the room never gave; and a reader that
+//     named another epoch is reset;
 //   - no message is stored twice: each write carries a unique text, and no
-//     text appears under two ids, nor an acknowledged id with another text.
+//     text appears under two ids of one epoch, nor an acknowledged id with
+//     another text;
+//   - a room keeps its epoch as long as it keeps its messages.
 //
 // A test records writes with Acked (the 201's message) and each reader's
 // answers with Reader.Saw; Reader.Next gives the query a client sends next.
+//
+// A room whose store lost everything (a Redis without persistence that
+// restarted) begins a new life: ids from 1 again, under a new epoch. The
+// test marks it with Lost; the writes acknowledged before are then of the
+// old life and may be gone, and readers are held to the new life. The
+// checker learns each life's epoch from what the readers saw.
 //
 //	h := history.New(100) // rooms retain 100 messages
 //	r := h.Reader("lobby")
@@ -58,8 +67,10 @@ type Answer struct {
 type History struct {
 	retained int // messages a room retains; 0: all
 
-	mu      sync.Mutex
-	acked   map[string]map[uint64]string // room → id → text of each 201
+	mu sync.Mutex
+	// acked holds, per room, its lives, oldest first: id → text of each
+	// 201.
+	acked   map[string][]map[uint64]string
 	readers []*Reader
 	errs    []string // violations found while recording
 }
@@ -67,29 +78,50 @@ type History struct {
 // New returns an empty History of rooms that retain the newest retained
 // messages (0 for all).
 func New(retained int) *History {
-	return &History{retained: retained, acked: map[string]map[uint64]string{}}
+	return &History{retained: retained, acked: map[string][]map[uint64]string{}}
+}
+
+// life returns the current life of room. Call it with h.mu held.
+func (h *History) life(room string) map[uint64]string {
+	lives := h.acked[room]
+	if len(lives) == 0 {
+		lives = []map[uint64]string{{}}
+		h.acked[room] = lives
+	}
+	return lives[len(lives)-1]
 }
 
 // Acked records a write that was answered 201 with m.
 func (h *History) Acked(room string, m Message) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	ids := h.acked[room]
-	if ids == nil {
-		ids = map[uint64]string{}
-		h.acked[room] = ids
-	}
+	ids := h.life(room)
 	if old, ok := ids[m.ID]; ok && old != m.Text {
 		h.fail("room %s: id %d acknowledged twice, for %q and %q", room, m.ID, old, m.Text)
 	}
 	ids[m.ID] = m.Text
 }
 
-// AckedCount returns how many writes to room were acknowledged.
+// AckedCount returns how many writes to room were acknowledged in its
+// current life.
 func (h *History) AckedCount(room string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.acked[room])
+	return len(h.life(room))
+}
+
+// Lost records that room lost everything it held: the writes acknowledged
+// so far belong to its old life and may be gone; those acknowledged from
+// now on belong to a new life, with ids from 1 under a new epoch, and
+// every reader that follows to the end is held to it. Call it after the
+// loss and before the store takes writes again, while no write to room is
+// in flight, so that each acknowledged write is of the life it is
+// recorded in.
+func (h *History) Lost(room string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.life(room)
+	h.acked[room] = append(h.acked[room], map[uint64]string{})
 }
 
 func (h *History) fail(format string, args ...any) {
@@ -114,13 +146,33 @@ type Reader struct {
 	room string
 	n    int // its number, for reports
 
-	since uint64   // the last id it has
-	epoch string   // the epoch it knows
-	ids   []uint64 // the ids it shows, in the order it got them
+	since uint64 // the last id it has
+	epoch string // the epoch it knows
+	// shown is what it shows of each life of the room it followed,
+	// oldest first: a reset begins the next.
+	shown []*shown
+}
+
+// shown is what a reader shows of one life of its room.
+type shown struct {
+	epoch string   // the epoch of its messages; "" before any
+	since uint64   // the last id it was told of
+	ids   []uint64 // in the order it got them
 	texts map[uint64]string
 	// excused are the spans of ids (first, last) it may not have seen:
 	// before a gap or a reset.
 	excused [][2]uint64
+}
+
+func (r *Reader) current() *shown {
+	if len(r.shown) == 0 {
+		r.begin()
+	}
+	return r.shown[len(r.shown)-1]
+}
+
+func (r *Reader) begin() {
+	r.shown = append(r.shown, &shown{texts: map[uint64]string{}})
 }
 
 // Room returns the room the reader follows.
@@ -129,8 +181,8 @@ func (r *Reader) Room() string { return r.room }
 // Next returns the since and epoch of the reader's next read.
 func (r *Reader) Next() (since uint64, epoch string) { return r.since, r.epoch }
 
-// Seen returns how many messages the reader shows.
-func (r *Reader) Seen() int { return len(r.ids) }
+// Seen returns how many messages the reader shows since its last reset.
+func (r *Reader) Seen() int { return len(r.current().ids) }
 
 // Saw records the answer a to a read with since and epoch, checks it, and
 // moves the reader on as a client does.
@@ -140,16 +192,18 @@ func (r *Reader) Saw(since uint64, epoch string, a Answer) {
 		defer r.h.mu.Unlock()
 		r.h.fail("reader %d of %s, since=%d epoch=%q: %s", r.n, r.room, since, epoch, fmt.Sprintf(format, args...))
 	}
-	if r.texts == nil {
-		r.texts = map[uint64]string{}
-	}
+	cur := r.current()
 	from := since
-	if a.Reset {
+	switch {
+	case a.Reset:
 		if caused := (epoch != "" && epoch != a.Epoch) || since > a.Last; !caused {
 			fail("reset without cause (epoch %q, since within last %d)", a.Epoch, a.Last)
 		}
 		from = 0
-		r.ids, r.texts = nil, map[uint64]string{}
+		r.begin()
+		cur = r.current()
+	case epoch != "" && epoch != a.Epoch:
+		fail("the epoch is %q now, but the reader was not reset", a.Epoch)
 	}
 	// The read contract.
 	switch {
@@ -184,19 +238,23 @@ func (r *Reader) Saw(since uint64, epoch string, a Answer) {
 	}
 	if (a.Gap || a.Reset) && len(a.Messages) > 0 {
 		// The ids before the first one given are excused.
-		r.excused = append(r.excused, [2]uint64{from + 1, a.Messages[0].ID - 1})
+		cur.excused = append(cur.excused, [2]uint64{from + 1, a.Messages[0].ID - 1})
 	}
 	for i, m := range a.Messages {
-		if prev := len(r.ids) - 1; prev >= 0 && m.ID != r.ids[prev]+1 && !(a.Gap && i == 0) {
-			fail("message %d follows %d", m.ID, r.ids[prev])
+		if prev := len(cur.ids) - 1; prev >= 0 && m.ID != cur.ids[prev]+1 && !(a.Gap && i == 0) {
+			fail("message %d follows %d", m.ID, cur.ids[prev])
 		}
-		r.ids = append(r.ids, m.ID)
-		r.texts[m.ID] = m.Text
+		cur.ids = append(cur.ids, m.ID)
+		cur.texts[m.ID] = m.Text
 	}
 	if a.Last > r.since || a.Reset || a.Epoch != r.epoch {
 		r.since = a.Last
 	}
 	r.epoch = a.Epoch
+	cur.since = r.since
+	if a.Epoch != "" {
+		cur.epoch = a.Epoch
+	}
 }
 
 func ids(ms []Message) []uint64 {
@@ -209,16 +267,17 @@ func ids(ms []Message) []uint64 {
 
 // Check fails tb with every violation of the contract found in the
 // record: in the answers as they came, and across the whole run. A reader
-// is held to every acknowledged id up to the last one it was told of.
-// Call it after every client has stopped.
+// is held to every acknowledged id up to the last one it was told of, in
+// each life of its room it followed. Call it after every client has
+// stopped.
 func (h *History) Check(tb testing.TB) {
 	tb.Helper()
 	h.check(tb, false)
 }
 
 // CheckComplete is Check, and also holds every reader to every
-// acknowledged id of its room: for runs whose readers follow until they
-// have seen all writes.
+// acknowledged id of its room's current life: for runs whose readers
+// follow until they have seen all writes.
 func (h *History) CheckComplete(tb testing.TB) {
 	tb.Helper()
 	h.check(tb, true)
@@ -234,63 +293,144 @@ func (h *History) check(tb testing.TB, complete bool) {
 			errs = append(errs, fmt.Sprintf(format, args...))
 		}
 	}
-	// What the run stored: id → text, from the writes and every reader.
-	stored := map[string]map[uint64]string{}
-	for room, acked := range h.acked {
-		stored[room] = map[uint64]string{}
-		for id, text := range acked {
-			stored[room][id] = text
-		}
+	// The life each shown belongs to: the one whose acknowledged messages
+	// it shows most (-1: none); and the epochs each life came under.
+	lifeOf := map[*shown]int{}
+	epochs := map[string][]map[string]bool{} // room → life → epochs
+	for room, lives := range h.acked {
+		epochs[room] = make([]map[string]bool, len(lives))
 	}
 	for _, r := range h.readers {
-		ids := stored[r.room]
+		lives := h.acked[r.room]
+		for _, s := range r.shown {
+			lifeOf[s] = -1
+			best := 0
+			for l, acked := range lives {
+				n := 0
+				for id, text := range s.texts {
+					if acked[id] == text {
+						n++
+					}
+				}
+				if n > 0 && n >= best {
+					lifeOf[s], best = l, n
+				}
+			}
+			if l := lifeOf[s]; l >= 0 {
+				if epochs[r.room][l] == nil {
+					epochs[r.room][l] = map[string]bool{}
+				}
+				epochs[r.room][l][s.epoch] = true
+			}
+		}
+	}
+	// A life under one epoch, and an epoch for one life.
+	epochOf := map[string][]string{} // room → life → its epoch, or a name for a life nobody saw
+	for room, lives := range h.acked {
+		named := map[string]int{}
+		for l := range lives {
+			var es []string
+			for e := range epochs[room][l] {
+				es = append(es, e)
+			}
+			sort.Strings(es)
+			if len(es) > 1 {
+				add("room %s: one life of the room came under epochs %q: the epoch changed though the room kept its messages", room, es)
+			}
+			name := fmt.Sprintf("(life %d, seen by no reader)", l)
+			if len(es) > 0 {
+				name = es[0]
+				if other, ok := named[name]; ok {
+					add("room %s: epoch %q names two lives of the room (%d and %d)", room, name, other, l)
+				}
+				named[name] = l
+			}
+			epochOf[room] = append(epochOf[room], name)
+		}
+	}
+	// What the run stored: room → epoch → id → text, from the writes and
+	// every reader.
+	stored := map[string]map[string]map[uint64]string{}
+	put := func(room, epoch string, id uint64, text string) {
+		if stored[room] == nil {
+			stored[room] = map[string]map[uint64]string{}
+		}
+		ids := stored[room][epoch]
 		if ids == nil {
 			ids = map[uint64]string{}
-			stored[r.room] = ids
+			stored[room][epoch] = ids
 		}
-		for id, text := range r.texts {
-			if old, ok := ids[id]; ok && old != text {
-				add("room %s: id %d is %q to one client and %q to another", r.room, id, old, text)
+		if old, ok := ids[id]; ok && old != text {
+			add("room %s: id %d of epoch %q is %q to one client and %q to another", room, id, epoch, old, text)
+		}
+		ids[id] = text
+	}
+	for room, lives := range h.acked {
+		for l, acked := range lives {
+			for id, text := range acked {
+				put(room, epochOf[room][l], id, text)
 			}
-			ids[id] = text
 		}
 	}
-	for room, ids := range stored {
-		byText := map[string]uint64{}
-		for id, text := range ids {
-			if other, ok := byText[text]; ok {
-				add("room %s: %q is stored twice, as ids %d and %d", room, text, min(id, other), max(id, other))
-			}
-			byText[text] = id
-		}
-	}
-	// Each reader saw every acknowledged id of its room once, in order,
-	// from where it started to the newest acknowledged id.
 	for _, r := range h.readers {
-		acked := h.acked[r.room]
-		var newest uint64
-		for id := range acked {
-			newest = max(newest, id)
-		}
-		seen := map[uint64]bool{}
-		for i, id := range r.ids {
-			if seen[id] {
-				add("reader %d of %s saw id %d twice", r.n, r.room, id)
-			}
-			seen[id] = true
-			if i > 0 && id <= r.ids[i-1] {
-				add("reader %d of %s saw id %d after %d", r.n, r.room, id, r.ids[i-1])
+		for _, s := range r.shown {
+			for id, text := range s.texts {
+				put(r.room, s.epoch, id, text)
 			}
 		}
-		var missed []uint64
-		for id := range acked {
-			if !seen[id] && !r.isExcused(id) && (complete || id <= r.since) {
-				missed = append(missed, id)
+	}
+	for room, byEpoch := range stored {
+		for _, ids := range byEpoch {
+			byText := map[string]uint64{}
+			for id, text := range ids {
+				if other, ok := byText[text]; ok {
+					add("room %s: %q is stored twice, as ids %d and %d", room, text, min(id, other), max(id, other))
+				}
+				byText[text] = id
 			}
 		}
-		if len(missed) > 0 {
-			sort.Slice(missed, func(i, j int) bool { return missed[i] < missed[j] })
-			add("reader %d of %s missed %d acknowledged ids (it saw %d, the newest acknowledged is %d): %v", r.n, r.room, len(missed), len(r.ids), newest, head(missed))
+	}
+	// Each reader saw every acknowledged id of each life it followed
+	// once, in order, from where it started to the newest acknowledged
+	// id it was told of; the last life it followed is the room's current
+	// one, and with complete, all of it.
+	for _, r := range h.readers {
+		lives := h.acked[r.room]
+		for i, s := range r.shown {
+			seen := map[uint64]bool{}
+			for j, id := range s.ids {
+				if seen[id] {
+					add("reader %d of %s saw id %d twice", r.n, r.room, id)
+				}
+				seen[id] = true
+				if j > 0 && id <= s.ids[j-1] {
+					add("reader %d of %s saw id %d after %d", r.n, r.room, id, s.ids[j-1])
+				}
+			}
+			if len(lives) == 0 {
+				continue
+			}
+			l, upTo := lifeOf[s], s.since
+			switch last := i == len(r.shown)-1; {
+			case last && complete:
+				l, upTo = len(lives)-1, ^uint64(0)
+			case last && l < 0:
+				l = len(lives) - 1
+			case l < 0:
+				continue
+			}
+			var missed []uint64
+			var newest uint64
+			for id, text := range lives[l] {
+				newest = max(newest, id)
+				if s.texts[id] != text && !s.isExcused(id) && id <= upTo {
+					missed = append(missed, id)
+				}
+			}
+			if len(missed) > 0 {
+				sort.Slice(missed, func(i, j int) bool { return missed[i] < missed[j] })
+				add("reader %d of %s missed %d acknowledged ids of life %d (it saw %d, the newest acknowledged is %d): %v", r.n, r.room, len(missed), l, len(s.ids), newest, head(missed))
+			}
 		}
 	}
 	if len(errs) > 0 {
@@ -298,8 +438,8 @@ func (h *History) check(tb testing.TB, complete bool) {
 	}
 }
 
-func (r *Reader) isExcused(id uint64) bool {
-	for _, e := range r.excused {
+func (s *shown) isExcused(id uint64) bool {
+	for _, e := range s.excused {
 		if e[0] <= id && id <= e[1] {
 			return true
 		}

@@ -1,7 +1,8 @@
 // Package redistest runs a private redis-server (Debian's redis-server
-// package) for tests: on a free loopback port, in a temp dir, with its
-// data in an append-only file so that a restart keeps it, never as a
-// system service.
+// package) for tests: on a free loopback port, in a temp dir, never as a
+// system service. By default its data is in an append-only file, synced
+// on every write, so that a restart keeps it; StartWith can run it
+// without persistence, so that a restart loses everything.
 package redistest
 
 import (
@@ -17,18 +18,36 @@ import (
 	"gochat/internal/testutil"
 )
 
+// Options set up a redis-server.
+type Options struct {
+	// AOF keeps the data in an append-only file synced on every write
+	// (appendfsync always), so that a restart keeps every acknowledged
+	// write. Without it the server persists nothing (no AOF, no RDB): a
+	// restart starts empty.
+	AOF bool
+}
+
 // Server is a running redis-server.
 type Server struct {
 	tb     testing.TB
 	Addr   string // host:port
+	opts   Options
 	dir    string
 	cmd    *exec.Cmd
 	exited chan error
 	out    *testutil.LogBuffer
 }
 
-// Start runs redis-server for the test and stops it when the test ends.
+// Start runs redis-server with its data in an append-only file for the
+// test, and stops it when the test ends.
 func Start(tb testing.TB) *Server {
+	tb.Helper()
+	return StartWith(tb, Options{AOF: true})
+}
+
+// StartWith runs redis-server set up by opts for the test, and stops it
+// when the test ends.
+func StartWith(tb testing.TB, opts Options) *Server {
 	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -36,7 +55,7 @@ func Start(tb testing.TB) *Server {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := &Server{tb: tb, Addr: addr, dir: tb.TempDir()}
+	s := &Server{tb: tb, Addr: addr, opts: opts, dir: tb.TempDir()}
 	s.start()
 	tb.Cleanup(func() { s.stop(syscall.SIGTERM) })
 	return s
@@ -53,8 +72,13 @@ func (s *Server) start() {
 		s.tb.Fatal("no redis-server on PATH: install Debian's redis-server package (bash .ci/run does)")
 	}
 	s.out = &testutil.LogBuffer{}
-	s.cmd = exec.Command(path, "--bind", "127.0.0.1", "--port", port, "--dir", s.dir,
-		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--logfile", "")
+	persistence := []string{"--appendonly", "no"}
+	if s.opts.AOF {
+		persistence = []string{"--appendonly", "yes", "--appendfsync", "always"}
+	}
+	args := append([]string{"--bind", "127.0.0.1", "--port", port, "--dir", s.dir,
+		"--save", "", "--daemonize", "no", "--logfile", ""}, persistence...)
+	s.cmd = exec.Command(path, args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {
 		s.tb.Fatal(err)
@@ -82,7 +106,8 @@ func (s *Server) stop(sig syscall.Signal) {
 	s.cmd = nil
 }
 
-// Kill stops the server at once, as a crash would; its data stays on disk.
+// Kill stops the server at once, as a crash would; what it persisted
+// stays on disk.
 func (s *Server) Kill() { s.stop(syscall.SIGKILL) }
 
 // Pause stops the server's process (SIGSTOP): connections stay open and
@@ -99,7 +124,8 @@ func (s *Server) signal(sig syscall.Signal) {
 	}
 }
 
-// Restart starts a killed server again on the same port with the same data.
+// Restart starts a killed server again on the same port with what it
+// persisted: the same data with AOF, nothing without.
 func (s *Server) Restart() { s.start() }
 
 func ping(addr string) error {
