@@ -184,8 +184,7 @@ func TestRedisFollowersUnderLoad(t *testing.T) {
 	room := "followed"
 	clients[0].PostTo(h, room, "warmup", "hello")
 
-	var final atomic.Uint64 // the last id, once the writers stopped
-	done := make(chan struct{})
+	var final atomic.Uint64 // the id of the last message, once posted
 	var rg sync.WaitGroup
 	for i := range readers {
 		r := h.Reader(room)
@@ -193,13 +192,8 @@ func TestRedisFollowersUnderLoad(t *testing.T) {
 		go func() {
 			defer rg.Done()
 			Follow(t, clients[i%instances], r, 5, func(r *history.Reader) bool {
-				select {
-				case <-done:
-					since, _ := r.Next()
-					return since >= final.Load()
-				default:
-					return false
-				}
+				since, _ := r.Next()
+				return final.Load() != 0 && since >= final.Load()
 			})
 		}()
 	}
@@ -222,8 +216,12 @@ func TestRedisFollowersUnderLoad(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	final.Store(uint64(h.AckedCount(room)))
-	close(done)
+	// The last message wakes every reader, and each stops once it has it.
+	// Every post was acknowledged, so its id is known before it is sent.
+	final.Store(uint64(h.AckedCount(room)) + 1)
+	if last := clients[0].PostTo(h, room, "end", "end"); last.Status != 201 || last.Msg.ID != final.Load() {
+		t.Fatalf("the last post: %d %s, want id %d", last.Status, last.Raw, final.Load())
+	}
 	rg.Wait()
 	t.Logf("%d messages in %v to %d readers", h.AckedCount(room), writeFor, readers)
 	h.CheckComplete(t)
