@@ -134,15 +134,10 @@ func (g *hostGuard) allows(host string) bool {
 func hostCheck(g *hostGuard, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !g.allows(r.Host) {
-			refuseHost(w, r)
+			adapter.WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusMisdirectedRequest,
+				"this server does not answer for host %.100q (its operator can allow it with -allowed-hosts)", r.Host)))
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// refuseHost answers r, for a host not allowed, 421.
-func refuseHost(w http.ResponseWriter, r *http.Request) {
-	adapter.WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusMisdirectedRequest,
-		"this server does not answer for host %.100q (its operator can allow it with -allowed-hosts)", r.Host)))
 }

@@ -326,18 +326,7 @@ func (c *Config) StoreName() string {
 func (s *Server) routes() http.Handler {
 	static := staticHandler()
 	api := cors(s.cfg.AllowOrigins, s.adapter)
-	hosts := newHostGuard(s.cfg.AllowedHosts, s.cfg.Addr)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// On every answer; each kind adds its own below.
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Referrer-Policy", "no-referrer")
-		if s.draining.Load() {
-			w.Header().Set("Connection", "close") // see close
-		}
-		if !hosts.allows(r.Host) {
-			refuseHost(w, r)
-			return
-		}
+	serve := hostCheck(newHostGuard(s.cfg.AllowedHosts, s.cfg.Addr), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
 		case p == "/api" || strings.HasPrefix(p, "/api/"):
 			api.ServeHTTP(w, r)
@@ -354,6 +343,15 @@ func (s *Server) routes() http.Handler {
 		default:
 			static.ServeHTTP(w, r)
 		}
+	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// On every answer, a 421 included; each kind adds its own.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		if s.draining.Load() {
+			w.Header().Set("Connection", "close") // see close
+		}
+		serve.ServeHTTP(w, r)
 	})
 }
 
