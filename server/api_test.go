@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -152,21 +151,18 @@ func TestCORS(t *testing.T) {
 	const blog = "http://blog.example:8080"
 	s, c := MustOpen(t, server.Config{AllowOrigins: []string{blog}})
 	do := func(method, origin string, h map[string]string) Answer {
-		req, _ := http.NewRequest(method, s.URL()+"api/rooms/cors/messages", strings.NewReader(`{"text":"hi"}`))
-		req.Header.Set("Content-Type", "application/json")
+		header := http.Header{}
 		if origin != "" {
-			req.Header.Set("Origin", origin)
+			header.Set("Origin", origin)
 		}
 		for k, v := range h {
-			req.Header.Set(k, v)
+			header.Set(k, v)
 		}
-		res, err := c.http.Do(req)
+		a, err := c.DoHeader(context.Background(), method, "api/rooms/cors/messages", "application/json", `{"text":"hi"}`, header)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return Answer{Status: res.StatusCode, Header: res.Header, Raw: string(b)}
+		return a
 	}
 	pre := do("OPTIONS", blog, map[string]string{"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,idempotency-key"})
 	if allowed := pre.Header.Get("Access-Control-Allow-Headers"); pre.Status != 204 || pre.Header.Get("Access-Control-Allow-Origin") != blog ||

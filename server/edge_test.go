@@ -265,28 +265,22 @@ func TestIPv6PrefixConfigurable(t *testing.T) {
 }
 
 // hostAnswer sends a request for path with the Host and Origin headers
-// given, to the server at base.
-func hostAnswer(t *testing.T, c *Client, base, method, path, host, origin string) Answer {
+// given, through c.
+func hostAnswer(t *testing.T, c *Client, method, path, host, origin string) Answer {
 	t.Helper()
-	var body io.Reader
-	if method == "POST" {
-		body = strings.NewReader("text=rebound")
-	}
-	req, _ := http.NewRequest(method, base+path, body)
-	req.Host = host
+	header := http.Header{"Host": {host}}
 	if origin != "" {
-		req.Header.Set("Origin", origin)
+		header.Set("Origin", origin)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	ctype, body := "", ""
+	if method == "POST" {
+		ctype, body = "application/x-www-form-urlencoded", "text=rebound"
 	}
-	res, err := c.http.Do(req)
+	a, err := c.DoHeader(context.Background(), method, path, ctype, body, header)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return Answer{Status: res.StatusCode, Header: res.Header, Raw: string(b)}
+	return a
 }
 
 // TestHostCheck: a server on loopback answers only loopback names by
@@ -299,7 +293,7 @@ func TestHostCheck(t *testing.T) {
 	paths := []string{"api/rooms/dns/messages", "metrics", "healthz", "readyz", "", "app.js", "embed.js", "debug/graph", "nope"}
 	for _, path := range paths {
 		for _, method := range []string{"GET", "POST"} {
-			a := hostAnswer(t, c, s.URL(), method, path, "evil.example:"+port, "http://evil.example:"+port)
+			a := hostAnswer(t, c, method, path, "evil.example:"+port, "http://evil.example:"+port)
 			if a.Status != http.StatusMisdirectedRequest || !strings.Contains(a.Raw, `"status":421`) || !strings.Contains(a.Raw, "-allowed-hosts") {
 				t.Errorf("%s /%s for evil.example: %d %.200s, want a JSON 421", method, path, a.Status, a.Raw)
 			}
@@ -309,34 +303,34 @@ func TestHostCheck(t *testing.T) {
 		t.Errorf("a refused post was stored: %s", a.Raw)
 	}
 	for _, host := range []string{"127.0.0.1:" + port, "localhost:" + port, "LocalHost.", "[::1]:" + port, "app.localhost:" + port, "127.0.0.2"} {
-		if a := hostAnswer(t, c, s.URL(), "GET", "healthz", host, ""); a.Status != 200 {
+		if a := hostAnswer(t, c, "GET", "healthz", host, ""); a.Status != 200 {
 			t.Errorf("Host %s: %d %s, want 200", host, a.Status, a.Raw)
 		}
 	}
-	if a := hostAnswer(t, c, s.URL(), "POST", "api/rooms/dns/messages", "localhost:"+port, "http://localhost:"+port); a.Status != 201 {
+	if a := hostAnswer(t, c, "POST", "api/rooms/dns/messages", "localhost:"+port, "http://localhost:"+port); a.Status != 201 {
 		t.Errorf("a post from the page on localhost: %d %s", a.Status, a.Raw)
 	}
 
 	// Names added with -allowed-hosts, and loopback names still.
-	s2, c2 := MustOpen(t, server.Config{AllowedHosts: []string{"chat.example", "*.blog.example"}})
+	_, c2 := MustOpen(t, server.Config{AllowedHosts: []string{"chat.example", "*.blog.example"}})
 	for host, want := range map[string]int{"chat.example": 200, "CHAT.example:443": 200, "a.blog.example": 200, "blog.example": 421,
 		"evil.example": 421, "chat.example.evil.example": 421, "10.0.0.1": 421, "localhost": 200, "127.0.0.1": 200} {
-		if a := hostAnswer(t, c2, s2.URL(), "GET", "api/rooms/dns/messages", host, ""); a.Status != want {
+		if a := hostAnswer(t, c2, "GET", "api/rooms/dns/messages", host, ""); a.Status != want {
 			t.Errorf("allowed chat.example, *.blog.example; Host %s: %d, want %d", host, a.Status, want)
 		}
 	}
 	// The metrics listener checks the host too.
-	s4, c4 := MustOpen(t, server.Config{MetricsAddr: "127.0.0.1:0"})
-	metrics := "http://" + s4.MetricsAddr() + "/"
-	if a := hostAnswer(t, c4, metrics, "GET", "metrics", "evil.example", ""); a.Status != http.StatusMisdirectedRequest {
+	s4, _ := MustOpen(t, server.Config{MetricsAddr: "127.0.0.1:0"})
+	metrics := NewClient(t, "http://"+s4.MetricsAddr()+"/")
+	if a := hostAnswer(t, metrics, "GET", "metrics", "evil.example", ""); a.Status != http.StatusMisdirectedRequest {
 		t.Errorf("metrics listener, Host evil.example: %d, want 421", a.Status)
 	}
-	if a := hostAnswer(t, c4, metrics, "GET", "metrics", s4.MetricsAddr(), ""); a.Status != 200 {
+	if a := hostAnswer(t, metrics, "GET", "metrics", s4.MetricsAddr(), ""); a.Status != 200 {
 		t.Errorf("metrics listener, its own address: %d, want 200", a.Status)
 	}
 	// "*" allows any host.
-	s3, c3 := MustOpen(t, server.Config{AllowedHosts: []string{"*"}})
-	if a := hostAnswer(t, c3, s3.URL(), "GET", "healthz", "evil.example", ""); a.Status != 200 {
+	_, c3 := MustOpen(t, server.Config{AllowedHosts: []string{"*"}})
+	if a := hostAnswer(t, c3, "GET", "healthz", "evil.example", ""); a.Status != 200 {
 		t.Errorf("allowed *: %d %s", a.Status, a.Raw)
 	}
 }
@@ -344,8 +338,8 @@ func TestHostCheck(t *testing.T) {
 // TestHostCheckOnEveryInterface: listening on every interface, the
 // default allows any host (the operator decides with -allowed-hosts).
 func TestHostCheckOnEveryInterface(t *testing.T) {
-	s, c := MustOpen(t, server.Config{Addr: "0.0.0.0:0"})
-	if a := hostAnswer(t, c, s.URL(), "GET", "healthz", "chat.example", ""); a.Status != 200 {
+	_, c := MustOpen(t, server.Config{Addr: "0.0.0.0:0"})
+	if a := hostAnswer(t, c, "GET", "healthz", "chat.example", ""); a.Status != 200 {
 		t.Errorf("on 0.0.0.0, Host chat.example: %d %s", a.Status, a.Raw)
 	}
 }

@@ -94,7 +94,8 @@ func (c *Client) Do(ctx context.Context, method, path, ctype, body string) (Answ
 	return c.DoHeader(ctx, method, path, ctype, body, nil)
 }
 
-// DoHeader is Do with more request headers.
+// DoHeader is Do with more request headers; a Host among them is sent
+// as the request's Host.
 func (c *Client) DoHeader(ctx context.Context, method, path, ctype, body string, header http.Header) (Answer, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+strings.TrimPrefix(path, "/"), strings.NewReader(body))
 	if err != nil {
@@ -102,6 +103,9 @@ func (c *Client) DoHeader(ctx context.Context, method, path, ctype, body string,
 	}
 	for k, vs := range header {
 		req.Header[k] = vs
+	}
+	if host := header.Get("Host"); host != "" {
+		req.Host = host // net/http sends req.Host, not a Host header
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
