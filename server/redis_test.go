@@ -22,16 +22,21 @@ func redisConfig(t *testing.T, srv *redistest.Server) server.Config {
 	return server.Config{Store: srv.URL(), RedisPrefix: "t:" + t.Name() + ":", History: 1000, StoreTimeout: 5 * time.Second}
 }
 
+// openInstances opens n servers with cfg, instances of one chat on cfg's
+// store, and a client of each.
+func openInstances(t *testing.T, cfg server.Config, n int) ([]*server.Server, []*Client) {
+	servers, clients := make([]*server.Server, n), make([]*Client, n)
+	for i := range n {
+		servers[i], clients[i] = MustOpen(t, cfg)
+	}
+	return servers, clients
+}
+
 func TestRedisInstancesAreOneChat(t *testing.T) {
 	const instances, writers, perWriter, readers = 3, 6, 50, 6
 	const total = writers * perWriter
 	srv := redistest.Start(t)
-	var clients []*Client
-	var servers []*server.Server
-	for range instances {
-		s, c := MustOpen(t, redisConfig(t, srv))
-		servers, clients = append(servers, s), append(clients, c)
-	}
+	servers, clients := openInstances(t, redisConfig(t, srv), instances)
 	h := history.New(1000)
 	var wg sync.WaitGroup
 	for r := range readers {
@@ -175,12 +180,7 @@ func TestRedisFollowersUnderLoad(t *testing.T) {
 	cfg := redisConfig(t, srv)
 	cfg.History = 100000
 	h := history.New(cfg.History)
-	var servers []*server.Server
-	var clients []*Client
-	for range instances {
-		s, c := MustOpen(t, cfg)
-		servers, clients = append(servers, s), append(clients, c)
-	}
+	servers, clients := openInstances(t, cfg, instances)
 	room := "followed"
 	clients[0].PostTo(h, room, "warmup", "hello")
 

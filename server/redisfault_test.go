@@ -13,7 +13,6 @@ import (
 	"gochat/internal/history"
 	"gochat/internal/redistest"
 	"gochat/internal/testutil"
-	"gochat/server"
 )
 
 // readAll records the whole of room, as one reader from the start sees
@@ -126,12 +125,7 @@ func redisKilledAndRestarted(t *testing.T, aof bool) {
 	cfg := redisConfig(t, srv)
 	cfg.History = 100000
 	h := history.New(cfg.History)
-	var servers []*server.Server
-	var clients []*Client
-	for range instances {
-		s, c := MustOpen(t, cfg)
-		servers, clients = append(servers, s), append(clients, c)
-	}
+	servers, clients := openInstances(t, cfg, instances)
 	room := "killed"
 	clients[0].PostTo(h, room, "warmup", "hello")
 	before := clients[0].Get(room, "since=0").Read.Epoch
