@@ -11,8 +11,8 @@ const (
 	// and in an initial packet's JSON.
 	MaxDepth = 64
 	// MaxProcesses and MaxConnections bound a graph's size: each process
-	// is a goroutine, each connection a channel. gochat's graphs have a
-	// dozen of each.
+	// is a goroutine, each connection a channel. MaxConnections bounds
+	// its initial packets too. gochat's graphs have a dozen of each.
 	MaxProcesses   = 1000
 	MaxConnections = 10000
 	// MaxProblems bounds the problems reported for one file; past it, one
