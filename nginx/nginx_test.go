@@ -519,15 +519,10 @@ func TestShutdownUnderLoadThroughNginx(t *testing.T) {
 	url := base + "api/rooms/load/messages"
 	h := history.New(cfg.History)
 
-	// Once the writers stop, done is closed and each reader's poll is
-	// cancelled, so that a reader that has everything stops instead of
-	// waiting out its poll.
-	var finalLast uint64
-	var finalEpoch string
-	var doneAt time.Time
-	done := make(chan struct{}) // closed once the finals are set
-	polls, cancelPolls := context.WithCancel(context.Background())
-	defer cancelPolls()
+	// Readers follow the room until they have its last id under its last
+	// epoch, which end learns once the writers stop.
+	end := history.NewEnd()
+	defer end.Stop()
 	var mu sync.Mutex
 	statuses := map[string]int{} // "GET 200" → how many
 	count := func(who, method string, status int) bool {
@@ -551,20 +546,14 @@ func TestShutdownUnderLoadThroughNginx(t *testing.T) {
 		go func() {
 			defer rg.Done()
 			for {
-				since, epoch := r.Next()
-				ctx := polls
-				select {
-				case <-done:
-					if since >= finalLast && epoch == finalEpoch {
-						return
-					}
-					if time.Since(doneAt) > testutil.Timeout {
-						t.Errorf("reader %d is at %d under %q, not at %d under %q", i, since, epoch, finalLast, finalEpoch)
-						return
-					}
-					ctx = context.Background() // what it lacks is there: answered at once
-				default:
+				ctx, done, err := end.Poll(r)
+				if err != nil {
+					t.Errorf("reader %d %v", i, err)
 				}
+				if done {
+					return
+				}
+				since, epoch := r.Next()
 				ans, err := c.DoContext(ctx, "GET", fmt.Sprintf("%s?since=%d&wait=30&epoch=%s", url, since, epoch), "", "")
 				if err != nil {
 					if ctx.Err() == nil {
@@ -634,9 +623,7 @@ func TestShutdownUnderLoadThroughNginx(t *testing.T) {
 	if err != nil || last.Status != 200 {
 		t.Fatalf("read the room: %d %s", last.Status, last.Body)
 	}
-	finalLast, finalEpoch, doneAt = read.Last, read.Epoch, time.Now()
-	close(done)
-	cancelPolls()
+	end.Set(read.Last, read.Epoch)
 	rg.Wait()
 	t.Logf("%d readers (%d parked on the instance shut down), %d posts acknowledged, last id %d; answers: %v",
 		readers, parkedOnA, posted.Load(), read.Last, statuses)

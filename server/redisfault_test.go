@@ -138,15 +138,10 @@ func redisKilledAndRestarted(t *testing.T, aof bool) {
 	var phase atomic.Int32
 
 	// Readers: long-polls that retry each 503, until they have the room's
-	// last id under its last epoch. Once the writers stop, done is closed
-	// and each reader's poll is cancelled, so that a reader that has
-	// everything stops instead of waiting out its poll.
-	var finalLast uint64
-	var finalEpoch string
-	var doneAt time.Time
-	done := make(chan struct{}) // closed once the finals are set
-	polls, cancelPolls := context.WithCancel(context.Background())
-	defer cancelPolls()
+	// last id under its last epoch, which end learns once the writers
+	// stop.
+	end := history.NewEnd()
+	defer end.Stop()
 	var readFailed atomic.Int64
 	resets := make([]atomic.Int64, readers)
 	var rg sync.WaitGroup
@@ -156,20 +151,14 @@ func redisKilledAndRestarted(t *testing.T, aof bool) {
 		go func() {
 			defer rg.Done()
 			for {
-				since, epoch := r.Next()
-				ctx := polls
-				select {
-				case <-done:
-					if since >= finalLast && epoch == finalEpoch {
-						return
-					}
-					if time.Since(doneAt) > timeout {
-						t.Errorf("reader %d is at %d under %q, not at %d under %q", i, since, epoch, finalLast, finalEpoch)
-						return
-					}
-					ctx = context.Background() // what it lacks is there: answered at once
-				default:
+				ctx, done, err := end.Poll(r)
+				if err != nil {
+					t.Errorf("reader %d %v", i, err)
 				}
+				if done {
+					return
+				}
+				since, epoch := r.Next()
 				a, err := clients[i%instances].Do(ctx, http.MethodGet,
 					fmt.Sprintf("api/rooms/%s/messages?since=%d&wait=5&epoch=%s", room, since, epoch), "", "")
 				switch {
@@ -268,9 +257,7 @@ func redisKilledAndRestarted(t *testing.T, aof bool) {
 		t.Errorf("read the room: %d %s", last.Status, last.Raw)
 	}
 	after := last.Read
-	finalLast, finalEpoch, doneAt = after.Last, after.Epoch, time.Now()
-	close(done)
-	cancelPolls()
+	end.Set(after.Last, after.Epoch)
 	rg.Wait()
 	t.Logf("%d posts acknowledged, %d answered 503; %d reads answered 503; epoch %q, then %q with last %d",
 		posted.Load(), failed.Load(), readFailed.Load(), before, after.Epoch, after.Last)
