@@ -21,6 +21,7 @@ type Memory struct {
 
 	mu    sync.Mutex
 	rooms map[string]*ring
+	keys  []*key // every room's idempotency keys, oldest first
 	hub   hub
 }
 
@@ -56,9 +57,9 @@ const keyOverhead = 80
 func (m *Memory) Append(_ context.Context, room string, d Draft) (Message, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.forget(d.Time)
 	r, ok := m.rooms[room]
 	if ok && d.Key != "" {
-		m.bytes -= r.forget(d.Time)
 		if k, seen := r.keys[d.Key]; seen {
 			if k.fingerprint != d.fingerprint() {
 				return Message{}, fmt.Errorf("append to room %q: key %q: %w", room, d.Key, ErrKeyReused)
@@ -95,7 +96,7 @@ func (m *Memory) Append(_ context.Context, room string, d Draft) (Message, error
 	m.bytes += grown - freed
 	r.push(msg, m.history)
 	if d.Key != "" {
-		r.remember(&key{key: d.Key, fingerprint: d.fingerprint(), id: msg.ID, time: d.Time})
+		m.remember(r, &key{key: d.Key, fingerprint: d.fingerprint(), id: msg.ID, time: d.Time})
 	}
 	m.hub.publish(room, false)
 	return msg, nil
@@ -146,41 +147,43 @@ func (m *Memory) Rooms() int {
 type ring struct {
 	name  string // the room's name, shared by its messages
 	epoch string
-	last  uint64    // newest id handed out
-	buf   []Message // grows up to history, then wraps
-	head  int       // index of the oldest message once buf is full
-	keys  map[string]*key
-	order []*key // keys, oldest first
+	last  uint64          // newest id handed out
+	buf   []Message       // grows up to history, then wraps
+	head  int             // index of the oldest message once buf is full
+	keys  map[string]*key // its idempotency keys within KeyWindow
 }
 
 // key is an idempotency key a room remembers for KeyWindow.
 type key struct {
+	room        *ring // the room it was used in
 	key         string
 	fingerprint string    // of the draft it came with
 	id          uint64    // the id its message got
 	time        time.Time // when its message was stored
 }
 
-func (r *ring) remember(k *key) {
+// remember keeps k, used in room r, for KeyWindow.
+func (m *Memory) remember(r *ring, k *key) {
 	if r.keys == nil {
 		r.keys = map[string]*key{}
 	}
+	k.room = r
 	r.keys[k.key] = k
-	r.order = append(r.order, k)
+	m.keys = append(m.keys, k)
 }
 
-// forget drops the keys older than KeyWindow at now and returns the bytes
-// they took.
-func (r *ring) forget(now time.Time) int64 {
-	freed, n := int64(0), 0
-	for n < len(r.order) && now.Sub(r.order[n].time) >= KeyWindow {
-		delete(r.keys, r.order[n].key)
-		freed += int64(len(r.order[n].key) + keyOverhead)
-		r.order[n] = nil
+// forget drops the keys of every room older than KeyWindow at now, and
+// what they cost from the bytes held.
+func (m *Memory) forget(now time.Time) {
+	n := 0
+	for n < len(m.keys) && now.Sub(m.keys[n].time) >= KeyWindow {
+		k := m.keys[n]
+		delete(k.room.keys, k.key)
+		m.bytes -= int64(len(k.key) + keyOverhead)
+		m.keys[n] = nil
 		n++
 	}
-	r.order = r.order[n:] // append moves the live ones when it grows
-	return freed
+	m.keys = m.keys[n:] // append moves the live ones when it grows
 }
 
 func (r *ring) push(m Message, history int) {

@@ -59,3 +59,21 @@ func TestMemoryByteBound(t *testing.T) {
 		t.Errorf("a refused append left a room behind: %d rooms", m.Rooms())
 	}
 }
+
+// TestMemoryForgetsKeysOfIdleRooms: a key past KeyWindow stops counting
+// against the byte bound at the next append to any room, not only at the
+// next keyed append to its own room, so the keys of rooms that went quiet
+// cannot fill the store for good.
+func TestMemoryForgetsKeysOfIdleRooms(t *testing.T) {
+	ctx := context.Background()
+	m := MustMemory(t, 1, 10)
+	const msg, key = 96 + 1 + 1, 1 + 80 // a message of room "a" or "b" with a 1-byte text; key "k"
+	m.SetMaxBytes(2*msg + key - 1)      // two messages, but not both and the key
+	at := time.Date(2026, 11, 24, 4, 0, 0, 0, time.UTC)
+	if _, err := m.Append(ctx, "a", store.Draft{Text: "x", Time: at, Key: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Append(ctx, "b", store.Draft{Text: "y", Time: at.Add(store.KeyWindow)}); err != nil {
+		t.Errorf("an append once the key of a quiet room expired: %v", err)
+	}
+}
