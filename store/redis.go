@@ -102,6 +102,11 @@ func (r *Redis) keys(room string) []string {
 	return []string{tag + ":meta", tag + ":msgs", tag + ":keys", tag + ":keyt"}
 }
 
+// keysDroppedPerAppend bounds the expired idempotency keys of a room one
+// append drops, so that an append's work stays bounded; each append adds
+// one key at most, so the expired ones never pile up.
+const keysDroppedPerAppend = 128
+
 // retryWindow is how long Redis remembers the key gochat gives a post
 // that came without one: long enough for any retry of the same call.
 const retryWindow = 2 * time.Minute
@@ -189,12 +194,13 @@ return 1
 // answers the original message instead of storing it again.
 //
 // KEYS: meta, msgs, keys, keyt. ARGV: new epoch, history, ttl ms, message
-// JSON after its id, channel, room, key, fingerprint, now ms, key expiry ms.
+// JSON after its id, channel, room, key, fingerprint, now ms, key expiry ms,
+// expired keys to drop at most (keysDroppedPerAppend).
 // It returns {epoch, id, time ms}, or {"reused"} for a key that came with
 // another message.
 var appendScript = redis.NewScript(`
 local now = tonumber(ARGV[9])
-local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 128)
+local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, tonumber(ARGV[11]))
 if #gone > 0 then
   redis.call('HDEL', KEYS[3], unpack(gone))
   redis.call('ZREM', KEYS[4], unpack(gone))
@@ -274,7 +280,7 @@ func (r *Redis) Append(ctx context.Context, room string, d Draft) (Message, erro
 	now := d.Time.UnixMilli()
 	res, err := appendScript.Run(ctx, r.rdb, r.keys(room),
 		epoch, r.cfg.History, r.cfg.RoomTTL.Milliseconds(), rest, r.channel(), room,
-		key, d.fingerprint(), now, now+window.Milliseconds()).Slice()
+		key, d.fingerprint(), now, now+window.Milliseconds(), keysDroppedPerAppend).Slice()
 	if err != nil {
 		return Message{}, fmt.Errorf("append to room %q: redis: %w", room, err)
 	}
