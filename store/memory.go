@@ -17,7 +17,7 @@ type Memory struct {
 	history  int
 	maxRooms int
 	maxBytes int64 // 0: no bound
-	bytes    int64 // the size of the messages held
+	bytes    int64 // the size of the messages and idempotency keys held
 
 	mu    sync.Mutex
 	rooms map[string]*ring
