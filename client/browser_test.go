@@ -157,7 +157,7 @@ func TestSwitchRoomsByHash(t *testing.T) {
 
 func TestRecoversFromServerRestart(t *testing.T) {
 	s := MustServer(t, server.Config{})
-	addr := strings.TrimSuffix(strings.TrimPrefix(s.URL(), "http://"), "/")
+	addr := s.Addr()
 	post(t, s.URL(), "lobby", "before+the+restart")
 	p := NewPage(t, MustBrowser(t))
 	p.Do(chromedp.Navigate(s.URL()))

@@ -112,7 +112,7 @@ func StartGochat(tb testing.TB, cfg server.Config) *Gochat {
 		tb.Fatal(err)
 	}
 	g.Server = s
-	g.Addr = strings.TrimSuffix(strings.TrimPrefix(s.URL(), "http://"), "/")
+	g.Addr = s.Addr()
 	tb.Cleanup(func() { g.Close(tb) })
 	return g
 }

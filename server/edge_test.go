@@ -95,7 +95,7 @@ const post = "POST /api/rooms/edge/messages HTTP/1.1\r\nHost: %s\r\nContent-Type
 // connection is closed; nothing is stored and the server serves on.
 func TestBodyTimeout(t *testing.T) {
 	s, c := MustOpen(t, server.Config{BodyTimeout: 500 * time.Millisecond})
-	host := strings.TrimSuffix(strings.TrimPrefix(s.URL(), "http://"), "/")
+	host := s.Addr()
 
 	stalled := Dial(t, s.URL())
 	stalled.Send(fmt.Sprintf(post, host, 1000, "") + "text=hell")
@@ -140,7 +140,7 @@ func TestBodyTimeout(t *testing.T) {
 // refused with 413 before the server asks for it with 100 Continue.
 func TestExpectContinueTooLarge(t *testing.T) {
 	s, c := MustOpen(t, server.Config{})
-	host := strings.TrimSuffix(strings.TrimPrefix(s.URL(), "http://"), "/")
+	host := s.Addr()
 	raw := Dial(t, s.URL())
 	raw.Send(fmt.Sprintf(post, host, 1000000, "Expect: 100-continue\r\n"))
 	res, body := raw.Answer()
@@ -172,7 +172,7 @@ func TestExpectContinueTooLarge(t *testing.T) {
 // 200.
 func TestHalfClosedLongPoll(t *testing.T) {
 	s, c := MustOpen(t, server.Config{})
-	host := strings.TrimSuffix(strings.TrimPrefix(s.URL(), "http://"), "/")
+	host := s.Addr()
 	raw := Dial(t, s.URL())
 	raw.Send("GET /api/rooms/half/messages?wait=55 HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
 	WaitParked(t, s.Stats(), 1)
@@ -289,7 +289,7 @@ func hostAnswer(t *testing.T, c *Client, method, path, host, origin string) Answ
 // adds names.
 func TestHostCheck(t *testing.T) {
 	s, c := MustOpen(t, server.Config{Debug: true})
-	_, port, _ := net.SplitHostPort(strings.TrimSuffix(strings.TrimPrefix(s.URL(), "http://"), "/"))
+	_, port, _ := net.SplitHostPort(s.Addr())
 	paths := []string{"api/rooms/dns/messages", "metrics", "healthz", "readyz", "", "app.js", "embed.js", "debug/graph", "nope"}
 	for _, path := range paths {
 		for _, method := range []string{"GET", "POST"} {

@@ -389,9 +389,12 @@ func (s *Server) MetricsAddr() string {
 	return s.mln.Addr().String()
 }
 
+// Addr returns the address the server listens on, e.g. 127.0.0.1:9090.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
 // URL returns the server's base URL, e.g. http://127.0.0.1:9090/.
 func (s *Server) URL() string {
-	return "http://" + s.ln.Addr().String() + "/"
+	return "http://" + s.Addr() + "/"
 }
 
 // Stats returns the network's live counters.
