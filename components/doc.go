@@ -6,8 +6,8 @@
 // closes its outports, so closing the network's inport shuts the whole
 // network down in order. The default network is
 //
-//	HTTP -> Router -READ-> Controller ----OUT-> READ  Storage -OUT-> Responder
-//	        Router -WRITE-> SendController -OUT-> WRITE Storage
+//	HTTP -> Router -READ--> Controller ---------------------------OUT-> READ  Storage -OUT-> Responder
+//	        Router -WRITE-> RateLimit -OUT-> SendController -OUT-> WRITE Storage
 //
 // and every component's ERR outport goes to the Responder, the one place
 // that turns results and errors into answers.

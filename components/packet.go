@@ -35,7 +35,6 @@ type Request struct {
 	HasIdempotencyKey bool
 	Ctx               context.Context   // cancelled when the client disconnects
 	Params            httprouter.Params // path parameters, set by the Router
-	Received          time.Time         // when the adapter got it
 
 	claimed atomic.Bool
 	answer  chan Answer
@@ -53,7 +52,7 @@ func (r *Request) LimitKey() string {
 
 // NewRequest returns a Request ready to be completed once.
 func NewRequest(ctx context.Context) *Request {
-	return &Request{Ctx: ctx, Received: time.Now(), answer: make(chan Answer, 1)}
+	return &Request{Ctx: ctx, answer: make(chan Answer, 1)}
 }
 
 // Claim takes the right to answer r. It returns false if someone already

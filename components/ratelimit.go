@@ -32,7 +32,6 @@ type RateLimit struct {
 	Out   chan<- *Request // requests within the limit
 	Err   chan<- *Reply   // 429 answers
 
-	now func() time.Time
 }
 
 type bucket struct {
@@ -41,7 +40,7 @@ type bucket struct {
 }
 
 // NewRateLimit returns a RateLimit on the wall clock.
-func NewRateLimit() *RateLimit { return &RateLimit{now: time.Now} }
+func NewRateLimit() *RateLimit { return &RateLimit{} }
 
 // Process limits requests until In closes.
 func (l *RateLimit) Process() {
@@ -63,7 +62,7 @@ func (l *RateLimit) Process() {
 			forward(l.Out, req, l.Err, req, "RateLimit")
 			continue
 		}
-		now := l.now()
+		now := time.Now()
 		b := buckets[key]
 		if b == nil {
 			if len(buckets) >= MaxRateClients {

@@ -54,7 +54,6 @@ type Storage struct {
 	store       store.Store
 	stats       *Stats
 	log         *slog.Logger
-	now         func() time.Time
 	concurrency int
 
 	capacity  int
@@ -125,7 +124,7 @@ type job struct {
 // run at once on their own goroutines; 0 runs them inline, which is right
 // for the in-memory store.
 func NewStorage(st store.Store, concurrency int, stats *Stats, log *slog.Logger) *Storage {
-	return &Storage{store: st, concurrency: concurrency, stats: stats, log: log, now: time.Now}
+	return &Storage{store: st, concurrency: concurrency, stats: stats, log: log}
 }
 
 // Process serves reads and writes until both inports close. It first
@@ -238,7 +237,7 @@ func (s *Storage) exec(j *job) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), timeout)
 	defer cancel()
 	if j.kind == jobWrite {
-		j.msg, j.err = s.store.Append(ctx, j.room, store.Draft{Author: j.c.Author, Text: j.c.Text, Time: s.now(), Key: j.c.Key})
+		j.msg, j.err = s.store.Append(ctx, j.room, store.Draft{Author: j.c.Author, Text: j.c.Text, Time: time.Now(), Key: j.c.Key})
 		return
 	}
 	j.page, j.err = s.store.Read(ctx, j.room, j.since)
@@ -290,7 +289,7 @@ func (s *Storage) finishRead(j *job, rs *roomState) {
 	if len(page.Messages) > 0 || q.Wait <= 0 || s.closing {
 		p := s.reply(q, page, false)
 		if p != nil && rs.news == j.news { // nothing new came while the read was in flight
-			s.cache.put(q.Room, q.Since, cachedPage{epoch: page.Epoch, last: page.Last, payload: p, at: s.now()})
+			s.cache.put(q.Room, q.Since, cachedPage{epoch: page.Epoch, last: page.Last, payload: p, at: time.Now()})
 		}
 		return
 	}
@@ -480,7 +479,7 @@ func (s *Storage) finishFlush(j *job, rs *roomState) {
 
 // fromCache answers q from the page cache if it holds q's answer.
 func (s *Storage) fromCache(q *ReadQuery) bool {
-	e, ok := s.cache.get(q.Room, q.Since, s.now())
+	e, ok := s.cache.get(q.Room, q.Since, time.Now())
 	// Only answers with messages: an empty one might have to wait.
 	if !ok || (q.Epoch != "" && q.Epoch != e.epoch) || q.Since >= e.last {
 		return false

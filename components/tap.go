@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"sync/atomic"
-
-	"gochat/store"
 )
 
 // Tap passes every packet from IN to OUT and counts it. gochat puts one on
@@ -37,8 +35,6 @@ func NewTap(elem reflect.Type, n *atomic.Uint64) (any, error) {
 		return &Tap[*WriteCommand]{n: n}, nil
 	case reflect.TypeFor[*Reply]():
 		return &Tap[*Reply]{n: n}, nil
-	case reflect.TypeFor[store.Message]():
-		return &Tap[store.Message]{n: n}, nil
 	}
 	return nil, fmt.Errorf("no tap for packets of type %s", elem)
 }

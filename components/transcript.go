@@ -11,8 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"gochat/store"
 )
 
 // Transcript buffering: how many lines wait for a slow output before new
@@ -173,11 +171,8 @@ func messageJSON(rep *Reply) ([]byte, bool) {
 	if rep.Err != nil || rep.Status != 201 {
 		return nil, false
 	}
-	switch b := rep.Body.(type) {
-	case *Payload:
+	if b, ok := rep.Body.(*Payload); ok {
 		return append(slices.Clip(b.Bytes()), '\n'), true
-	case store.Message:
-		return append(b.AppendJSON(nil), '\n'), true
 	}
 	return nil, false
 }

@@ -1,9 +1,12 @@
 // Package store holds chat messages: the Store interface the Storage
-// component talks to, and its in-memory implementation.
+// component talks to, and its two implementations, side by side.
 //
-// Memory is the default and the right pick for one gochat instance: it
-// keeps the newest messages of each room in a bounded ring and forgets
-// everything on restart (each room then gets a new epoch).
+// Memory (memory.go) is the default and the right pick for one gochat
+// instance: it keeps the newest messages of each room in a bounded ring
+// and forgets everything on restart (each room then gets a new epoch).
+// Redis (redis.go) lets several instances be one chat and keeps messages,
+// ids and epochs across restarts as far as Redis keeps its data. One test
+// suite (suite_test.go) runs against both.
 package store
 
 import (
