@@ -229,15 +229,12 @@ func (a *Adapter) inject(req *components.Request, deadline <-chan time.Time) *co
 // deadline is how long the network has to answer req: its wait, as the
 // Controller will clamp it, plus the grace.
 func (a *Adapter) deadline(req *components.Request) time.Duration {
-	wait := time.Duration(0)
 	// Malformed queries are the Controller's to reject; here they only
 	// lose their wait.
 	query, _ := url.ParseQuery(req.RawQuery)
-	if s := query.Get("wait"); s != "" {
-		wait = a.cfg.MaxWait
-		if secs, err := strconv.ParseUint(s, 10, 32); err == nil && time.Duration(secs)*time.Second < wait {
-			wait = time.Duration(secs) * time.Second
-		}
+	wait, err := components.ParseWait(query.Get("wait"), a.cfg.MaxWait)
+	if err != nil {
+		wait = 0
 	}
 	return wait + a.cfg.Grace
 }

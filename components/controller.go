@@ -37,6 +37,27 @@ func (c *Controller) Process() {
 	}
 }
 
+// ParseWait reads the wait parameter of a read: "" is no wait, otherwise
+// a non-negative integer number of seconds, clamped to max (so is a number
+// too large to parse). It is the one reading of wait: the Controller's,
+// and the adapter's for its own deadline.
+func ParseWait(s string, max time.Duration) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	secs, err := strconv.ParseUint(s, 10, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return max, nil
+	}
+	if err != nil {
+		return 0, errors.New("wait must be a non-negative integer number of seconds")
+	}
+	if secs >= uint64(max/time.Second) {
+		return max, nil
+	}
+	return time.Duration(secs) * time.Second, nil
+}
+
 func (c *Controller) parse(req *Request) (*ReadQuery, *Error) {
 	q := &ReadQuery{Req: req, Room: req.Params.ByName("room")}
 	if err := checkRoom(q.Room); err != nil {
@@ -53,15 +74,8 @@ func (c *Controller) parse(req *Request) (*ReadQuery, *Error) {
 		}
 		q.Since = since
 	}
-	if s := query.Get("wait"); s != "" {
-		q.Wait = c.maxWait
-		secs, err := strconv.ParseUint(s, 10, 64)
-		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			return nil, Errorf(http.StatusBadRequest, "wait must be a non-negative integer number of seconds")
-		}
-		if err == nil && secs < uint64(c.maxWait/time.Second) {
-			q.Wait = time.Duration(secs) * time.Second
-		}
+	if q.Wait, err = ParseWait(query.Get("wait"), c.maxWait); err != nil {
+		return nil, Errorf(http.StatusBadRequest, "%v", err)
 	}
 	q.Epoch = query.Get("epoch")
 	if len(q.Epoch) > MaxEpochLen || !isToken(q.Epoch) {
