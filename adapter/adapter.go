@@ -9,6 +9,7 @@
 package adapter
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -20,17 +21,19 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"gochat/components"
+	"gochat/graph"
 )
 
 // Config sets up an Adapter.
 type Config struct {
-	In      chan<- *components.Request // the network's inport; see Swap
-	MaxWait time.Duration              // the longest long-poll; see Grace
+	// Net is the network requests enter; once it is closed, they are
+	// answered 503.
+	Net     *graph.Lifecycle
+	MaxWait time.Duration // the longest long-poll; see Grace
 	// Grace is how much longer than a request's wait the network has to
 	// answer before the adapter answers 503 itself.
 	Grace time.Duration
@@ -52,17 +55,13 @@ type Adapter struct {
 	cfg    Config
 	lastID atomic.Uint64
 	idBase string // random prefix of generated request ids
-
-	mu     sync.RWMutex // held for reading while injecting; Swap and Close take it
-	in     chan<- *components.Request
-	closed bool
 }
 
-// New returns an Adapter feeding cfg.In.
+// New returns an Adapter feeding cfg.Net.
 func New(cfg Config) *Adapter {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	return &Adapter{cfg: cfg, in: cfg.In, idBase: hex.EncodeToString(b)}
+	return &Adapter{cfg: cfg, idBase: hex.EncodeToString(b)}
 }
 
 // requestID returns the request id of r: its X-Request-Id if that is 1 to
@@ -72,34 +71,6 @@ func (a *Adapter) requestID(r *http.Request, n uint64) string {
 		return id
 	}
 	return a.idBase + "-" + strconv.FormatUint(n, 10)
-}
-
-// Swap makes in the network's inport for new requests and closes the old
-// one, so the old network finishes what it holds and stops. Requests
-// already injected are answered by the old network. It returns false,
-// and does nothing, once the adapter is closed.
-func (a *Adapter) Swap(in chan<- *components.Request) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		return false
-	}
-	close(a.in)
-	a.in = in
-	return true
-}
-
-// Close stops injecting and closes the network's inport, which shuts the
-// network down in order: parked long-polls are answered at once, packets
-// already in flight are finished. Requests arriving later are answered
-// 503. Close is idempotent.
-func (a *Adapter) Close() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.closed {
-		a.closed = true
-		close(a.in)
-	}
 }
 
 // ServeHTTP injects r as a packet, writes the network's answer and logs
@@ -172,11 +143,18 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 		return
 	}
 
-	deadline := time.NewTimer(a.deadline(req))
-	defer deadline.Stop()
-	if err := a.inject(req, deadline.C); err != nil {
-		if r.Context().Err() == nil { // else the client left: nobody to answer
-			WriteAnswer(w, components.ErrorAnswer(err))
+	// ctx ends when the client leaves or the deadline passes.
+	ctx, cancel := context.WithTimeout(r.Context(), a.deadline(req))
+	defer cancel()
+	if err := a.cfg.Net.Inject(ctx, req); err != nil {
+		switch {
+		case r.Context().Err() != nil:
+			// The client left: nobody to answer.
+		case errors.Is(err, graph.ErrClosed):
+			WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusServiceUnavailable, "the server is shutting down; try again")))
+		default:
+			a.cfg.Log.Error("the network did not take the request in time", "request", req.ID, "method", req.Method, "path", req.Path)
+			WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusServiceUnavailable, "the server is overloaded; try again")))
 		}
 		return
 	}
@@ -185,12 +163,13 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 	case ans := <-req.Answer():
 		WriteAnswer(w, ans)
 		return
-	case <-r.Context().Done():
-		if req.Claim() {
+	case <-ctx.Done():
+		switch {
+		case !req.Claim():
+			// The network completed the request first.
+		case r.Context().Err() != nil:
 			return // nobody to answer; Storage releases its waiter by itself
-		}
-	case <-deadline.C:
-		if req.Claim() {
+		default:
 			a.cfg.Log.Error("the network did not answer in time", "request", req.ID, "method", req.Method, "path", req.Path)
 			WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusServiceUnavailable, "the server did not answer in time; try again")))
 			return
@@ -205,25 +184,6 @@ func (a *Adapter) ipv6Prefix() int {
 		return DefaultIPv6Prefix
 	}
 	return a.cfg.IPv6Prefix
-}
-
-// inject hands req to the network unless it is closed, the client left,
-// or the deadline passed first.
-func (a *Adapter) inject(req *components.Request, deadline <-chan time.Time) *components.Error {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	if a.closed {
-		return components.Errorf(http.StatusServiceUnavailable, "the server is shutting down; try again")
-	}
-	select {
-	case a.in <- req:
-		return nil
-	case <-req.Ctx.Done():
-		return components.Errorf(http.StatusServiceUnavailable, "the client went away")
-	case <-deadline:
-		a.cfg.Log.Error("the network did not take the request in time", "request", req.ID, "method", req.Method, "path", req.Path)
-		return components.Errorf(http.StatusServiceUnavailable, "the server is overloaded; try again")
-	}
 }
 
 // deadline is how long the network has to answer req: its wait, as the

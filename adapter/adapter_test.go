@@ -1,6 +1,7 @@
 package adapter_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,19 +14,30 @@ import (
 
 	"gochat/adapter"
 	"gochat/components"
+	"gochat/graph"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// MustAdapter returns an adapter over in behind a test server.
-func MustAdapter(tb testing.TB, in chan *components.Request, grace time.Duration) (*adapter.Adapter, *httptest.Server) {
+// rawNetwork is a network that is only its inport in, which the test
+// reads, or not. It has nothing to drain: it is done from the start.
+func rawNetwork(in chan *components.Request) *graph.Network {
+	done := make(chan struct{})
+	close(done)
+	return &graph.Network{In: in, Done: done}
+}
+
+// MustAdapter returns an adapter over a network with inport in, behind a
+// test server, and the Lifecycle that feeds it.
+func MustAdapter(tb testing.TB, in chan *components.Request, grace time.Duration) (*graph.Lifecycle, *httptest.Server) {
 	tb.Helper()
-	a := adapter.New(adapter.Config{In: in, MaxWait: time.Second, Grace: grace, BodyTimeout: time.Second, Log: slog.New(slog.DiscardHandler)})
+	net := graph.NewLifecycle(rawNetwork(in))
+	a := adapter.New(adapter.Config{Net: net, MaxWait: time.Second, Grace: grace, BodyTimeout: time.Second, Log: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(a)
 	tb.Cleanup(srv.Close)
-	return a, srv
+	return net, srv
 }
 
 func call(tb testing.TB, method, url, body string) (int, string) {
@@ -87,9 +99,10 @@ func TestNotTaken503(t *testing.T) {
 
 func TestClosed503(t *testing.T) {
 	in := make(chan *components.Request)
-	a, srv := MustAdapter(t, in, time.Minute)
-	a.Close()
-	a.Close()
+	net, srv := MustAdapter(t, in, time.Minute)
+	if err := net.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if _, open := <-in; open {
 		t.Error("Close did not close the inport")
 	}

@@ -11,7 +11,7 @@ import (
 // serveGraphJSON answers the running graph with a packet count per
 // connection.
 func (s *Server) serveGraphJSON(w http.ResponseWriter) {
-	n := s.net.Load()
+	n := s.nets.Current()
 	type process struct {
 		Name      string `json:"name"`
 		Component string `json:"component"`
@@ -58,7 +58,7 @@ func (s *Server) serveGraphJSON(w http.ResponseWriter) {
 
 // serveGraphDOT answers the running graph in DOT, with packet counts.
 func (s *Server) serveGraphDOT(w http.ResponseWriter) {
-	n := s.net.Load()
+	n := s.nets.Current()
 	w.Header().Set("Content-Type", "text/vnd.graphviz; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(graph.DOT(n.Graph, counts(n)))

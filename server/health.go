@@ -23,7 +23,7 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request, ready bool)
 		Store  string `json:"store"`
 		Graph  string `json:"graph"`
 		Parked int64  `json:"parked"`
-	}{Status: "ok", Store: "ok", Graph: s.net.Load().Graph.File, Parked: s.stats.Parked.Load()}
+	}{Status: "ok", Store: "ok", Graph: s.nets.Current().Graph.File, Parked: s.stats.Parked.Load()}
 	status := http.StatusOK
 	if err := s.store.Ping(ctx); err != nil {
 		body.Store = err.Error()

@@ -111,7 +111,7 @@ func (c packetCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (c packetCollector) Collect(ch chan<- prometheus.Metric) {
-	n := c.s.net.Load()
+	n := c.s.nets.Current()
 	if n == nil || n.Counts == nil {
 		return
 	}

@@ -118,7 +118,8 @@ const redisConcurrency = 64
 // DefaultWatchInterval is how often -watch looks at the graph file.
 const DefaultWatchInterval = time.Second
 
-// drainTimeout bounds how long a reload waits for the old network to stop.
+// drainTimeout is how long the network a reload replaced has to stop
+// before the server logs it as stuck.
 const drainTimeout = 30 * time.Second
 
 func (c *Config) setDefaults() {
@@ -174,7 +175,7 @@ type Server struct {
 	store   store.Store
 	stats   *components.Stats
 	factory *goflow.Factory
-	net     atomic.Pointer[graph.Network] // the network new requests enter
+	nets    *graph.Lifecycle // the network new requests enter, and those draining after a reload
 	adapter *adapter.Adapter
 	http    *http.Server
 	ln      net.Listener
@@ -197,7 +198,7 @@ type Server struct {
 	// lock only to swap networks. closed is set when Close begins.
 	reads     atomic.Uint64                     // graph reads Reload has begun, counting from 1
 	running   uint64                            // under reloadMu: the read whose network runs
-	oldNets   sync.WaitGroup                    // networks replaced by a reload, still draining
+	drains    sync.WaitGroup                    // watches of networks a reload replaced, each ending when its network stops or Close begins
 	readGraph func(path string) ([]byte, error) // nil: graph.ReadFile; tests watch reads with it
 
 	closeOnce sync.Once
@@ -238,16 +239,15 @@ func Open(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	s.net.Store(n)
+	s.nets = graph.NewLifecycle(n)
 	s.metrics = newMetrics(s)
 	s.adapter = adapter.New(adapter.Config{
-		In: n.In, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: cfg.BodyTimeout, TrustedProxies: cfg.TrustedProxies, IPv6Prefix: cfg.IPv6Prefix, Log: cfg.Log,
+		Net: s.nets, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: cfg.BodyTimeout, TrustedProxies: cfg.TrustedProxies, IPv6Prefix: cfg.IPv6Prefix, Log: cfg.Log,
 		Observe: s.metrics.observe,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		s.adapter.Close()
-		<-n.Done
+		_ = s.nets.Close(context.Background()) // a network that just started stops at once
 		st.Close()
 		return nil, fmt.Errorf("open server: listen: %w", err)
 	}
@@ -267,8 +267,7 @@ func Open(cfg Config) (*Server, error) {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {
 			ln.Close()
-			s.adapter.Close()
-			<-n.Done
+			_ = s.nets.Close(context.Background())
 			st.Close()
 			return nil, fmt.Errorf("open server: metrics listener: %w", err)
 		}
@@ -472,16 +471,21 @@ func (s *Server) swap(g *graph.Graph, read uint64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	old, err := s.nets.Swap(n)
+	if err != nil {
+		return false, err // unreachable: Close had not begun, above, under reloadMu
+	}
 	s.running = read
-	s.adapter.Swap(n.In)
-	old := s.net.Swap(n)
-	s.oldNets.Add(1)
+	s.drains.Add(1)
 	go func() {
-		defer s.oldNets.Done()
+		defer s.drains.Done()
+		t := time.NewTimer(drainTimeout)
+		defer t.Stop()
 		select {
 		case <-old.Done:
-		case <-time.After(drainTimeout):
+		case <-t.C:
 			s.cfg.Log.Error("the old network did not stop in time after a reload", "graph", g.File, "timeout", drainTimeout)
+		case <-s.stopWatch: // Close waits for it, and reports it
 		}
 	}()
 	return true, nil
@@ -557,21 +561,18 @@ func (s *Server) close(ctx context.Context) error {
 		s.mhttp.Shutdown(ctx)
 		<-s.mserved
 	}
-	s.adapter.Close()
-	select {
-	case <-s.net.Load().Done:
-	case <-ctx.Done():
-		errs = append(errs, fmt.Errorf("close server: network still running: %w", ctx.Err()))
+	// Requests arriving from now on are answered 503; the networks,
+	// current and draining after a reload, finish what they hold.
+	if err := s.nets.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("close server: %w", err))
 	}
+	s.drains.Wait() // prompt: stopWatch is closed
 	s.awaitIdle(ctx)
 	if err := s.http.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("close server: %w", err))
 	}
 	if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("close server: serve: %w", err))
-	}
-	if err := s.waitDrained(ctx); err != nil {
-		errs = append(errs, err)
 	}
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close server: store: %w", err))
@@ -599,21 +600,5 @@ func (s *Server) awaitIdle(ctx context.Context) {
 			t.Stop()
 			return
 		}
-	}
-}
-
-// waitDrained waits until the networks that reloads replaced have
-// stopped, or ctx ends.
-func (s *Server) waitDrained(ctx context.Context) error {
-	drained := make(chan struct{})
-	go func() {
-		s.oldNets.Wait() // each ends within drainTimeout
-		close(drained)
-	}()
-	select {
-	case <-drained:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("close server: an old network still running after a reload: %w", ctx.Err())
 	}
 }

@@ -1,0 +1,78 @@
+package adapter_test
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"gochat/components"
+	"gochat/internal/testutil"
+)
+
+// blockedSends counts the requests waiting for a network to take them.
+func blockedSends() int {
+	buf := make([]byte, 1<<20)
+	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "graph.(*feed).send")
+}
+
+// within runs f and fails the test if it does not return within
+// testutil.Timeout, far less than the hour a blocked request may wait.
+func within(t *testing.T, what string, f func()) {
+	t.Helper()
+	returned := make(chan struct{})
+	go func() {
+		defer close(returned)
+		f()
+	}()
+	select {
+	case <-returned:
+	case <-time.After(testutil.Timeout):
+		t.Fatalf("%s waits behind a blocked request", what)
+	}
+}
+
+// TestSwapAndCloseDoNotWaitForABlockedSend: with the inport full and
+// nobody reading it, a request waits to be taken for up to its deadline
+// (an hour here); Swap and Close return at once all the same. The
+// request moves to the new network after Swap, and one waiting on that
+// network is answered 503 after Close.
+func TestSwapAndCloseDoNotWaitForABlockedSend(t *testing.T) {
+	full := make(chan *components.Request) // nobody reads
+	net, srv := MustAdapter(t, full, time.Hour)
+	type answer struct {
+		status int
+		body   string
+	}
+	got := make(chan answer, 1)
+	get := func() {
+		status, body := call(t, "GET", srv.URL+"/api/x", "")
+		got <- answer{status, body}
+	}
+	go get()
+	testutil.WaitFor(t, "a request blocked on the inport", func() bool { return blockedSends() == 1 })
+
+	next := make(chan *components.Request)
+	within(t, "Swap", func() {
+		if _, err := net.Swap(rawNetwork(next)); err != nil {
+			t.Error(err)
+		}
+	})
+	req := <-next
+	req.Complete(components.Answer{Status: 200})
+	if a := <-got; a.status != 200 {
+		t.Errorf("the request blocked across Swap: %d %s", a.status, a.body)
+	}
+
+	go get()
+	testutil.WaitFor(t, "a request blocked on the inport", func() bool { return blockedSends() == 1 })
+	within(t, "Close", func() {
+		if err := net.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	if a := <-got; a.status != 503 || !strings.Contains(a.body, "shutting down") {
+		t.Errorf("the request blocked across Close: %d %s", a.status, a.body)
+	}
+}
