@@ -20,9 +20,6 @@ const DefaultCapacity = 10000
 // answered 429. Loopback addresses are not counted.
 const DefaultPerClient = 100
 
-// storeTimeout bounds one call to the store.
-const storeTimeout = 5 * time.Second
-
 // flushTimeout bounds the store reads that answer parked reads at
 // shutdown, well within the server's own shutdown bound.
 const flushTimeout = 3 * time.Second
@@ -51,10 +48,10 @@ type Storage struct {
 	PerClient <-chan int           `fbp:"optional"` // most parked reads per client address (default DefaultPerClient)
 	Out       chan<- *Reply        // results and errors, to the Responder
 
-	store       store.Store
-	stats       *Stats
-	log         *slog.Logger
-	concurrency int
+	store  store.Store  // the messages; Storage subscribes to its notices
+	runner *runner      // makes the store calls
+	stats  *Stats       // counters for /metrics
+	log    *slog.Logger // store failures
 
 	capacity  int
 	perClient int
@@ -62,10 +59,8 @@ type Storage struct {
 	rooms     map[string]*roomState // rooms with parked reads or store calls in flight
 	byID      map[uint64]*waiter
 	lastID    uint64
-	running   int  // store calls on goroutines
 	closing   bool // both inports closed: nothing parks any more
 	releases  *inbox[release]
-	results   *inbox[*job]
 	cache     pageCache
 }
 
@@ -93,38 +88,12 @@ type release struct {
 	expired bool // the wait ended; false: the client disconnected
 }
 
-type jobKind int
-
-const (
-	jobRead   jobKind = iota // a read that may park
-	jobAnswer                // a read answered whatever it finds
-	jobReset                 // a read from the start, answered with reset
-	jobWrite                 // an append
-	jobCheck                 // parked readers against the store
-	jobFlush                 // parked readers answered at shutdown
-)
-
-// job is one store call and its result.
-type job struct {
-	kind  jobKind
-	room  string
-	q     *ReadQuery
-	c     *WriteCommand
-	since uint64
-	news  uint64 // the room's news count when the call started
-	page  store.Page
-	msg   store.Message
-	err   error
-	// timeout bounds the call; 0 is storeTimeout.
-	timeout time.Duration
-}
-
 // NewStorage returns a Storage over st that counts parked reads in stats
 // and logs store failures to log. concurrency is how many store calls may
 // run at once on their own goroutines; 0 runs them inline, which is right
 // for the in-memory store.
 func NewStorage(st store.Store, concurrency int, stats *Stats, log *slog.Logger) *Storage {
-	return &Storage{store: st, concurrency: concurrency, stats: stats, log: log}
+	return &Storage{store: st, runner: newRunner(st, concurrency), stats: stats, log: log}
 }
 
 // Process serves reads and writes until both inports close. It first
@@ -145,7 +114,6 @@ func (s *Storage) Process() {
 	s.rooms = make(map[string]*roomState)
 	s.byID = make(map[uint64]*waiter)
 	s.releases = newInbox[release]()
-	s.results = newInbox[*job]()
 	sub := s.store.Subscribe()
 	defer sub.Close()
 
@@ -156,13 +124,13 @@ func (s *Storage) Process() {
 				s.closing = true
 				s.flush()
 			}
-			if s.running == 0 {
+			if s.runner.idle() {
 				return
 			}
 		}
 		// At the concurrency bound, take no new packets until a call ends.
 		in, wr := reads, writes
-		if s.concurrency > 0 && s.running >= s.concurrency {
+		if s.runner.full() {
 			in, wr = nil, nil
 		}
 		select {
@@ -180,9 +148,8 @@ func (s *Storage) Process() {
 				continue
 			}
 			s.run(&job{kind: jobWrite, room: c.Room, c: c})
-		case <-s.results.ready():
-			for _, j := range s.results.drain() {
-				s.running--
+		case <-s.runner.ready():
+			for _, j := range s.runner.drain() {
 				s.finish(j)
 			}
 		case <-s.releases.ready():
@@ -204,43 +171,12 @@ func (s *Storage) Process() {
 	}
 }
 
-// run starts a store call: inline, or on its own goroutine.
+// run starts a store call on j's room.
 func (s *Storage) run(j *job) {
 	rs := s.room(j.room)
 	rs.inflight++
 	j.news = rs.news
-	if s.concurrency == 0 {
-		s.exec(j)
-		s.finish(j)
-		return
-	}
-	s.running++
-	go func() {
-		s.exec(j)
-		s.results.push(j)
-	}()
-}
-
-// exec makes the store call of j. It touches no Storage state.
-func (s *Storage) exec(j *job) {
-	var parent context.Context = context.Background()
-	if j.q != nil {
-		parent = j.q.Req.Ctx
-	} else if j.c != nil {
-		parent = j.c.Req.Ctx
-	}
-	// The store finishes a call even if its client leaves.
-	timeout := j.timeout
-	if timeout == 0 {
-		timeout = storeTimeout
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), timeout)
-	defer cancel()
-	if j.kind == jobWrite {
-		j.msg, j.err = s.store.Append(ctx, j.room, store.Draft{Author: j.c.Author, Text: j.c.Text, Time: time.Now(), Key: j.c.Key})
-		return
-	}
-	j.page, j.err = s.store.Read(ctx, j.room, j.since)
+	s.runner.run(j, s.finish)
 }
 
 // finish acts on the result of a store call.
