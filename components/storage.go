@@ -1,7 +1,6 @@
 package components
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -53,39 +52,10 @@ type Storage struct {
 	stats  *Stats       // counters for /metrics
 	log    *slog.Logger // store failures
 
-	capacity  int
-	perClient int
-	byClient  map[string]int        // parked reads by client (Request.LimitKey)
-	rooms     map[string]*roomState // rooms with parked reads or store calls in flight
-	byID      map[uint64]*waiter
-	lastID    uint64
-	closing   bool // both inports closed: nothing parks any more
-	releases  *inbox[release]
-	cache     pageCache
-}
-
-// roomState is what Storage tracks of one room.
-type roomState struct {
-	waiters  map[uint64]*waiter
-	inflight int    // store calls on this room not yet finished
-	news     uint64 // notices received for this room
-	checking bool   // a check of the parked readers is in flight
-	recheck  bool   // news came during that check
-}
-
-// waiter is one parked long-poll read.
-type waiter struct {
-	id         uint64
-	q          *ReadQuery
-	epoch      string      // the room's epoch when it parked
-	stopCancel func() bool // unregisters the disconnect callback
-	timer      *time.Timer // ends the wait
-}
-
-// release tells Storage that a waiter's wait ended or its client left.
-type release struct {
-	id      uint64
-	expired bool // the wait ended; false: the client disconnected
+	waiters *waiters  // the parked reads
+	rooms   *rooms    // the news of rooms with parked reads or calls in flight
+	cache   pageCache // encoded answers of recent immediate reads
+	closing bool      // both inports closed: nothing parks any more
 }
 
 // NewStorage returns a Storage over st that counts parked reads in stats
@@ -99,21 +69,19 @@ func NewStorage(st store.Store, concurrency int, stats *Stats, log *slog.Logger)
 // Process serves reads and writes until both inports close. It first
 // takes its capacity from CAPACITY, if connected.
 func (s *Storage) Process() {
-	s.capacity, s.perClient = DefaultCapacity, DefaultPerClient
+	capacity, perClient := DefaultCapacity, DefaultPerClient
 	if s.Capacity != nil {
 		if n, ok := <-s.Capacity; ok && n >= 0 {
-			s.capacity = n
+			capacity = n
 		}
 	}
 	if s.PerClient != nil {
 		if n, ok := <-s.PerClient; ok && n >= 0 {
-			s.perClient = n
+			perClient = n
 		}
 	}
-	s.byClient = make(map[string]int)
-	s.rooms = make(map[string]*roomState)
-	s.byID = make(map[uint64]*waiter)
-	s.releases = newInbox[release]()
+	s.waiters = newWaiters(capacity, perClient, s.stats)
+	s.rooms = newRooms()
 	sub := s.store.Subscribe()
 	defer sub.Close()
 
@@ -152,15 +120,15 @@ func (s *Storage) Process() {
 			for _, j := range s.runner.drain() {
 				s.finish(j)
 			}
-		case <-s.releases.ready():
-			for _, r := range s.releases.drain() {
+		case <-s.waiters.ready():
+			for _, r := range s.waiters.drain() {
 				s.release(r)
 			}
 		case <-sub.Ready():
 			rooms, all := sub.Drain()
 			if all {
 				s.cache.clear()
-				for room := range s.rooms {
+				for room := range s.rooms.all() {
 					s.notice(room)
 				}
 			}
@@ -173,16 +141,13 @@ func (s *Storage) Process() {
 
 // run starts a store call on j's room.
 func (s *Storage) run(j *job) {
-	rs := s.room(j.room)
-	rs.inflight++
-	j.news = rs.news
+	j.news = s.rooms.start(j.room)
 	s.runner.run(j, s.finish)
 }
 
 // finish acts on the result of a store call.
 func (s *Storage) finish(j *job) {
-	rs := s.rooms[j.room]
-	rs.inflight--
+	rs := s.rooms.finish(j.room)
 	defer s.tidy(j.room)
 	switch j.kind {
 	case jobRead:
@@ -199,17 +164,18 @@ func (s *Storage) finish(j *job) {
 			return
 		}
 		s.cache.drop(j.room)
-		rs.news++ // reads in flight may have missed it
+		rs.addNews() // reads in flight may have missed it
 		s.stats.Posted.Add(1)
 		emit(s.Out, &Reply{Req: j.c.Req, Status: http.StatusCreated, Body: NewPayload(j.msg)})
 		s.check(j.room)
 	case jobCheck:
 		s.finishCheck(j, rs)
 	case jobFlush:
-		s.finishFlush(j, rs)
+		s.finishFlush(j)
 	}
 }
 
+// finishRead answers a read, resets its client, or parks it.
 func (s *Storage) finishRead(j *job, rs *roomState) {
 	q, page := j.q, j.page
 	if j.err != nil {
@@ -224,7 +190,7 @@ func (s *Storage) finishRead(j *job, rs *roomState) {
 	}
 	if len(page.Messages) > 0 || q.Wait <= 0 || s.closing {
 		p := s.reply(q, page, false)
-		if p != nil && rs.news == j.news { // nothing new came while the read was in flight
+		if p != nil && !rs.newsSince(j.news) { // nothing new came while the read was in flight
 			s.cache.put(q.Room, q.Since, cachedPage{epoch: page.Epoch, last: page.Last, payload: p, at: time.Now()})
 		}
 		return
@@ -232,18 +198,12 @@ func (s *Storage) finishRead(j *job, rs *roomState) {
 	if q.Req.Ctx.Err() != nil {
 		return // the client is gone; nobody waits for an answer
 	}
-	if len(s.byID) >= s.capacity {
-		emit(s.Out, &Reply{Req: q.Req, Err: Errorf(http.StatusServiceUnavailable,
-			"too many readers are waiting (%d); try again shortly", s.capacity)})
+	if err := s.waiters.admit(q.Req); err != nil {
+		emit(s.Out, &Reply{Req: q.Req, Err: err})
 		return
 	}
-	if addr := q.Req.LimitKey(); !exempt(addr) && s.byClient[addr] >= s.perClient {
-		emit(s.Out, &Reply{Req: q.Req, Err: Errorf(http.StatusTooManyRequests,
-			"too many long-polls from %s (at most %d at once); close some first", addr, s.perClient)})
-		return
-	}
-	s.park(q, page.Epoch, rs)
-	if rs.news != j.news {
+	s.waiters.park(q, page.Epoch)
+	if rs.newsSince(j.news) {
 		s.check(q.Room) // news came while the read was in flight
 	}
 }
@@ -251,35 +211,28 @@ func (s *Storage) finishRead(j *job, rs *roomState) {
 // notice handles news from the store about room.
 func (s *Storage) notice(room string) {
 	s.cache.drop(room)
-	rs, ok := s.rooms[room]
+	rs, ok := s.rooms.get(room)
 	if !ok {
 		return // nobody waits and nothing is in flight
 	}
-	rs.news++
+	rs.addNews()
 	s.check(room)
 }
 
 // check reads the room once for all its parked readers and wakes those
 // with news.
 func (s *Storage) check(room string) {
-	rs, ok := s.rooms[room]
-	if !ok || len(rs.waiters) == 0 {
+	rs, ok := s.rooms.get(room)
+	if !ok || s.waiters.count(room) == 0 || !rs.beginCheck() {
 		return
 	}
-	if rs.checking {
-		rs.recheck = true
-		return
-	}
-	since := ^uint64(0)
-	for _, w := range rs.waiters {
-		since = min(since, w.q.Since)
-	}
-	rs.checking = true
-	s.run(&job{kind: jobCheck, room: room, since: since})
+	s.run(&job{kind: jobCheck, room: room, since: s.waiters.lowestIn(room)})
 }
 
+// finishCheck wakes the parked readers the check found news for, and
+// checks again if news came or a reader could not be answered from it.
 func (s *Storage) finishCheck(j *job, rs *roomState) {
-	rs.checking = false
+	rs.endCheck()
 	if j.err != nil {
 		// The readers stay parked: their wait ends or the next notice
 		// checks again.
@@ -290,14 +243,14 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 	// One answer, in one packet, for every reader with the same since.
 	shared := map[uint64]*Reply{}
 	var order []uint64
-	for _, w := range rs.waiters {
+	for _, w := range s.waiters.inRoom(j.room) {
 		switch {
 		case w.epoch != "" && j.page.Epoch != w.epoch: // the room expired and began again
-			s.unpark(w)
+			s.waiters.unpark(w)
 			s.run(&job{kind: jobReset, room: j.room, q: w.q})
 		case j.page.Last > w.q.Since:
 			if rep, ok := shared[w.q.Since]; ok {
-				s.unpark(w)
+				s.waiters.unpark(w)
 				s.stats.Wakeups.Add(1)
 				rep.Also = append(rep.Also, w.q.Req)
 				continue
@@ -306,10 +259,10 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 			if err != nil {
 				// w parked during this check with a lower since than
 				// the check read from: the next check reads from it.
-				rs.recheck = true
+				rs.checkAgain()
 				continue
 			}
-			s.unpark(w)
+			s.waiters.unpark(w)
 			s.stats.Wakeups.Add(1)
 			shared[w.q.Since] = &Reply{Req: w.q.Req, Status: http.StatusOK,
 				Body: NewPayload(s.answer(w.q, owed, false))}
@@ -325,61 +278,23 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 		}
 		emit(s.Out, rep)
 	}
-	if rs.recheck || rs.news != j.news {
-		rs.recheck = false
+	if rs.again(j.news) {
 		s.check(j.room)
 	}
 }
 
-func (s *Storage) room(name string) *roomState {
-	rs, ok := s.rooms[name]
-	if !ok {
-		rs = &roomState{waiters: make(map[uint64]*waiter)}
-		s.rooms[name] = rs
-	}
-	return rs
-}
-
 // tidy forgets a room that has nothing parked and nothing in flight.
 func (s *Storage) tidy(name string) {
-	if rs, ok := s.rooms[name]; ok && len(rs.waiters) == 0 && rs.inflight == 0 {
-		delete(s.rooms, name)
-	}
+	s.rooms.tidy(name, s.waiters.count(name))
 }
 
-func (s *Storage) park(q *ReadQuery, epoch string, rs *roomState) {
-	s.lastID++
-	w := &waiter{id: s.lastID, q: q, epoch: epoch}
-	id := w.id
-	w.stopCancel = context.AfterFunc(q.Req.Ctx, func() { s.releases.push(release{id: id}) })
-	w.timer = time.AfterFunc(q.Wait, func() { s.releases.push(release{id: id, expired: true}) })
-	rs.waiters[id] = w
-	s.byID[id] = w
-	if addr := q.Req.LimitKey(); !exempt(addr) {
-		s.byClient[addr]++
-	}
-	s.stats.Parked.Add(1)
-}
-
-func (s *Storage) unpark(w *waiter) {
-	w.stopCancel()
-	w.timer.Stop()
-	delete(s.rooms[w.q.Room].waiters, w.id)
-	delete(s.byID, w.id)
-	if addr := w.q.Req.LimitKey(); !exempt(addr) {
-		if s.byClient[addr]--; s.byClient[addr] <= 0 {
-			delete(s.byClient, addr)
-		}
-	}
-	s.stats.Parked.Add(-1)
-}
-
+// release acts on an ended wait (answered with what the room holds) or a
+// client that left (forgotten).
 func (s *Storage) release(r release) {
-	w, ok := s.byID[r.id]
+	w, ok := s.waiters.take(r.id)
 	if !ok {
 		return // already answered
 	}
-	s.unpark(w)
 	if r.expired {
 		s.run(&job{kind: jobAnswer, room: w.q.Room, q: w.q, since: w.q.Since})
 	}
@@ -391,20 +306,15 @@ func (s *Storage) release(r release) {
 // store does not answer in time gets 503, so a shutdown answers every
 // parked read even while the store stalls.
 func (s *Storage) flush() {
-	lowest := map[string]uint64{}
-	for _, w := range s.byID {
-		if l, ok := lowest[w.q.Room]; !ok || w.q.Since < l {
-			lowest[w.q.Room] = w.q.Since
-		}
-	}
-	for room, since := range lowest {
-		s.run(&job{kind: jobFlush, room: room, since: since, timeout: flushTimeout})
+	for room := range s.waiters.rooms() {
+		s.run(&job{kind: jobFlush, room: room, since: s.waiters.lowestIn(room), timeout: flushTimeout})
 	}
 }
 
-func (s *Storage) finishFlush(j *job, rs *roomState) {
-	for _, w := range rs.waiters {
-		s.unpark(w)
+// finishFlush answers every read parked in the flushed room.
+func (s *Storage) finishFlush(j *job) {
+	for _, w := range s.waiters.inRoom(j.room) {
+		s.waiters.unpark(w)
 		if j.err != nil {
 			s.fail(w.q.Req, "read", j.room, j.err)
 			continue
@@ -458,6 +368,7 @@ func (s *Storage) answer(q *ReadQuery, page store.Page, reset bool) ReadAnswer {
 	}
 }
 
+// fail answers req with the client's view of a store failure.
 func (s *Storage) fail(req *Request, op, room string, err error) {
 	if errors.Is(err, store.ErrRoomLimit) {
 		emit(s.Out, &Reply{Req: req, Err: Errorf(http.StatusServiceUnavailable,
