@@ -1,7 +1,6 @@
 package components
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,9 +18,6 @@ const DefaultCapacity = 10000
 // have parked at once unless PERCLIENT says otherwise; one more is
 // answered 429. Loopback addresses are not counted.
 const DefaultPerClient = 100
-
-// storeTimeout bounds one call to the store.
-const storeTimeout = 5 * time.Second
 
 // flushTimeout bounds the store reads that answer parked reads at
 // shutdown, well within the server's own shutdown bound.
@@ -51,72 +47,15 @@ type Storage struct {
 	PerClient <-chan int           `fbp:"optional"` // most parked reads per client address (default DefaultPerClient)
 	Out       chan<- *Reply        // results and errors, to the Responder
 
-	store       store.Store
-	stats       *Stats
-	log         *slog.Logger
-	concurrency int
+	store  store.Store  // the messages; Storage subscribes to its notices
+	runner *runner      // makes the store calls
+	stats  *Stats       // counters for /metrics
+	log    *slog.Logger // store failures
 
-	capacity  int
-	perClient int
-	byClient  map[string]int        // parked reads by client (Request.LimitKey)
-	rooms     map[string]*roomState // rooms with parked reads or store calls in flight
-	byID      map[uint64]*waiter
-	lastID    uint64
-	running   int  // store calls on goroutines
-	closing   bool // both inports closed: nothing parks any more
-	releases  *inbox[release]
-	results   *inbox[*job]
-	cache     pageCache
-}
-
-// roomState is what Storage tracks of one room.
-type roomState struct {
-	waiters  map[uint64]*waiter
-	inflight int    // store calls on this room not yet finished
-	news     uint64 // notices received for this room
-	checking bool   // a check of the parked readers is in flight
-	recheck  bool   // news came during that check
-}
-
-// waiter is one parked long-poll read.
-type waiter struct {
-	id         uint64
-	q          *ReadQuery
-	epoch      string      // the room's epoch when it parked
-	stopCancel func() bool // unregisters the disconnect callback
-	timer      *time.Timer // ends the wait
-}
-
-// release tells Storage that a waiter's wait ended or its client left.
-type release struct {
-	id      uint64
-	expired bool // the wait ended; false: the client disconnected
-}
-
-type jobKind int
-
-const (
-	jobRead   jobKind = iota // a read that may park
-	jobAnswer                // a read answered whatever it finds
-	jobReset                 // a read from the start, answered with reset
-	jobWrite                 // an append
-	jobCheck                 // parked readers against the store
-	jobFlush                 // parked readers answered at shutdown
-)
-
-// job is one store call and its result.
-type job struct {
-	kind  jobKind
-	room  string
-	q     *ReadQuery
-	c     *WriteCommand
-	since uint64
-	news  uint64 // the room's news count when the call started
-	page  store.Page
-	msg   store.Message
-	err   error
-	// timeout bounds the call; 0 is storeTimeout.
-	timeout time.Duration
+	waiters *waiters  // the parked reads
+	rooms   *rooms    // the news of rooms with parked reads or calls in flight
+	cache   pageCache // encoded answers of recent immediate reads
+	closing bool      // both inports closed: nothing parks any more
 }
 
 // NewStorage returns a Storage over st that counts parked reads in stats
@@ -124,28 +63,25 @@ type job struct {
 // run at once on their own goroutines; 0 runs them inline, which is right
 // for the in-memory store.
 func NewStorage(st store.Store, concurrency int, stats *Stats, log *slog.Logger) *Storage {
-	return &Storage{store: st, concurrency: concurrency, stats: stats, log: log}
+	return &Storage{store: st, runner: newRunner(st, concurrency), stats: stats, log: log}
 }
 
 // Process serves reads and writes until both inports close. It first
 // takes its capacity from CAPACITY, if connected.
 func (s *Storage) Process() {
-	s.capacity, s.perClient = DefaultCapacity, DefaultPerClient
+	capacity, perClient := DefaultCapacity, DefaultPerClient
 	if s.Capacity != nil {
 		if n, ok := <-s.Capacity; ok && n >= 0 {
-			s.capacity = n
+			capacity = n
 		}
 	}
 	if s.PerClient != nil {
 		if n, ok := <-s.PerClient; ok && n >= 0 {
-			s.perClient = n
+			perClient = n
 		}
 	}
-	s.byClient = make(map[string]int)
-	s.rooms = make(map[string]*roomState)
-	s.byID = make(map[uint64]*waiter)
-	s.releases = newInbox[release]()
-	s.results = newInbox[*job]()
+	s.waiters = newWaiters(capacity, perClient, s.stats)
+	s.rooms = newRooms()
 	sub := s.store.Subscribe()
 	defer sub.Close()
 
@@ -156,13 +92,13 @@ func (s *Storage) Process() {
 				s.closing = true
 				s.flush()
 			}
-			if s.running == 0 {
+			if s.runner.idle() {
 				return
 			}
 		}
 		// At the concurrency bound, take no new packets until a call ends.
 		in, wr := reads, writes
-		if s.concurrency > 0 && s.running >= s.concurrency {
+		if s.runner.full() {
 			in, wr = nil, nil
 		}
 		select {
@@ -180,20 +116,19 @@ func (s *Storage) Process() {
 				continue
 			}
 			s.run(&job{kind: jobWrite, room: c.Room, c: c})
-		case <-s.results.ready():
-			for _, j := range s.results.drain() {
-				s.running--
+		case <-s.runner.ready():
+			for _, j := range s.runner.drain() {
 				s.finish(j)
 			}
-		case <-s.releases.ready():
-			for _, r := range s.releases.drain() {
+		case <-s.waiters.ready():
+			for _, r := range s.waiters.drain() {
 				s.release(r)
 			}
 		case <-sub.Ready():
 			rooms, all := sub.Drain()
 			if all {
 				s.cache.clear()
-				for room := range s.rooms {
+				for room := range s.rooms.all() {
 					s.notice(room)
 				}
 			}
@@ -204,49 +139,15 @@ func (s *Storage) Process() {
 	}
 }
 
-// run starts a store call: inline, or on its own goroutine.
+// run starts a store call on j's room.
 func (s *Storage) run(j *job) {
-	rs := s.room(j.room)
-	rs.inflight++
-	j.news = rs.news
-	if s.concurrency == 0 {
-		s.exec(j)
-		s.finish(j)
-		return
-	}
-	s.running++
-	go func() {
-		s.exec(j)
-		s.results.push(j)
-	}()
-}
-
-// exec makes the store call of j. It touches no Storage state.
-func (s *Storage) exec(j *job) {
-	var parent context.Context = context.Background()
-	if j.q != nil {
-		parent = j.q.Req.Ctx
-	} else if j.c != nil {
-		parent = j.c.Req.Ctx
-	}
-	// The store finishes a call even if its client leaves.
-	timeout := j.timeout
-	if timeout == 0 {
-		timeout = storeTimeout
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), timeout)
-	defer cancel()
-	if j.kind == jobWrite {
-		j.msg, j.err = s.store.Append(ctx, j.room, store.Draft{Author: j.c.Author, Text: j.c.Text, Time: time.Now(), Key: j.c.Key})
-		return
-	}
-	j.page, j.err = s.store.Read(ctx, j.room, j.since)
+	j.news = s.rooms.start(j.room)
+	s.runner.run(j, s.finish)
 }
 
 // finish acts on the result of a store call.
 func (s *Storage) finish(j *job) {
-	rs := s.rooms[j.room]
-	rs.inflight--
+	rs := s.rooms.finish(j.room)
 	defer s.tidy(j.room)
 	switch j.kind {
 	case jobRead:
@@ -263,17 +164,18 @@ func (s *Storage) finish(j *job) {
 			return
 		}
 		s.cache.drop(j.room)
-		rs.news++ // reads in flight may have missed it
+		rs.addNews() // reads in flight may have missed it
 		s.stats.Posted.Add(1)
 		emit(s.Out, &Reply{Req: j.c.Req, Status: http.StatusCreated, Body: NewPayload(j.msg)})
 		s.check(j.room)
 	case jobCheck:
 		s.finishCheck(j, rs)
 	case jobFlush:
-		s.finishFlush(j, rs)
+		s.finishFlush(j)
 	}
 }
 
+// finishRead answers a read, resets its client, or parks it.
 func (s *Storage) finishRead(j *job, rs *roomState) {
 	q, page := j.q, j.page
 	if j.err != nil {
@@ -288,7 +190,7 @@ func (s *Storage) finishRead(j *job, rs *roomState) {
 	}
 	if len(page.Messages) > 0 || q.Wait <= 0 || s.closing {
 		p := s.reply(q, page, false)
-		if p != nil && rs.news == j.news { // nothing new came while the read was in flight
+		if p != nil && !rs.newsSince(j.news) { // nothing new came while the read was in flight
 			s.cache.put(q.Room, q.Since, cachedPage{epoch: page.Epoch, last: page.Last, payload: p, at: time.Now()})
 		}
 		return
@@ -296,18 +198,12 @@ func (s *Storage) finishRead(j *job, rs *roomState) {
 	if q.Req.Ctx.Err() != nil {
 		return // the client is gone; nobody waits for an answer
 	}
-	if len(s.byID) >= s.capacity {
-		emit(s.Out, &Reply{Req: q.Req, Err: Errorf(http.StatusServiceUnavailable,
-			"too many readers are waiting (%d); try again shortly", s.capacity)})
+	if err := s.waiters.admit(q.Req); err != nil {
+		emit(s.Out, &Reply{Req: q.Req, Err: err})
 		return
 	}
-	if addr := q.Req.LimitKey(); !exempt(addr) && s.byClient[addr] >= s.perClient {
-		emit(s.Out, &Reply{Req: q.Req, Err: Errorf(http.StatusTooManyRequests,
-			"too many long-polls from %s (at most %d at once); close some first", addr, s.perClient)})
-		return
-	}
-	s.park(q, page.Epoch, rs)
-	if rs.news != j.news {
+	s.waiters.park(q, page.Epoch)
+	if rs.newsSince(j.news) {
 		s.check(q.Room) // news came while the read was in flight
 	}
 }
@@ -315,35 +211,28 @@ func (s *Storage) finishRead(j *job, rs *roomState) {
 // notice handles news from the store about room.
 func (s *Storage) notice(room string) {
 	s.cache.drop(room)
-	rs, ok := s.rooms[room]
+	rs, ok := s.rooms.get(room)
 	if !ok {
 		return // nobody waits and nothing is in flight
 	}
-	rs.news++
+	rs.addNews()
 	s.check(room)
 }
 
 // check reads the room once for all its parked readers and wakes those
 // with news.
 func (s *Storage) check(room string) {
-	rs, ok := s.rooms[room]
-	if !ok || len(rs.waiters) == 0 {
+	rs, ok := s.rooms.get(room)
+	if !ok || s.waiters.count(room) == 0 || !rs.beginCheck() {
 		return
 	}
-	if rs.checking {
-		rs.recheck = true
-		return
-	}
-	since := ^uint64(0)
-	for _, w := range rs.waiters {
-		since = min(since, w.q.Since)
-	}
-	rs.checking = true
-	s.run(&job{kind: jobCheck, room: room, since: since})
+	s.run(&job{kind: jobCheck, room: room, since: s.waiters.lowestIn(room)})
 }
 
+// finishCheck wakes the parked readers the check found news for, and
+// checks again if news came or a reader could not be answered from it.
 func (s *Storage) finishCheck(j *job, rs *roomState) {
-	rs.checking = false
+	rs.endCheck()
 	if j.err != nil {
 		// The readers stay parked: their wait ends or the next notice
 		// checks again.
@@ -354,14 +243,14 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 	// One answer, in one packet, for every reader with the same since.
 	shared := map[uint64]*Reply{}
 	var order []uint64
-	for _, w := range rs.waiters {
+	for _, w := range s.waiters.inRoom(j.room) {
 		switch {
 		case w.epoch != "" && j.page.Epoch != w.epoch: // the room expired and began again
-			s.unpark(w)
+			s.waiters.unpark(w)
 			s.run(&job{kind: jobReset, room: j.room, q: w.q})
 		case j.page.Last > w.q.Since:
 			if rep, ok := shared[w.q.Since]; ok {
-				s.unpark(w)
+				s.waiters.unpark(w)
 				s.stats.Wakeups.Add(1)
 				rep.Also = append(rep.Also, w.q.Req)
 				continue
@@ -370,10 +259,10 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 			if err != nil {
 				// w parked during this check with a lower since than
 				// the check read from: the next check reads from it.
-				rs.recheck = true
+				rs.checkAgain()
 				continue
 			}
-			s.unpark(w)
+			s.waiters.unpark(w)
 			s.stats.Wakeups.Add(1)
 			shared[w.q.Since] = &Reply{Req: w.q.Req, Status: http.StatusOK,
 				Body: NewPayload(s.answer(w.q, owed, false))}
@@ -389,61 +278,23 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 		}
 		emit(s.Out, rep)
 	}
-	if rs.recheck || rs.news != j.news {
-		rs.recheck = false
+	if rs.again(j.news) {
 		s.check(j.room)
 	}
 }
 
-func (s *Storage) room(name string) *roomState {
-	rs, ok := s.rooms[name]
-	if !ok {
-		rs = &roomState{waiters: make(map[uint64]*waiter)}
-		s.rooms[name] = rs
-	}
-	return rs
-}
-
 // tidy forgets a room that has nothing parked and nothing in flight.
 func (s *Storage) tidy(name string) {
-	if rs, ok := s.rooms[name]; ok && len(rs.waiters) == 0 && rs.inflight == 0 {
-		delete(s.rooms, name)
-	}
+	s.rooms.tidy(name, s.waiters.count(name))
 }
 
-func (s *Storage) park(q *ReadQuery, epoch string, rs *roomState) {
-	s.lastID++
-	w := &waiter{id: s.lastID, q: q, epoch: epoch}
-	id := w.id
-	w.stopCancel = context.AfterFunc(q.Req.Ctx, func() { s.releases.push(release{id: id}) })
-	w.timer = time.AfterFunc(q.Wait, func() { s.releases.push(release{id: id, expired: true}) })
-	rs.waiters[id] = w
-	s.byID[id] = w
-	if addr := q.Req.LimitKey(); !exempt(addr) {
-		s.byClient[addr]++
-	}
-	s.stats.Parked.Add(1)
-}
-
-func (s *Storage) unpark(w *waiter) {
-	w.stopCancel()
-	w.timer.Stop()
-	delete(s.rooms[w.q.Room].waiters, w.id)
-	delete(s.byID, w.id)
-	if addr := w.q.Req.LimitKey(); !exempt(addr) {
-		if s.byClient[addr]--; s.byClient[addr] <= 0 {
-			delete(s.byClient, addr)
-		}
-	}
-	s.stats.Parked.Add(-1)
-}
-
+// release acts on an ended wait (answered with what the room holds) or a
+// client that left (forgotten).
 func (s *Storage) release(r release) {
-	w, ok := s.byID[r.id]
+	w, ok := s.waiters.take(r.id)
 	if !ok {
 		return // already answered
 	}
-	s.unpark(w)
 	if r.expired {
 		s.run(&job{kind: jobAnswer, room: w.q.Room, q: w.q, since: w.q.Since})
 	}
@@ -455,20 +306,15 @@ func (s *Storage) release(r release) {
 // store does not answer in time gets 503, so a shutdown answers every
 // parked read even while the store stalls.
 func (s *Storage) flush() {
-	lowest := map[string]uint64{}
-	for _, w := range s.byID {
-		if l, ok := lowest[w.q.Room]; !ok || w.q.Since < l {
-			lowest[w.q.Room] = w.q.Since
-		}
-	}
-	for room, since := range lowest {
-		s.run(&job{kind: jobFlush, room: room, since: since, timeout: flushTimeout})
+	for room := range s.waiters.rooms() {
+		s.run(&job{kind: jobFlush, room: room, since: s.waiters.lowestIn(room), timeout: flushTimeout})
 	}
 }
 
-func (s *Storage) finishFlush(j *job, rs *roomState) {
-	for _, w := range rs.waiters {
-		s.unpark(w)
+// finishFlush answers every read parked in the flushed room.
+func (s *Storage) finishFlush(j *job) {
+	for _, w := range s.waiters.inRoom(j.room) {
+		s.waiters.unpark(w)
 		if j.err != nil {
 			s.fail(w.q.Req, "read", j.room, j.err)
 			continue
@@ -522,6 +368,7 @@ func (s *Storage) answer(q *ReadQuery, page store.Page, reset bool) ReadAnswer {
 	}
 }
 
+// fail answers req with the client's view of a store failure.
 func (s *Storage) fail(req *Request, op, room string, err error) {
 	if errors.Is(err, store.ErrRoomLimit) {
 		emit(s.Out, &Reply{Req: req, Err: Errorf(http.StatusServiceUnavailable,
