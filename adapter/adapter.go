@@ -26,6 +26,7 @@ import (
 
 	"gochat/components"
 	"gochat/graph"
+	"gochat/wire"
 )
 
 // Config sets up an Adapter.
@@ -128,7 +129,7 @@ func (rec *recorder) Write(b []byte) (int, error) {
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
 func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client string) {
-	req := components.NewRequest(r.Context())
+	req := wire.NewRequest(r.Context())
 	req.ID = n
 	req.Method, req.Path, req.RawQuery = r.Method, r.URL.Path, r.URL.RawQuery
 	req.ContentType = r.Header.Get("Content-Type")
@@ -139,7 +140,7 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 		req.IdempotencyKey, req.HasIdempotencyKey = strings.Join(keys, ","), true
 	}
 	if err := a.readBody(w, r, req); err != nil {
-		WriteAnswer(w, components.ErrorAnswer(err))
+		wire.WriteAnswer(w, wire.ErrorAnswer(err))
 		return
 	}
 
@@ -151,17 +152,17 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 		case r.Context().Err() != nil:
 			// The client left: nobody to answer.
 		case errors.Is(err, graph.ErrClosed):
-			WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusServiceUnavailable, "the server is shutting down; try again")))
+			wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusServiceUnavailable, "the server is shutting down; try again")))
 		default:
 			a.cfg.Log.Error("the network did not take the request in time", "request", req.ID, "method", req.Method, "path", req.Path)
-			WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusServiceUnavailable, "the server is overloaded; try again")))
+			wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusServiceUnavailable, "the server is overloaded; try again")))
 		}
 		return
 	}
 
 	select {
 	case ans := <-req.Answer():
-		WriteAnswer(w, ans)
+		wire.WriteAnswer(w, ans)
 		return
 	case <-ctx.Done():
 		switch {
@@ -171,12 +172,12 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 			return // nobody to answer; Storage releases its waiter by itself
 		default:
 			a.cfg.Log.Error("the network did not answer in time", "request", req.ID, "method", req.Method, "path", req.Path)
-			WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusServiceUnavailable, "the server did not answer in time; try again")))
+			wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusServiceUnavailable, "the server did not answer in time; try again")))
 			return
 		}
 	}
 	// The network completed the request first: its answer is on its way.
-	WriteAnswer(w, <-req.Answer())
+	wire.WriteAnswer(w, <-req.Answer())
 }
 
 func (a *Adapter) ipv6Prefix() int {
@@ -188,11 +189,11 @@ func (a *Adapter) ipv6Prefix() int {
 
 // deadline is how long the network has to answer req: its wait, as the
 // Controller will clamp it, plus the grace.
-func (a *Adapter) deadline(req *components.Request) time.Duration {
+func (a *Adapter) deadline(req *wire.Request) time.Duration {
 	// Malformed queries are the Controller's to reject; here they only
 	// lose their wait.
 	query, _ := url.ParseQuery(req.RawQuery)
-	wait, err := components.ParseWait(query.Get("wait"), a.cfg.MaxWait)
+	wait, err := wire.ParseWait(query.Get("wait"), a.cfg.MaxWait)
 	if err != nil {
 		wait = 0
 	}
@@ -210,7 +211,7 @@ func (a *Adapter) deadline(req *components.Request) time.Duration {
 // read deadline stays, so net/http never waits for the rest after the
 // answer. Only a body read to its end clears the deadline, which would
 // otherwise cut the long-poll's disconnect detection.
-func (a *Adapter) readBody(w http.ResponseWriter, r *http.Request, req *components.Request) *components.Error {
+func (a *Adapter) readBody(w http.ResponseWriter, r *http.Request, req *wire.Request) *wire.Error {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}
@@ -218,20 +219,20 @@ func (a *Adapter) readBody(w http.ResponseWriter, r *http.Request, req *componen
 	if a.cfg.BodyTimeout > 0 {
 		_ = rc.SetReadDeadline(time.Now().Add(a.cfg.BodyTimeout))
 	}
-	if r.ContentLength > components.MaxBodyBytes {
+	if r.ContentLength > wire.MaxBodyBytes {
 		req.BodyTooLarge = true
 		w.Header().Set("Connection", "close")
 		return nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, components.MaxBodyBytes+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, wire.MaxBodyBytes+1))
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		w.Header().Set("Connection", "close")
-		return components.Errorf(http.StatusRequestTimeout, "the body did not arrive within %v", a.cfg.BodyTimeout)
+		return wire.Errorf(http.StatusRequestTimeout, "the body did not arrive within %v", a.cfg.BodyTimeout)
 	case err != nil:
 		w.Header().Set("Connection", "close")
-		return components.Errorf(http.StatusBadRequest, "could not read the body: %v", err)
-	case len(body) > components.MaxBodyBytes:
+		return wire.Errorf(http.StatusBadRequest, "could not read the body: %v", err)
+	case len(body) > wire.MaxBodyBytes:
 		req.BodyTooLarge = true
 		w.Header().Set("Connection", "close")
 		return nil
@@ -239,17 +240,4 @@ func (a *Adapter) readBody(w http.ResponseWriter, r *http.Request, req *componen
 	_ = rc.SetReadDeadline(time.Time{})
 	req.Body = body
 	return nil
-}
-
-// WriteAnswer writes a to w: its headers, Content-Length, status and body.
-// It is how every JSON answer reaches a client, from the network or not.
-func WriteAnswer(w http.ResponseWriter, a components.Answer) {
-	body := a.Bytes()
-	h := w.Header()
-	for k, vs := range a.Header {
-		h[k] = vs
-	}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(a.Status)
-	_, _ = w.Write(body)
 }

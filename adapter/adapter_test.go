@@ -13,8 +13,8 @@ import (
 	"go.uber.org/goleak"
 
 	"gochat/adapter"
-	"gochat/components"
 	"gochat/graph"
+	"gochat/wire"
 )
 
 func TestMain(m *testing.M) {
@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 
 // rawNetwork is a network that is only its inport in, which the test
 // reads, or not. It has nothing to drain: it is done from the start.
-func rawNetwork(in chan *components.Request) *graph.Network {
+func rawNetwork(in chan *wire.Request) *graph.Network {
 	done := make(chan struct{})
 	close(done)
 	return &graph.Network{In: in, Done: done}
@@ -31,7 +31,7 @@ func rawNetwork(in chan *components.Request) *graph.Network {
 
 // MustAdapter returns an adapter over a network with inport in, behind a
 // test server, and the Lifecycle that feeds it.
-func MustAdapter(tb testing.TB, in chan *components.Request, grace time.Duration) (*graph.Lifecycle, *httptest.Server) {
+func MustAdapter(tb testing.TB, in chan *wire.Request, grace time.Duration) (*graph.Lifecycle, *httptest.Server) {
 	tb.Helper()
 	net := graph.NewLifecycle(rawNetwork(in))
 	a := adapter.New(adapter.Config{Net: net, MaxWait: time.Second, Grace: grace, BodyTimeout: time.Second, Log: slog.New(slog.DiscardHandler)})
@@ -54,13 +54,13 @@ func call(tb testing.TB, method, url, body string) (int, string) {
 }
 
 func TestPacketCarriesTheRequest(t *testing.T) {
-	in := make(chan *components.Request)
+	in := make(chan *wire.Request)
 	_, srv := MustAdapter(t, in, time.Minute)
 	go func() {
 		req := <-in
 		ok := req.Method == "POST" && req.Path == "/api/x" && req.RawQuery == "a=1" && string(req.Body) == "body" &&
 			req.ContentType == "application/json" && !req.BodyTooLarge
-		req.Complete(components.Encode(&components.Reply{Req: req, Status: 201, Body: ok}))
+		req.Complete(wire.Encode(201, ok, nil))
 	}()
 	if status, body := call(t, "POST", srv.URL+"/api/x?a=1", "body"); status != 201 || body != "true" {
 		t.Errorf("got %d %s", status, body)
@@ -68,15 +68,15 @@ func TestPacketCarriesTheRequest(t *testing.T) {
 
 	go func() {
 		req := <-in
-		req.Complete(components.Encode(&components.Reply{Req: req, Status: 200, Body: req.BodyTooLarge && req.Body == nil}))
+		req.Complete(wire.Encode(200, req.BodyTooLarge && req.Body == nil, nil))
 	}()
-	if status, body := call(t, "POST", srv.URL+"/api/x", strings.Repeat("x", components.MaxBodyBytes+1)); status != 200 || body != "true" {
+	if status, body := call(t, "POST", srv.URL+"/api/x", strings.Repeat("x", wire.MaxBodyBytes+1)); status != 200 || body != "true" {
 		t.Errorf("too large: got %d %s", status, body)
 	}
 }
 
 func TestNoAnswerIn503(t *testing.T) {
-	in := make(chan *components.Request, 1) // taken, never answered
+	in := make(chan *wire.Request, 1) // taken, never answered
 	_, srv := MustAdapter(t, in, 50*time.Millisecond)
 	status, body := call(t, "GET", srv.URL+"/api/x", "")
 	if status != 503 || !strings.Contains(body, "did not answer in time") {
@@ -84,13 +84,13 @@ func TestNoAnswerIn503(t *testing.T) {
 	}
 	// A late answer is dropped, never written.
 	req := <-in
-	if req.Complete(components.Answer{Status: 200}) {
+	if req.Complete(wire.Answer{Status: 200}) {
 		t.Error("a request answered 503 by the adapter was completed again")
 	}
 }
 
 func TestNotTaken503(t *testing.T) {
-	in := make(chan *components.Request) // nobody reads
+	in := make(chan *wire.Request) // nobody reads
 	_, srv := MustAdapter(t, in, 50*time.Millisecond)
 	if status, body := call(t, "GET", srv.URL+"/api/x", ""); status != 503 || !strings.Contains(body, "overloaded") {
 		t.Errorf("got %d %s", status, body)
@@ -98,7 +98,7 @@ func TestNotTaken503(t *testing.T) {
 }
 
 func TestClosed503(t *testing.T) {
-	in := make(chan *components.Request)
+	in := make(chan *wire.Request)
 	net, srv := MustAdapter(t, in, time.Minute)
 	if err := net.Close(context.Background()); err != nil {
 		t.Fatal(err)

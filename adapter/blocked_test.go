@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"gochat/components"
 	"gochat/internal/testutil"
+	"gochat/wire"
 )
 
 // blockedSends counts the requests waiting for a network to take them.
@@ -39,7 +39,7 @@ func within(t *testing.T, what string, f func()) {
 // request moves to the new network after Swap, and one waiting on that
 // network is answered 503 after Close.
 func TestSwapAndCloseDoNotWaitForABlockedSend(t *testing.T) {
-	full := make(chan *components.Request) // nobody reads
+	full := make(chan *wire.Request) // nobody reads
 	net, srv := MustAdapter(t, full, time.Hour)
 	type answer struct {
 		status int
@@ -53,14 +53,14 @@ func TestSwapAndCloseDoNotWaitForABlockedSend(t *testing.T) {
 	go get()
 	testutil.WaitFor(t, "a request blocked on the inport", func() bool { return blockedSends() == 1 })
 
-	next := make(chan *components.Request)
+	next := make(chan *wire.Request)
 	within(t, "Swap", func() {
 		if _, err := net.Swap(rawNetwork(next)); err != nil {
 			t.Error(err)
 		}
 	})
 	req := <-next
-	req.Complete(components.Answer{Status: 200})
+	req.Complete(wire.Answer{Status: 200})
 	if a := <-got; a.status != 200 {
 		t.Errorf("the request blocked across Swap: %d %s", a.status, a.body)
 	}

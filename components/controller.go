@@ -1,11 +1,12 @@
 package components
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
+
+	"gochat/wire"
 )
 
 // Controller parses and validates reads: the room from the path, and
@@ -13,9 +14,9 @@ import (
 // ReadQuery with wait clamped to the server's maximum; invalid ones are
 // answered 400 through ERR.
 type Controller struct {
-	In  <-chan *Request   // routed reads
-	Out chan<- *ReadQuery // validated reads, to Storage
-	Err chan<- *Reply     // 400 answers
+	In  <-chan *wire.Request // routed reads
+	Out chan<- *ReadQuery    // validated reads, to Storage
+	Err chan<- *Reply        // 400 answers
 
 	maxWait time.Duration
 }
@@ -37,49 +38,28 @@ func (c *Controller) Process() {
 	}
 }
 
-// ParseWait reads the wait parameter of a read: "" is no wait, otherwise
-// a non-negative integer number of seconds, clamped to max (so is a number
-// too large to parse). It is the one reading of wait: the Controller's,
-// and the adapter's for its own deadline.
-func ParseWait(s string, max time.Duration) (time.Duration, error) {
-	if s == "" {
-		return 0, nil
-	}
-	secs, err := strconv.ParseUint(s, 10, 64)
-	if errors.Is(err, strconv.ErrRange) {
-		return max, nil
-	}
-	if err != nil {
-		return 0, errors.New("wait must be a non-negative integer number of seconds")
-	}
-	if secs >= uint64(max/time.Second) {
-		return max, nil
-	}
-	return time.Duration(secs) * time.Second, nil
-}
-
-func (c *Controller) parse(req *Request) (*ReadQuery, *Error) {
+func (c *Controller) parse(req *wire.Request) (*ReadQuery, *wire.Error) {
 	q := &ReadQuery{Req: req, Room: req.Params.ByName("room")}
 	if err := checkRoom(q.Room); err != nil {
 		return nil, err
 	}
 	query, err := url.ParseQuery(req.RawQuery)
 	if err != nil {
-		return nil, Errorf(http.StatusBadRequest, "the query string is malformed: %v", err)
+		return nil, wire.Errorf(http.StatusBadRequest, "the query string is malformed: %v", err)
 	}
 	if s := query.Get("since"); s != "" {
 		since, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
-			return nil, Errorf(http.StatusBadRequest, "since must be a non-negative integer")
+			return nil, wire.Errorf(http.StatusBadRequest, "since must be a non-negative integer")
 		}
 		q.Since = since
 	}
-	if q.Wait, err = ParseWait(query.Get("wait"), c.maxWait); err != nil {
-		return nil, Errorf(http.StatusBadRequest, "%v", err)
+	if q.Wait, err = wire.ParseWait(query.Get("wait"), c.maxWait); err != nil {
+		return nil, wire.Errorf(http.StatusBadRequest, "%v", err)
 	}
 	q.Epoch = query.Get("epoch")
-	if len(q.Epoch) > MaxEpochLen || !isToken(q.Epoch) {
-		return nil, Errorf(http.StatusBadRequest, "epoch must be at most %d characters of A-Z, a-z, 0-9, _ and -", MaxEpochLen)
+	if len(q.Epoch) > wire.MaxEpochLen || !isToken(q.Epoch) {
+		return nil, wire.Errorf(http.StatusBadRequest, "epoch must be at most %d characters of A-Z, a-z, 0-9, _ and -", wire.MaxEpochLen)
 	}
 	return q, nil
 }

@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"gochat/components"
+	"gochat/wire"
 )
 
 func TestController(t *testing.T) {
-	in := make(chan *components.Request)
+	in := make(chan *wire.Request)
 	out := make(chan *components.ReadQuery, 1)
 	errs := make(chan *components.Reply, 1)
 	c := components.NewController(55 * time.Second)
@@ -61,28 +62,4 @@ func TestController(t *testing.T) {
 	}
 	close(in)
 	Recv(t, done)
-}
-
-func TestParseWait(t *testing.T) {
-	const max = 55 * time.Second
-	for _, c := range []struct {
-		in   string
-		want time.Duration
-		err  bool
-	}{
-		{"", 0, false},
-		{"0", 0, false},
-		{"25", 25 * time.Second, false},
-		{"55", max, false},
-		{"3600", max, false},
-		{"99999999999999999999999", max, false}, // too large to parse: clamped
-		{"-1", 0, true},
-		{"1.5", 0, true},
-		{"x", 0, true},
-	} {
-		got, err := components.ParseWait(c.in, max)
-		if got != c.want || (err != nil) != c.err {
-			t.Errorf("ParseWait(%q) = %v, %v; want %v, error %v", c.in, got, err, c.want, c.err)
-		}
-	}
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"gochat/wire"
 )
 
 // Filter modes.
@@ -74,7 +76,7 @@ func (f *Filter) Process() {
 			if word == "" {
 				field, word = "author", aHit
 			}
-			reject(f.Err, cmd.Req, Errorf(http.StatusUnprocessableEntity, "the %s contains a word this server does not accept: %q", field, word))
+			reject(f.Err, cmd.Req, wire.Errorf(http.StatusUnprocessableEntity, "the %s contains a word this server does not accept: %q", field, word))
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gochat/components"
+	"gochat/wire"
 )
 
 // MustFilter runs a Filter configured by initial packets on both config
@@ -36,7 +37,7 @@ func TestFilterReject(t *testing.T) {
 		{"scam", "hi", `the author contains a word this server does not accept: "scam"`},
 		{"ann", "what a scam!", `the text contains a word this server does not accept: "scam"`},
 	} {
-		in <- &components.WriteCommand{Req: components.NewRequest(context.Background()), Room: "r", Author: tc.author, Text: tc.text}
+		in <- &components.WriteCommand{Req: wire.NewRequest(context.Background()), Room: "r", Author: tc.author, Text: tc.text}
 		select {
 		case cmd := <-out:
 			if tc.want != "" || cmd.Text != tc.text {
@@ -52,7 +53,7 @@ func TestFilterReject(t *testing.T) {
 
 func TestFilterMask(t *testing.T) {
 	in, out, _ := MustFilter(t, []string{"spam", "späm"}, "mask")
-	in <- &components.WriteCommand{Req: components.NewRequest(context.Background()), Room: "r", Author: "Spam", Text: "Spam, SPÄM\nand spam-spam; spammer"}
+	in <- &components.WriteCommand{Req: wire.NewRequest(context.Background()), Room: "r", Author: "Spam", Text: "Spam, SPÄM\nand spam-spam; spammer"}
 	cmd := Recv(t, out)
 	if cmd.Text != "****, ****\nand ****-****; spammer" || cmd.Author != "****" {
 		t.Errorf("masked: %q by %q", cmd.Text, cmd.Author)
@@ -80,7 +81,7 @@ func TestFilterNormalises(t *testing.T) {
 		{"spam\u0301\u0302.", "spam\u0301\u0302", "****."},
 	} {
 		req := func() *components.WriteCommand {
-			return &components.WriteCommand{Req: components.NewRequest(context.Background()), Room: "r", Author: "ann", Text: tc.text}
+			return &components.WriteCommand{Req: wire.NewRequest(context.Background()), Room: "r", Author: "ann", Text: tc.text}
 		}
 		reject <- req()
 		rep := Recv(t, rerrs)
@@ -94,7 +95,7 @@ func TestFilterNormalises(t *testing.T) {
 	}
 	// Words that only look alike in part, or hold a listed word, pass.
 	for _, text := range []string{"spammer", "sp am", "spa-m", "spa\u0301mmer", "s\u200b pam"} {
-		reject <- &components.WriteCommand{Req: components.NewRequest(context.Background()), Room: "r", Author: "ann", Text: text}
+		reject <- &components.WriteCommand{Req: wire.NewRequest(context.Background()), Room: "r", Author: "ann", Text: text}
 		select {
 		case <-rout:
 		case rep := <-rerrs:

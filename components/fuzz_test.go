@@ -10,6 +10,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"gochat/wire"
+
 	"github.com/julienschmidt/httprouter"
 )
 
@@ -22,7 +24,7 @@ func FuzzParseRead(f *testing.F) {
 	f.Add("x", "since=%zz&since=1")
 	c := NewController(55 * time.Second)
 	f.Fuzz(func(t *testing.T, room, query string) {
-		req := NewRequest(context.Background())
+		req := wire.NewRequest(context.Background())
 		req.Method, req.Path, req.RawQuery = "GET", "/api/rooms/"+room+"/messages", query
 		req.Params = httprouter.Params{{Key: "room", Value: room}}
 		q, err := c.parse(req)
@@ -32,7 +34,7 @@ func FuzzParseRead(f *testing.F) {
 			}
 			return
 		}
-		if checkRoom(q.Room) != nil || q.Wait < 0 || q.Wait > 55*time.Second || len(q.Epoch) > MaxEpochLen || !isToken(q.Epoch) {
+		if checkRoom(q.Room) != nil || q.Wait < 0 || q.Wait > 55*time.Second || len(q.Epoch) > wire.MaxEpochLen || !isToken(q.Epoch) {
 			t.Fatalf("accepted %+v", q)
 		}
 	})
@@ -49,7 +51,7 @@ func FuzzParseWrite(f *testing.F) {
 	f.Add("application/json", []byte(`{"text":"\ud800"}`))
 	f.Add("application/json", []byte(`{"author":"\u202e","text":"\u200b"}`))
 	f.Fuzz(func(t *testing.T, ctype string, body []byte) {
-		req := NewRequest(context.Background())
+		req := wire.NewRequest(context.Background())
 		req.Method, req.Path, req.ContentType, req.Body = "POST", "/api/rooms/r/messages", ctype, body
 		req.Params = httprouter.Params{{Key: "room", Value: "r"}}
 		cmd, err := parseWrite(req)
@@ -64,7 +66,7 @@ func FuzzParseWrite(f *testing.F) {
 				t.Fatalf("accepted %s %q", field, s)
 			}
 		}
-		if n := utf8.RuneCountInString(cmd.Text); n < 1 || n > MaxTextRunes || utf8.RuneCountInString(cmd.Author) > MaxAuthorRunes || cmd.Author == "" {
+		if n := utf8.RuneCountInString(cmd.Text); n < 1 || n > wire.MaxTextRunes || utf8.RuneCountInString(cmd.Author) > wire.MaxAuthorRunes || cmd.Author == "" {
 			t.Fatalf("accepted %+v", cmd)
 		}
 		if !strings.ContainsFunc(cmd.Text, func(r rune) bool { return !isBlank(r) }) || checkAuthor(cmd.Author) != nil {

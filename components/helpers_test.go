@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/julienschmidt/httprouter"
+	"gochat/wire"
 
-	"gochat/components"
+	"github.com/julienschmidt/httprouter"
 )
 
 // timeout bounds every wait on a channel in these tests; it only fires
@@ -17,13 +17,13 @@ const timeout = 10 * time.Second
 
 // MustRequest returns a request packet for method and target (path with
 // an optional query), with the room path parameter already routed.
-func MustRequest(tb testing.TB, ctx context.Context, method, target string) *components.Request {
+func MustRequest(tb testing.TB, ctx context.Context, method, target string) *wire.Request {
 	tb.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		tb.Fatalf("parse %q: %v", target, err)
 	}
-	req := components.NewRequest(ctx)
+	req := wire.NewRequest(ctx)
 	req.Method, req.Path, req.RawQuery = method, u.Path, u.RawQuery
 	if room, ok := roomOf(u.Path); ok {
 		req.Params = httprouter.Params{{Key: "room", Value: room}}

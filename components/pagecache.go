@@ -1,6 +1,10 @@
 package components
 
-import "time"
+import (
+	"time"
+
+	"gochat/wire"
+)
 
 // Page cache bounds: entries live at most pageCacheAge (so a room that
 // expired in Redis without a notice is not shown for long), and at most
@@ -21,10 +25,10 @@ type pageCache struct {
 
 // cachedPage is one cached answer.
 type cachedPage struct {
-	epoch   string    // the room's epoch when it was read
-	last    uint64    // the room's newest id when it was read
-	payload *Payload  // the whole answer, reset and wait aside
-	at      time.Time // when it was read
+	epoch   string        // the room's epoch when it was read
+	last    uint64        // the room's newest id when it was read
+	payload *wire.Payload // the whole answer, reset and wait aside
+	at      time.Time     // when it was read
 }
 
 // get returns the entry for room and since unless it is older than

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"gochat/wire"
 )
 
 // page is a cached answer whose last id tells it apart.
 func page(last uint64, at time.Time) cachedPage {
-	return cachedPage{epoch: "e", last: last, payload: NewPayload(last), at: at}
+	return cachedPage{epoch: "e", last: last, payload: wire.NewPayload(last), at: at}
 }
 
 // TestPageCachePutGet: an entry is found by its room and since only.

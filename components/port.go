@@ -1,6 +1,10 @@
 package components
 
-import "net/http"
+import (
+	"net/http"
+
+	"gochat/wire"
+)
 
 // emit sends v out of port. A port the graph left unconnected is nil:
 // emit then drops v and returns false, rather than block the component
@@ -15,15 +19,15 @@ func emit[T any](port chan<- T, v T) bool {
 }
 
 // reject sends req's error answer out of the ERR port.
-func reject(errOut chan<- *Reply, req *Request, err *Error) {
+func reject(errOut chan<- *Reply, req *wire.Request, err *wire.Error) {
 	emit(errOut, &Reply{Req: req, Err: err})
 }
 
 // forward sends v out of port, or, if the graph left port unconnected,
 // answers req 503 through errOut, naming the component.
-func forward[T any](port chan<- T, v T, errOut chan<- *Reply, req *Request, component string) {
+func forward[T any](port chan<- T, v T, errOut chan<- *Reply, req *wire.Request, component string) {
 	if !emit(port, v) {
-		reject(errOut, req, Errorf(http.StatusServiceUnavailable,
+		reject(errOut, req, wire.Errorf(http.StatusServiceUnavailable,
 			"the server's graph does not connect the %s outport for %s %s", component, req.Method, req.Path))
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+
+	"gochat/wire"
 )
 
 // RateLimit defaults and bounds.
@@ -18,7 +20,7 @@ const (
 	MaxRateClients = 100000
 )
 
-// RateLimit limits requests per client (Request.LimitKey: an IPv4
+// RateLimit limits requests per client (wire.Request.LimitKey: an IPv4
 // address or an IPv6 client's prefix) with a token bucket: a
 // client gets RATE tokens a second, saved up to BURST; a request with no
 // token left is answered 429 with Retry-After. Loopback clients (local
@@ -26,11 +28,11 @@ const (
 // (router WRITE -> IN ratelimit OUT -> IN sender). It takes RATE and BURST
 // (usually initial packets) before the first request.
 type RateLimit struct {
-	Rate  <-chan float64  `fbp:"optional"` // tokens per second
-	Burst <-chan int      `fbp:"optional"` // bucket size
-	In    <-chan *Request // requests
-	Out   chan<- *Request // requests within the limit
-	Err   chan<- *Reply   // 429 answers
+	Rate  <-chan float64       `fbp:"optional"` // tokens per second
+	Burst <-chan int           `fbp:"optional"` // bucket size
+	In    <-chan *wire.Request // requests
+	Out   chan<- *wire.Request // requests within the limit
+	Err   chan<- *Reply        // 429 answers
 
 }
 
@@ -75,7 +77,7 @@ func (l *RateLimit) Process() {
 		b.at = now
 		if b.tokens < 1 {
 			wait := int(math.Ceil((1 - b.tokens) / rate))
-			e := Errorf(http.StatusTooManyRequests, "too many requests from %s: at most %s a second, %d at once; retry in %d s",
+			e := wire.Errorf(http.StatusTooManyRequests, "too many requests from %s: at most %s a second, %d at once; retry in %d s",
 				key, strconv.FormatFloat(rate, 'f', -1, 64), burst, wait)
 			e.Header = http.Header{"Retry-After": {fmt.Sprint(wait)}}
 			reject(l.Err, req, e)

@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"gochat/components"
+	"gochat/wire"
 )
 
 func TestRateLimit(t *testing.T) {
-	in, out, errs := make(chan *components.Request), make(chan *components.Request, 1), make(chan *components.Reply, 1)
+	in, out, errs := make(chan *wire.Request), make(chan *wire.Request, 1), make(chan *components.Reply, 1)
 	rate, burst := make(chan float64, 1), make(chan int, 1)
 	rate <- 0.001 // one token every 1000 s: none comes back during the test
 	burst <- 2
@@ -19,7 +20,7 @@ func TestRateLimit(t *testing.T) {
 	l.Rate, l.Burst, l.In, l.Out, l.Err = rate, burst, in, out, errs
 	done := Start(l)
 	send := func(addr string) *components.Reply {
-		req := components.NewRequest(context.Background())
+		req := wire.NewRequest(context.Background())
 		req.RemoteAddr = addr
 		in <- req
 		select {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"gochat/components"
+	"gochat/wire"
 )
 
 func TestResponder(t *testing.T) {
@@ -15,15 +16,15 @@ func TestResponder(t *testing.T) {
 	r.In = in
 	done := Start(r)
 
-	ok := components.NewRequest(context.Background())
+	ok := wire.NewRequest(context.Background())
 	in <- &components.Reply{Req: ok, Status: http.StatusCreated, Body: map[string]string{"a": "<b>"}}
 	a := Recv(t, ok.Answer())
 	if a.Status != 201 || string(a.Body) != `{"a":"\u003cb\u003e"}` || a.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Errorf("result: got %d %s %v", a.Status, a.Body, a.Header)
 	}
 
-	bad := components.NewRequest(context.Background())
-	e := components.Errorf(http.StatusMethodNotAllowed, "use GET")
+	bad := wire.NewRequest(context.Background())
+	e := wire.Errorf(http.StatusMethodNotAllowed, "use GET")
 	e.Header = http.Header{"Allow": {"GET"}}
 	in <- &components.Reply{Req: bad, Err: e}
 	a = Recv(t, bad.Answer())
@@ -32,7 +33,7 @@ func TestResponder(t *testing.T) {
 	}
 
 	// A request someone else answered is not answered twice.
-	gone := components.NewRequest(context.Background())
+	gone := wire.NewRequest(context.Background())
 	if !gone.Claim() {
 		t.Fatal("claim of a fresh request failed")
 	}
@@ -51,8 +52,8 @@ func TestResponderAnswersAll(t *testing.T) {
 	r := components.NewResponder(slog.New(slog.DiscardHandler))
 	r.In = in
 	done := Start(r)
-	reqs := []*components.Request{components.NewRequest(context.Background()), components.NewRequest(context.Background()), components.NewRequest(context.Background())}
-	in <- &components.Reply{Req: reqs[0], Also: reqs[1:], Status: 200, Body: components.NewPayload(map[string]int{"a": 1})}
+	reqs := []*wire.Request{wire.NewRequest(context.Background()), wire.NewRequest(context.Background()), wire.NewRequest(context.Background())}
+	in <- &components.Reply{Req: reqs[0], Also: reqs[1:], Status: 200, Body: wire.NewPayload(map[string]int{"a": 1})}
 	for i, req := range reqs {
 		if a := Recv(t, req.Answer()); a.Status != 200 || string(a.Bytes()) != `{"a":1}` {
 			t.Errorf("request %d: %d %s", i, a.Status, a.Bytes())

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/julienschmidt/httprouter"
+
+	"gochat/wire"
 )
 
 // MessagesPath is the route of a room's messages.
@@ -15,10 +17,10 @@ const MessagesPath = "/api/rooms/:room/messages"
 // method and path with httprouter's tree. An unknown path is answered 404
 // and a known path with the wrong method 405 with Allow, both through ERR.
 type Router struct {
-	In    <-chan *Request // requests from the HTTP adapter
-	Read  chan<- *Request `fbp:"optional"` // GET /api/rooms/{room}/messages
-	Write chan<- *Request `fbp:"optional"` // POST /api/rooms/{room}/messages
-	Err   chan<- *Reply   // 404, 405, and 503 for a route the graph left unconnected
+	In    <-chan *wire.Request // requests from the HTTP adapter
+	Read  chan<- *wire.Request `fbp:"optional"` // GET /api/rooms/{room}/messages
+	Write chan<- *wire.Request `fbp:"optional"` // POST /api/rooms/{room}/messages
+	Err   chan<- *Reply        // 404, 405, and 503 for a route the graph left unconnected
 }
 
 // NewRouter returns a Router; goflow connects its ports.
@@ -28,10 +30,10 @@ func NewRouter() *Router { return &Router{} }
 func (r *Router) Process() {
 	// httprouter's tree stores a Handle per route; ours only records which
 	// outport the route feeds, so calling the matched Handle reads the match.
-	var matched chan<- *Request
+	var matched chan<- *wire.Request
 	tree := httprouter.New()
 	var methods []string
-	route := func(method, path string, port chan<- *Request) {
+	route := func(method, path string, port chan<- *wire.Request) {
 		tree.Handle(method, path, func(http.ResponseWriter, *http.Request, httprouter.Params) { matched = port })
 		methods = append(methods, method)
 	}
@@ -53,7 +55,7 @@ func (r *Router) Process() {
 
 // notRouted explains why no route matched req: 405 with the allowed
 // methods when the path is known, 404 otherwise.
-func notRouted(tree *httprouter.Router, methods []string, req *Request) *Error {
+func notRouted(tree *httprouter.Router, methods []string, req *wire.Request) *wire.Error {
 	var allow []string
 	for _, m := range methods {
 		if h, _, _ := tree.Lookup(m, req.Path); h != nil && !slices.Contains(allow, m) {
@@ -61,9 +63,9 @@ func notRouted(tree *httprouter.Router, methods []string, req *Request) *Error {
 		}
 	}
 	if len(allow) == 0 {
-		return Errorf(http.StatusNotFound, "no API at %s", req.Path)
+		return wire.Errorf(http.StatusNotFound, "no API at %s", req.Path)
 	}
-	e := Errorf(http.StatusMethodNotAllowed, "%s is not allowed here; use %s", req.Method, strings.Join(allow, " or "))
+	e := wire.Errorf(http.StatusMethodNotAllowed, "%s is not allowed here; use %s", req.Method, strings.Join(allow, " or "))
 	e.Header = http.Header{"Allow": {strings.Join(allow, ", ")}}
 	return e
 }

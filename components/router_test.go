@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"gochat/components"
+	"gochat/wire"
 )
 
 func TestRouter(t *testing.T) {
-	in := make(chan *components.Request)
-	read, write := make(chan *components.Request, 1), make(chan *components.Request, 1)
+	in := make(chan *wire.Request)
+	read, write := make(chan *wire.Request, 1), make(chan *wire.Request, 1)
 	errs := make(chan *components.Reply, 1)
 	r := components.NewRouter()
 	r.In, r.Read, r.Write, r.Err = in, read, write, errs
@@ -47,7 +48,7 @@ func TestRouter(t *testing.T) {
 }
 
 func TestRouterUnconnectedRoute(t *testing.T) {
-	in := make(chan *components.Request)
+	in := make(chan *wire.Request)
 	errs := make(chan *components.Reply, 1)
 	r := components.NewRouter()
 	r.In, r.Err = in, errs // READ and WRITE left unconnected

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gochat/store"
+	"gochat/wire"
 )
 
 // within bounds every wait in the internal tests.
@@ -53,7 +54,7 @@ func newCallStore(t *testing.T) *callStore {
 func TestRunnerInline(t *testing.T) {
 	st := newCallStore(t)
 	r := newRunner(st, 0)
-	w := &job{kind: jobWrite, room: "r", c: &WriteCommand{Req: NewRequest(context.Background()), Room: "r", Author: "ann", Text: "hi", Key: "k"}}
+	w := &job{kind: jobWrite, room: "r", c: &WriteCommand{Req: wire.NewRequest(context.Background()), Room: "r", Author: "ann", Text: "hi", Key: "k"}}
 	var finished []*job
 	r.run(w, func(j *job) { finished = append(finished, j) })
 	if len(finished) != 1 || finished[0] != w || w.err != nil || w.msg.ID != 1 || w.msg.Author != "ann" || w.msg.Text != "hi" {
@@ -120,7 +121,7 @@ func TestRunnerTimeout(t *testing.T) {
 	st.gate = nil
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the client left before the call
-	j = &job{kind: jobRead, room: "r", q: &ReadQuery{Req: NewRequest(ctx), Room: "r"}}
+	j = &job{kind: jobRead, room: "r", q: &ReadQuery{Req: wire.NewRequest(ctx), Room: "r"}}
 	r.run(j, func(*job) {})
 	c := recvWithin(t, st.calls)
 	if j.err != nil || c.err != nil {

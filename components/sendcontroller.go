@@ -10,13 +10,15 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"gochat/wire"
 )
 
 // SendController parses and validates writes: the room from the path and
 // author and text from a JSON or form body. Valid writes go out of OUT as
 // a WriteCommand; invalid ones are answered through ERR (400, 413 or 415).
 type SendController struct {
-	In  <-chan *Request      // routed writes
+	In  <-chan *wire.Request // routed writes
 	Out chan<- *WriteCommand // validated writes, to Storage
 	Err chan<- *Reply        // 400, 413 and 415 answers
 }
@@ -36,28 +38,28 @@ func (c *SendController) Process() {
 	}
 }
 
-func parseWrite(req *Request) (*WriteCommand, *Error) {
+func parseWrite(req *wire.Request) (*WriteCommand, *wire.Error) {
 	cmd := &WriteCommand{Req: req, Room: req.Params.ByName("room")}
 	if err := checkRoom(cmd.Room); err != nil {
 		return nil, err
 	}
 	if cmd.Key = req.IdempotencyKey; req.HasIdempotencyKey && !validKey(cmd.Key) {
-		return nil, Errorf(http.StatusBadRequest, "Idempotency-Key must be 1 to %d characters of A-Z, a-z, 0-9, _ and -", MaxKeyLength)
+		return nil, wire.Errorf(http.StatusBadRequest, "Idempotency-Key must be 1 to %d characters of A-Z, a-z, 0-9, _ and -", wire.MaxKeyLength)
 	}
 	if req.BodyTooLarge {
-		return nil, Errorf(http.StatusRequestEntityTooLarge, "the body must be at most %d bytes", MaxBodyBytes)
+		return nil, wire.Errorf(http.StatusRequestEntityTooLarge, "the body must be at most %d bytes", wire.MaxBodyBytes)
 	}
 	author, text, err := decodeBody(req)
 	if err != nil {
 		return nil, err
 	}
-	if cmd.Text, err = cleanText("text", text, 1, MaxTextRunes); err != nil {
+	if cmd.Text, err = cleanText("text", text, 1, wire.MaxTextRunes); err != nil {
 		return nil, err
 	}
 	if err = checkVisible("text", cmd.Text); err != nil {
 		return nil, err
 	}
-	if cmd.Author, err = cleanText("author", author, 0, MaxAuthorRunes); err != nil {
+	if cmd.Author, err = cleanText("author", author, 0, wire.MaxAuthorRunes); err != nil {
 		return nil, err
 	}
 	if err = checkAuthor(cmd.Author); err != nil {
@@ -69,12 +71,9 @@ func parseWrite(req *Request) (*WriteCommand, *Error) {
 	return cmd, nil
 }
 
-// MaxKeyLength is the longest Idempotency-Key.
-const MaxKeyLength = 64
-
 // validKey reports whether k is a valid Idempotency-Key.
 func validKey(k string) bool {
-	if k == "" || len(k) > MaxKeyLength {
+	if k == "" || len(k) > wire.MaxKeyLength {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
@@ -87,7 +86,7 @@ func validKey(k string) bool {
 }
 
 // decodeBody reads author and text from a JSON or form body.
-func decodeBody(req *Request) (author, text string, _ *Error) {
+func decodeBody(req *wire.Request) (author, text string, _ *wire.Error) {
 	mt, _, err := mime.ParseMediaType(req.ContentType)
 	if err != nil && req.ContentType != "" {
 		mt = ""
@@ -95,7 +94,7 @@ func decodeBody(req *Request) (author, text string, _ *Error) {
 	switch mt {
 	case "application/json":
 		if !utf8.Valid(req.Body) {
-			return "", "", Errorf(http.StatusBadRequest, "the body must be valid UTF-8")
+			return "", "", wire.Errorf(http.StatusBadRequest, "the body must be valid UTF-8")
 		}
 		var v struct {
 			Author *string `json:"author"`
@@ -104,15 +103,15 @@ func decodeBody(req *Request) (author, text string, _ *Error) {
 		if err := json.Unmarshal(req.Body, &v); err != nil {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) && te.Field != "" {
-				return "", "", Errorf(http.StatusBadRequest, "%s must be a string", te.Field)
+				return "", "", wire.Errorf(http.StatusBadRequest, "%s must be a string", te.Field)
 			}
 			if errors.As(err, &te) {
-				return "", "", Errorf(http.StatusBadRequest, `the body must be a JSON object such as {"author":"ann","text":"hello"}`)
+				return "", "", wire.Errorf(http.StatusBadRequest, `the body must be a JSON object such as {"author":"ann","text":"hello"}`)
 			}
-			return "", "", Errorf(http.StatusBadRequest, "the body is not valid JSON: %v", err)
+			return "", "", wire.Errorf(http.StatusBadRequest, "the body is not valid JSON: %v", err)
 		}
 		if v.Text == nil {
-			return "", "", Errorf(http.StatusBadRequest, "text is required")
+			return "", "", wire.Errorf(http.StatusBadRequest, "text is required")
 		}
 		if err := checkSurrogates(req.Body); err != nil {
 			return "", "", err
@@ -124,21 +123,21 @@ func decodeBody(req *Request) (author, text string, _ *Error) {
 	case "application/x-www-form-urlencoded":
 		form, err := url.ParseQuery(string(req.Body))
 		if err != nil {
-			return "", "", Errorf(http.StatusBadRequest, "the body is not a valid form: %v", err)
+			return "", "", wire.Errorf(http.StatusBadRequest, "the body is not a valid form: %v", err)
 		}
 		if !form.Has("text") {
-			return "", "", Errorf(http.StatusBadRequest, "text is required")
+			return "", "", wire.Errorf(http.StatusBadRequest, "text is required")
 		}
 		return form.Get("author"), form.Get("text"), nil
 	default:
-		return "", "", Errorf(http.StatusUnsupportedMediaType, "Content-Type must be application/json or application/x-www-form-urlencoded")
+		return "", "", wire.Errorf(http.StatusUnsupportedMediaType, "Content-Type must be application/json or application/x-www-form-urlencoded")
 	}
 }
 
 // checkSurrogates refuses a JSON body whose author or text holds an
 // unpaired UTF-16 surrogate escape such as "\ud800", which encoding/json
 // would silently store as U+FFFD. A U+FFFD sent as such is kept.
-func checkSurrogates(body []byte) *Error {
+func checkSurrogates(body []byte) *wire.Error {
 	if !bytes.Contains(body, []byte(`\u`)) {
 		return nil
 	}
@@ -154,7 +153,7 @@ func checkSurrogates(body []byte) *Error {
 		raw  []byte
 	}{{"text", raw.Text}, {"author", raw.Author}} {
 		if r, ok := loneSurrogate(f.raw); ok {
-			return Errorf(http.StatusBadRequest, `%s contains an unpaired UTF-16 surrogate (\u%04x): a JSON string must pair them, as in "\ud83d\ude00"`, f.name, r)
+			return wire.Errorf(http.StatusBadRequest, `%s contains an unpaired UTF-16 surrogate (\u%04x): a JSON string must pair them, as in "\ud83d\ude00"`, f.name, r)
 		}
 	}
 	return nil

@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"gochat/components"
+	"gochat/wire"
 )
 
 func TestSendController(t *testing.T) {
-	in := make(chan *components.Request)
+	in := make(chan *wire.Request)
 	out := make(chan *components.WriteCommand, 1)
 	errs := make(chan *components.Reply, 1)
 	c := components.NewSendController()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gochat/store"
+	"gochat/wire"
 )
 
 // DefaultCapacity is how many long-poll reads a Storage parks at once
@@ -166,7 +167,7 @@ func (s *Storage) finish(j *job) {
 		s.cache.drop(j.room)
 		rs.addNews() // reads in flight may have missed it
 		s.stats.Posted.Add(1)
-		emit(s.Out, &Reply{Req: j.c.Req, Status: http.StatusCreated, Body: NewPayload(j.msg)})
+		emit(s.Out, &Reply{Req: j.c.Req, Status: http.StatusCreated, Body: wire.NewPayload(j.msg)})
 		s.check(j.room)
 	case jobCheck:
 		s.finishCheck(j, rs)
@@ -265,7 +266,7 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 			s.waiters.unpark(w)
 			s.stats.Wakeups.Add(1)
 			shared[w.q.Since] = &Reply{Req: w.q.Req, Status: http.StatusOK,
-				Body: NewPayload(s.answer(w.q, owed, false))}
+				Body: wire.NewPayload(s.answer(w.q, owed, false))}
 			order = append(order, w.q.Since)
 		}
 	}
@@ -274,7 +275,7 @@ func (s *Storage) finishCheck(j *job, rs *roomState) {
 		if len(rep.Also) > 0 {
 			// Encoded here, once: thousands of handlers waiting on one
 			// lazy encoding would queue on its lock.
-			rep.Body.(*Payload).Bytes()
+			rep.Body.(*wire.Payload).Bytes()
 		}
 		emit(s.Out, rep)
 	}
@@ -337,7 +338,7 @@ func (s *Storage) fromCache(q *ReadQuery) bool {
 // reply answers q with what page owes it and returns the shared answer.
 // A page that breaks the read contract is a store bug: the client gets
 // 503 and the reason is logged, never an answer that skips a message.
-func (s *Storage) reply(q *ReadQuery, page store.Page, reset bool) *Payload {
+func (s *Storage) reply(q *ReadQuery, page store.Page, reset bool) *wire.Payload {
 	from := q.Since
 	if reset {
 		from = 0
@@ -347,7 +348,7 @@ func (s *Storage) reply(q *ReadQuery, page store.Page, reset bool) *Payload {
 		s.fail(q.Req, "read", q.Room, fmt.Errorf("the store broke the read contract: %w", err))
 		return nil
 	}
-	p := NewPayload(s.answer(q, owed, reset))
+	p := wire.NewPayload(s.answer(q, owed, reset))
 	emit(s.Out, &Reply{Req: q.Req, Status: http.StatusOK, Body: p})
 	return p
 }
@@ -369,23 +370,23 @@ func (s *Storage) answer(q *ReadQuery, page store.Page, reset bool) ReadAnswer {
 }
 
 // fail answers req with the client's view of a store failure.
-func (s *Storage) fail(req *Request, op, room string, err error) {
+func (s *Storage) fail(req *wire.Request, op, room string, err error) {
 	if errors.Is(err, store.ErrRoomLimit) {
-		emit(s.Out, &Reply{Req: req, Err: Errorf(http.StatusServiceUnavailable,
+		emit(s.Out, &Reply{Req: req, Err: wire.Errorf(http.StatusServiceUnavailable,
 			"this server holds as many rooms as it may; post to an existing room")})
 		return
 	}
 	if errors.Is(err, store.ErrKeyReused) {
-		emit(s.Out, &Reply{Req: req, Err: Errorf(http.StatusUnprocessableEntity,
+		emit(s.Out, &Reply{Req: req, Err: wire.Errorf(http.StatusUnprocessableEntity,
 			"this Idempotency-Key was used for another message in this room; use a new key for a new message")})
 		return
 	}
 	if errors.Is(err, store.ErrFull) {
-		emit(s.Out, &Reply{Req: req, Err: Errorf(http.StatusServiceUnavailable,
+		emit(s.Out, &Reply{Req: req, Err: wire.Errorf(http.StatusServiceUnavailable,
 			"this server's message store is full; try again later")})
 		return
 	}
 	s.stats.StoreErrors.Add(1)
 	s.log.Error("store failed", "op", op, "room", room, "err", err)
-	emit(s.Out, &Reply{Req: req, Err: Errorf(http.StatusServiceUnavailable, "the message store is unavailable; try again")})
+	emit(s.Out, &Reply{Req: req, Err: wire.Errorf(http.StatusServiceUnavailable, "the message store is unavailable; try again")})
 }

@@ -9,6 +9,7 @@ import (
 
 	"gochat/components"
 	"gochat/store"
+	"gochat/wire"
 )
 
 // heldStore is a memory store whose chosen reads run, then wait for the
@@ -51,13 +52,13 @@ func TestStorageLateParkerNotAnsweredFromNarrowerCheck(t *testing.T) {
 	done := Start(s)
 	defer func() { close(reads); close(writes); <-done }()
 	post := func(text string) {
-		writes <- &components.WriteCommand{Req: components.NewRequest(context.Background()), Room: "r", Author: "ann", Text: text}
+		writes <- &components.WriteCommand{Req: wire.NewRequest(context.Background()), Room: "r", Author: "ann", Text: text}
 		if rep := Recv(t, out); rep.Status != 201 {
 			t.Fatalf("post: %+v", rep)
 		}
 	}
-	get := func(since uint64) *components.Request {
-		req := components.NewRequest(context.Background())
+	get := func(since uint64) *wire.Request {
+		req := wire.NewRequest(context.Background())
 		reads <- &components.ReadQuery{Req: req, Room: "r", Since: since, Wait: time.Hour}
 		return req
 	}
@@ -98,11 +99,11 @@ func TestStorageLateParkerNotAnsweredFromNarrowerCheck(t *testing.T) {
 	waitParked(t, stats, 2)
 	close(releaseCheck)
 
-	got := map[*components.Request][]uint64{}
+	got := map[*wire.Request][]uint64{}
 	for len(got) < 2 {
 		rep := Recv(t, out)
 		ans := readAnswer(t, rep)
-		for _, req := range append([]*components.Request{rep.Req}, rep.Also...) {
+		for _, req := range append([]*wire.Request{rep.Req}, rep.Also...) {
 			got[req] = ids(ans.Messages)
 		}
 	}

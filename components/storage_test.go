@@ -12,6 +12,7 @@ import (
 	"gochat/components"
 	"gochat/internal/testutil"
 	"gochat/store"
+	"gochat/wire"
 )
 
 // storageRig is a running Storage with its ports in reach.
@@ -72,22 +73,22 @@ func MustStorageCapacity(tb testing.TB, conc, history, maxRooms, capacity int) *
 
 func (r *storageRig) post(tb testing.TB, room, text string) store.Message {
 	tb.Helper()
-	req := components.NewRequest(context.Background())
+	req := wire.NewRequest(context.Background())
 	r.write <- &components.WriteCommand{Req: req, Room: room, Author: "ann", Text: text}
 	rep := Recv(tb, r.out)
 	if rep.Err != nil || rep.Status != http.StatusCreated {
 		tb.Fatalf("post to %s: got %d %+v, want 201", room, rep.Status, rep.Err)
 	}
 	var m store.Message
-	if err := json.Unmarshal(rep.Body.(*components.Payload).Bytes(), &m); err != nil {
+	if err := json.Unmarshal(rep.Body.(*wire.Payload).Bytes(), &m); err != nil {
 		tb.Fatal(err)
 	}
 	return m
 }
 
 // get sends a read and returns its request, so its answer can be matched.
-func (r *storageRig) get(ctx context.Context, q components.ReadQuery) *components.Request {
-	q.Req = components.NewRequest(ctx)
+func (r *storageRig) get(ctx context.Context, q components.ReadQuery) *wire.Request {
+	q.Req = wire.NewRequest(ctx)
 	r.read <- &q
 	return q.Req
 }
@@ -104,9 +105,9 @@ func (r *storageRig) answer(tb testing.TB) components.ReadAnswer {
 // readAnswer decodes the shared answer of a read.
 func readAnswer(tb testing.TB, rep *components.Reply) components.ReadAnswer {
 	tb.Helper()
-	p, ok := rep.Body.(*components.Payload)
+	p, ok := rep.Body.(*wire.Payload)
 	if !ok {
-		tb.Fatalf("a read answered %T, want a *Payload", rep.Body)
+		tb.Fatalf("a read answered %T, want a *wire.Payload", rep.Body)
 	}
 	var a components.ReadAnswer
 	if err := json.Unmarshal(p.Bytes(), &a); err != nil {
@@ -238,7 +239,7 @@ func TestStorageRoomLimit(t *testing.T) {
 	modes(t, func(t *testing.T, conc int) {
 		r := MustStorage(t, conc, 10, 1)
 		r.post(t, "a", "x")
-		r.write <- &components.WriteCommand{Req: components.NewRequest(context.Background()), Room: "b", Author: "ann", Text: "x"}
+		r.write <- &components.WriteCommand{Req: wire.NewRequest(context.Background()), Room: "b", Author: "ann", Text: "x"}
 		if rep := Recv(t, r.out); rep.Err == nil || rep.Err.Status != http.StatusServiceUnavailable {
 			t.Errorf("post creating a room past the bound: got %+v, want 503", rep)
 		}
@@ -288,9 +289,9 @@ func TestStorageSharesAnswers(t *testing.T) {
 		r := MustStorage(t, conc, 100, 10)
 		ctx := context.Background()
 		r.post(t, "lobby", "one")
-		payload := func() *components.Payload {
+		payload := func() *wire.Payload {
 			r.get(ctx, components.ReadQuery{Room: "lobby"})
-			return Recv(t, r.out).Body.(*components.Payload)
+			return Recv(t, r.out).Body.(*wire.Payload)
 		}
 		// Repeated catch-up reads share one encoded answer…
 		first := payload()
@@ -307,7 +308,7 @@ func TestStorageSharesAnswers(t *testing.T) {
 			r.get(ctx, components.ReadQuery{Room: "lobby", Since: 2, Wait: time.Hour})
 		}
 		waitParked(t, r.stats, 3)
-		r.write <- &components.WriteCommand{Req: components.NewRequest(ctx), Room: "lobby", Author: "ann", Text: "three"}
+		r.write <- &components.WriteCommand{Req: wire.NewRequest(ctx), Room: "lobby", Author: "ann", Text: "three"}
 		// The 201 and the wake-up come in either order: a store notice
 		// may check the room before the write's own result is handled.
 		var woken *components.Reply
@@ -336,7 +337,7 @@ func TestStoragePerClientCap(t *testing.T) {
 	s.Read, s.PerClient, s.Out = in, per, out
 	done := Start(s)
 	get := func(addr string) {
-		req := components.NewRequest(context.Background())
+		req := wire.NewRequest(context.Background())
 		req.RemoteAddr = addr
 		in <- &components.ReadQuery{Req: req, Room: "r", Wait: time.Hour}
 	}

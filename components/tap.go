@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"reflect"
 	"sync/atomic"
+
+	"gochat/wire"
 )
 
 // Tap passes every packet from IN to OUT and counts it. gochat puts one on
@@ -27,8 +29,8 @@ func (t *Tap[T]) Process() {
 // NewTap returns a Tap for packets of type elem that counts into n.
 func NewTap(elem reflect.Type, n *atomic.Uint64) (any, error) {
 	switch elem {
-	case reflect.TypeFor[*Request]():
-		return &Tap[*Request]{n: n}, nil
+	case reflect.TypeFor[*wire.Request]():
+		return &Tap[*wire.Request]{n: n}, nil
 	case reflect.TypeFor[*ReadQuery]():
 		return &Tap[*ReadQuery]{n: n}, nil
 	case reflect.TypeFor[*WriteCommand]():

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"gochat/wire"
 )
 
 // Transcript buffering: how many lines wait for a slow output before new
@@ -171,7 +173,7 @@ func messageJSON(rep *Reply) ([]byte, bool) {
 	if rep.Err != nil || rep.Status != 201 {
 		return nil, false
 	}
-	if b, ok := rep.Body.(*Payload); ok {
+	if b, ok := rep.Body.(*wire.Payload); ok {
 		return append(slices.Clip(b.Bytes()), '\n'), true
 	}
 	return nil, false

@@ -12,6 +12,7 @@ import (
 	"gochat/components"
 	"gochat/internal/testutil"
 	"gochat/store"
+	"gochat/wire"
 )
 
 func TestTranscriptToFile(t *testing.T) {
@@ -25,9 +26,9 @@ func TestTranscriptToFile(t *testing.T) {
 	done := Start(tr)
 	msg := store.Message{ID: 1, Room: "r", Author: "ann", Text: "hi <b>", Time: time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC)}
 	reps := []*components.Reply{
-		{Status: 201, Body: components.NewPayload(msg)}, // as Storage sends it
+		{Status: 201, Body: wire.NewPayload(msg)}, // as Storage sends it
 		{Status: 200, Body: components.ReadAnswer{}},
-		{Err: components.Errorf(400, "bad")},
+		{Err: wire.Errorf(400, "bad")},
 	}
 	for _, rep := range reps {
 		in <- rep

@@ -5,25 +5,12 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"gochat/wire"
 )
 
-// Limits of the API, shared by the controllers.
-const (
-	// MaxRoomLen is the longest room name, in characters of [A-Za-z0-9_-].
-	MaxRoomLen = 64
-	// MaxEpochLen is the longest epoch a client may send.
-	MaxEpochLen = 64
-	// MaxTextRunes is the longest message text, in Unicode code points
-	// after trimming (not UTF-16 units: an emoji such as 😀 counts 1).
-	MaxTextRunes = 2000
-	// MaxAuthorRunes is the longest author name, in Unicode code points
-	// after trimming.
-	MaxAuthorRunes = 64
-	// MaxBodyBytes is the largest request body the API accepts.
-	MaxBodyBytes = 64 << 10
-	// Anonymous is the author of a message posted without one.
-	Anonymous = "anonymous"
-)
+// Anonymous is the author of a message posted without one.
+const Anonymous = "anonymous"
 
 // ConfigChecker is implemented by components whose configuration can be
 // wrong in ways its type does not show, such as a file that cannot be
@@ -50,11 +37,11 @@ func CheckConfig(component, port string, value any) error {
 	return nil
 }
 
-// checkRoom validates a room name: 1 to MaxRoomLen characters of
+// checkRoom validates a room name: 1 to wire.MaxRoomLen characters of
 // [A-Za-z0-9_-].
-func checkRoom(room string) *Error {
-	if room == "" || len(room) > MaxRoomLen || !isToken(room) {
-		return Errorf(http.StatusBadRequest, "room must be 1 to %d characters of A-Z, a-z, 0-9, _ and -", MaxRoomLen)
+func checkRoom(room string) *wire.Error {
+	if room == "" || len(room) > wire.MaxRoomLen || !isToken(room) {
+		return wire.Errorf(http.StatusBadRequest, "room must be 1 to %d characters of A-Z, a-z, 0-9, _ and -", wire.MaxRoomLen)
 	}
 	return nil
 }
@@ -73,9 +60,9 @@ func isToken(s string) bool {
 // cleanText normalises and validates a text field: valid UTF-8, line
 // breaks as \n, surrounding white space trimmed, min to max characters,
 // and no control characters but newline and tab.
-func cleanText(field, s string, min, max int) (string, *Error) {
+func cleanText(field, s string, min, max int) (string, *wire.Error) {
 	if !utf8.ValidString(s) {
-		return "", Errorf(http.StatusBadRequest, "%s must be valid UTF-8", field)
+		return "", wire.Errorf(http.StatusBadRequest, "%s must be valid UTF-8", field)
 	}
 	if strings.Contains(s, "\r") {
 		s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
@@ -84,13 +71,13 @@ func cleanText(field, s string, min, max int) (string, *Error) {
 	n := utf8.RuneCountInString(s)
 	if n < min || n > max {
 		if min > 0 {
-			return "", Errorf(http.StatusBadRequest, "%s must be %d to %d characters, got %d", field, min, max, n)
+			return "", wire.Errorf(http.StatusBadRequest, "%s must be %d to %d characters, got %d", field, min, max, n)
 		}
-		return "", Errorf(http.StatusBadRequest, "%s must be at most %d characters, got %d", field, max, n)
+		return "", wire.Errorf(http.StatusBadRequest, "%s must be at most %d characters, got %d", field, max, n)
 	}
 	for _, r := range s {
 		if r != '\n' && r != '\t' && unicode.IsControl(r) {
-			return "", Errorf(http.StatusBadRequest, "%s must not contain control characters (found U+%04X)", field, r)
+			return "", wire.Errorf(http.StatusBadRequest, "%s must not contain control characters (found U+%04X)", field, r)
 		}
 	}
 	return s, nil
@@ -98,12 +85,12 @@ func cleanText(field, s string, min, max int) (string, *Error) {
 
 // checkVisible refuses a text that, though not empty, shows nothing: only
 // white space and invisible characters (see isBlank).
-func checkVisible(field, s string) *Error {
+func checkVisible(field, s string) *wire.Error {
 	if s == "" || strings.IndexFunc(s, func(r rune) bool { return !isBlank(r) }) >= 0 {
 		return nil
 	}
 	first, _ := utf8.DecodeRuneInString(s)
-	return Errorf(http.StatusBadRequest, "%s is empty: it has only invisible characters (U+%04X)", field, first)
+	return wire.Errorf(http.StatusBadRequest, "%s is empty: it has only invisible characters (U+%04X)", field, first)
 }
 
 // checkAuthor refuses an author name that could pass for another or
@@ -111,10 +98,10 @@ func checkVisible(field, s string) *Error {
 // (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) or another
 // default-ignorable character but the joiners and variation selectors that
 // spelling and emoji need (isAuthorJoiner), or one with nothing visible.
-func checkAuthor(s string) *Error {
+func checkAuthor(s string) *wire.Error {
 	for _, r := range s {
 		if unicode.Is(unicode.Bidi_Control, r) || isDefaultIgnorable(r) && !isAuthorJoiner(r) {
-			return Errorf(http.StatusBadRequest, "author must not contain invisible or direction-changing characters (found U+%04X)", r)
+			return wire.Errorf(http.StatusBadRequest, "author must not contain invisible or direction-changing characters (found U+%04X)", r)
 		}
 	}
 	return checkVisible("author", s)

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"net/http"
 	"time"
+
+	"gochat/wire"
 )
 
 // waiters is the registry of parked long-poll reads: it parks and
@@ -16,11 +18,11 @@ import (
 // owned by Storage's goroutine.
 type waiters struct {
 	capacity  int                           // most parked reads at once
-	perClient int                           // most parked reads per client (Request.LimitKey), loopback aside
+	perClient int                           // most parked reads per client (wire.Request.LimitKey), loopback aside
 	stats     *Stats                        // Parked is kept here
 	byID      map[uint64]*waiter            // every parked read
 	byRoom    map[string]map[uint64]*waiter // parked reads by room; no empty sets
-	byClient  map[string]int                // parked reads by client (Request.LimitKey); no zeros
+	byClient  map[string]int                // parked reads by client (wire.Request.LimitKey); no zeros
 	lastID    uint64                        // the id of the last read parked
 	releases  *inbox[release]               // ended waits and disconnects
 }
@@ -56,13 +58,13 @@ func newWaiters(capacity, perClient int, stats *Stats) *waiters {
 
 // admit returns nil if a read of req may park, or the answer that says
 // why not: 503 at capacity, 429 at the client's limit.
-func (ws *waiters) admit(req *Request) *Error {
+func (ws *waiters) admit(req *wire.Request) *wire.Error {
 	if len(ws.byID) >= ws.capacity {
-		return Errorf(http.StatusServiceUnavailable,
+		return wire.Errorf(http.StatusServiceUnavailable,
 			"too many readers are waiting (%d); try again shortly", ws.capacity)
 	}
 	if addr := req.LimitKey(); !exempt(addr) && ws.byClient[addr] >= ws.perClient {
-		return Errorf(http.StatusTooManyRequests,
+		return wire.Errorf(http.StatusTooManyRequests,
 			"too many long-polls from %s (at most %d at once); close some first", addr, ws.perClient)
 	}
 	return nil

@@ -6,11 +6,13 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"gochat/wire"
 )
 
 // parkQuery is a read of room since since by the client at addr.
 func parkQuery(ctx context.Context, room, addr string, since uint64, wait time.Duration) *ReadQuery {
-	req := NewRequest(ctx)
+	req := wire.NewRequest(ctx)
 	req.RemoteAddr = addr
 	return &ReadQuery{Req: req, Room: room, Since: since, Wait: wait}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"gochat/components"
+	"gochat/wire"
 )
 
 // answerer is the component that completes requests: every packet that
@@ -14,11 +15,11 @@ import (
 const answerer = "Responder"
 
 // requestType is the packet the HTTP adapter injects and waits on.
-var requestType = reflect.TypeFor[*components.Request]()
+var requestType = reflect.TypeFor[*wire.Request]()
 
 // carriesRequest reports whether packets of type t carry a request whose
-// client waits for an answer: t is *components.Request, or a struct (or
-// a pointer to one) with a field that holds a *components.Request or a
+// client waits for an answer: t is *wire.Request, or a struct (or
+// a pointer to one) with a field that holds a *wire.Request or a
 // slice of them, as ReadQuery, WriteCommand and Reply do.
 func carriesRequest(t reflect.Type) bool {
 	if t == requestType {

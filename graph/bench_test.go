@@ -10,6 +10,7 @@ import (
 	"gochat/components"
 	"gochat/graph"
 	"gochat/store"
+	"gochat/wire"
 )
 
 // MustNetwork runs the default graph on an in-memory store.
@@ -28,8 +29,8 @@ func MustNetwork(b *testing.B) *graph.Network {
 	return n
 }
 
-func request(method, path, query string, body []byte) *components.Request {
-	req := components.NewRequest(context.Background())
+func request(method, path, query string, body []byte) *wire.Request {
+	req := wire.NewRequest(context.Background())
 	req.Method, req.Path, req.RawQuery, req.Body = method, path, query, body
 	req.ContentType = "application/json"
 	return req
@@ -84,7 +85,7 @@ func BenchmarkEncodePage(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if len(components.NewPayload(page).Bytes()) < 5000 {
+		if len(wire.NewPayload(page).Bytes()) < 5000 {
 			b.Fatal("short page")
 		}
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 // InPort is the name of the network inport the HTTP adapter feeds with
-// *components.Request packets. Every graph must export it.
+// *wire.Request packets. Every graph must export it.
 const InPort = "HTTP"
 
 // Graph is a network description.

@@ -12,6 +12,7 @@ import (
 	"gochat/components"
 	"gochat/graph"
 	"gochat/store"
+	"gochat/wire"
 )
 
 func MustDeps(tb testing.TB) components.Deps {
@@ -51,7 +52,7 @@ func TestDefaultGraphUsesKnownComponents(t *testing.T) {
 
 func TestStartAndStop(t *testing.T) {
 	n := MustStart(t)
-	req := components.NewRequest(context.Background())
+	req := wire.NewRequest(context.Background())
 	req.Method, req.Path = "GET", "/api/rooms/lobby/messages"
 	n.In <- req
 	if a := <-req.Answer(); a.Status != 200 {
@@ -91,7 +92,7 @@ func TestBuildErrors(t *testing.T) {
 func TestCounts(t *testing.T) {
 	n := MustStart(t)
 	for _, path := range []string{"/api/rooms/lobby/messages", "/api/rooms/bad.room/messages", "/nowhere"} {
-		req := components.NewRequest(context.Background())
+		req := wire.NewRequest(context.Background())
 		req.Method, req.Path = "GET", path
 		n.In <- req
 		<-req.Answer()

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"gochat/components"
+	"gochat/wire"
 )
 
 // ErrClosed is what Inject and Swap return once the Lifecycle is closed.
@@ -67,7 +67,7 @@ func (l *Lifecycle) Current() *Network {
 // full. If Swap replaces the network meanwhile, req goes to the new one.
 // Inject returns ErrClosed once the Lifecycle is closed, and ctx's error
 // if ctx ends before the network takes req.
-func (l *Lifecycle) Inject(ctx context.Context, req *components.Request) error {
+func (l *Lifecycle) Inject(ctx context.Context, req *wire.Request) error {
 	for {
 		l.mu.Lock()
 		if l.closed {
@@ -88,7 +88,7 @@ func (l *Lifecycle) Inject(ctx context.Context, req *components.Request) error {
 
 // send sends req to f's network unless f stops or ctx ends first; it
 // reports whether req was sent.
-func (f *feed) send(ctx context.Context, req *components.Request) (bool, error) {
+func (f *feed) send(ctx context.Context, req *wire.Request) (bool, error) {
 	select {
 	case <-f.stopping:
 		return false, nil

@@ -12,15 +12,15 @@ import (
 
 	"go.uber.org/goleak"
 
-	"gochat/components"
 	"gochat/graph"
 	"gochat/internal/testutil"
+	"gochat/wire"
 )
 
 // rawNetwork is a network that is only its inport: the test reads it, or
 // does not, and closes done.
-func rawNetwork(buffer int) (n *graph.Network, in chan *components.Request, done chan struct{}) {
-	in, done = make(chan *components.Request, buffer), make(chan struct{})
+func rawNetwork(buffer int) (n *graph.Network, in chan *wire.Request, done chan struct{}) {
+	in, done = make(chan *wire.Request, buffer), make(chan struct{})
 	return &graph.Network{In: in, Done: done}, in, done
 }
 
@@ -56,7 +56,7 @@ func TestSwapAndCloseDoNotWaitForABlockedInject(t *testing.T) {
 	defer cancel()
 	n1, in1, done1 := rawNetwork(0) // nobody reads
 	l := graph.NewLifecycle(n1)
-	req1 := components.NewRequest(ctx)
+	req1 := wire.NewRequest(ctx)
 	injected := make(chan error, 1)
 	go func() { injected <- l.Inject(ctx, req1) }()
 	testutil.WaitFor(t, "an Inject blocked on the full inport", func() bool { return blockedSends() == 1 })
@@ -83,10 +83,10 @@ func TestSwapAndCloseDoNotWaitForABlockedInject(t *testing.T) {
 	}
 
 	// Fill n2's inport, block another Inject on it, and close.
-	if err := l.Inject(ctx, components.NewRequest(ctx)); err != nil {
+	if err := l.Inject(ctx, wire.NewRequest(ctx)); err != nil {
 		t.Fatal(err)
 	}
-	go func() { injected <- l.Inject(ctx, components.NewRequest(ctx)) }()
+	go func() { injected <- l.Inject(ctx, wire.NewRequest(ctx)) }()
 	testutil.WaitFor(t, "an Inject blocked on the full inport", func() bool { return blockedSends() == 1 })
 	closed := make(chan error, 1)
 	go func() { closed <- l.Close(ctx) }()
@@ -101,7 +101,7 @@ func TestSwapAndCloseDoNotWaitForABlockedInject(t *testing.T) {
 	if err != nil {
 		t.Errorf("Close: %v", err)
 	}
-	if err := l.Inject(ctx, components.NewRequest(ctx)); !errors.Is(err, graph.ErrClosed) {
+	if err := l.Inject(ctx, wire.NewRequest(ctx)); !errors.Is(err, graph.ErrClosed) {
 		t.Errorf("Inject after Close: %v, want ErrClosed", err)
 	}
 	n3, in3, _ := rawNetwork(0)
@@ -122,7 +122,7 @@ func TestInjectHonoursItsContext(t *testing.T) {
 	l := graph.NewLifecycle(n)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := l.Inject(ctx, components.NewRequest(ctx)); !errors.Is(err, context.Canceled) {
+	if err := l.Inject(ctx, wire.NewRequest(ctx)); !errors.Is(err, context.Canceled) {
 		t.Errorf("Inject with its context ended: %v", err)
 	}
 	if err := l.Close(ctx); !errors.Is(err, context.Canceled) {
@@ -170,7 +170,7 @@ func TestSwapsLoseNoRequest(t *testing.T) {
 		go func() {
 			defer injecting.Done()
 			for j := range each {
-				req := components.NewRequest(ctx)
+				req := wire.NewRequest(ctx)
 				req.ID = uint64(i*each + j)
 				if err := l.Inject(ctx, req); err != nil {
 					failed.Add(1)

@@ -7,6 +7,7 @@ import (
 	"github.com/trustmaster/goflow"
 
 	"gochat/components"
+	"gochat/wire"
 )
 
 // Network is a running goflow network fed through its HTTP inport.
@@ -14,7 +15,7 @@ type Network struct {
 	// In feeds the network. Closing it shuts the network down in order:
 	// each process returns when its inports close, and goflow then closes
 	// its outports.
-	In chan<- *components.Request
+	In chan<- *wire.Request
 	// Done is closed when every process has returned.
 	Done <-chan struct{}
 	// Graph is the description the network was built from.
@@ -94,7 +95,7 @@ func Start(g *Graph, f *goflow.Factory, buffer int, count bool) (*Network, error
 	if err != nil {
 		return nil, fmt.Errorf("build network: %w", err)
 	}
-	in := make(chan *components.Request, buffer)
+	in := make(chan *wire.Request, buffer)
 	if err := net.SetInPort(InPort, in); err != nil {
 		return nil, fmt.Errorf("build network: inport %s: %w", InPort, err)
 	}

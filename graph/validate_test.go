@@ -7,6 +7,7 @@ import (
 
 	"gochat/components"
 	"gochat/graph"
+	"gochat/wire"
 )
 
 // base is a valid graph that the cases below append a line to.
@@ -34,11 +35,11 @@ func TestValidate(t *testing.T) {
 		{"unknown component", "x(Nope) OUT -> IN responder",
 			"bad.fbp:8:1: unknown component Nope for process x (known components: Controller, Filter, RateLimit, Responder, Router, SendController, Storage, Transcript)"},
 		{"unknown port", "router NOPE -> IN responder",
-			"bad.fbp:8:8: Router router has no port NOPE (Router has IN (in, *components.Request), READ (out, *components.Request, optional)"},
+			"bad.fbp:8:8: Router router has no port NOPE (Router has IN (in, *wire.Request), READ (out, *wire.Request, optional)"},
 		{"wrong direction", "responder IN -> IN controller",
 			"bad.fbp:8:11: IN is an inport of Responder, not an outport (a connection leaves from needs an outport; Responder has no such ports)"},
 		{"wrong direction at the target", "router ERR -> ERR controller",
-			"bad.fbp:8:15: ERR is an outport of Controller, not an inport (a connection arrives at needs an inport; Controller has IN (in, *components.Request))"},
+			"bad.fbp:8:15: ERR is an outport of Controller, not an inport (a connection arrives at needs an inport; Controller has IN (in, *wire.Request))"},
 		{"types that cannot flow", "controller OUT -> WRITE storage",
 			"bad.fbp:8:16: controller.OUT sends *components.ReadQuery but storage.WRITE takes *components.WriteCommand"},
 		{"initial packet of the wrong type", "'many' -> CAPACITY storage",
@@ -54,7 +55,7 @@ func TestValidate(t *testing.T) {
 		{"two initial packets to one port", "'1' -> CAPACITY storage\n'2' -> CAPACITY storage",
 			"bad.fbp:9:1: a second initial packet to storage.CAPACITY (the first is at 8:1)"},
 		{"initial packet that would be a request", "'{}' -> IN controller",
-			"bad.fbp:8:1: controller.IN takes *components.Request, which an initial packet cannot be"},
+			"bad.fbp:8:1: controller.IN takes *wire.Request, which an initial packet cannot be"},
 		{"reserved name", "_tap0(Responder)\nrouter ERR -> IN _tap0",
 			`bad.fbp:8:1: bad process name "_tap0" (use letters, digits, _ and -, not starting with _)`},
 		{"exported twice", "INPORT=controller.IN:HTTP",
@@ -82,7 +83,7 @@ func TestEveryRequestIsAnswered(t *testing.T) {
 	replyToResponder := "storage OUT -> IN responder(Responder)\n"
 	writes := "router WRITE -> IN sender(SendController) OUT -> WRITE storage\n"
 	cat := graph.DefaultCatalog()
-	cat["Sink"] = []components.Port{{Name: "In", In: true, Elem: reflect.TypeFor[*components.Request](), Required: true}}
+	cat["Sink"] = []components.Port{{Name: "In", In: true, Elem: reflect.TypeFor[*wire.Request](), Required: true}}
 	for _, tc := range []struct{ name, src, want string }{
 		{"storage's replies exported instead of answered",
 			strings.Replace(base, replyToResponder, "OUTPORT=storage.OUT:REPLIES\nresponder(Responder)\n", 1),
@@ -94,7 +95,7 @@ func TestEveryRequestIsAnswered(t *testing.T) {
 			strings.Replace(strings.Replace(base, writes, "router WRITE -> IN limit(RateLimit) OUT -> IN limit2(RateLimit) OUT -> IN limit\nlimit ERR -> IN responder\nlimit2 ERR -> IN responder\n", 1), "sender ERR -> IN responder\n", "", 1),
 			"bad.fbp:3:41: requests from limit.OUT to limit2.IN go round in a loop and never reach a Responder (let the chain end at a Responder's IN)"},
 		{"a component that swallows requests", base + "router READ -> IN sink(Sink)\n",
-			"bad.fbp:8:19: sink(Sink) takes requests (*components.Request) but neither answers them nor passes them on (only a Responder answers; send them to a Responder's IN)"},
+			"bad.fbp:8:19: sink(Sink) takes requests (*wire.Request) but neither answers them nor passes them on (only a Responder answers; send them to a Responder's IN)"},
 	} {
 		g, err := graph.ParseFBP("bad.fbp", []byte(tc.src))
 		if err != nil {

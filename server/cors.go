@@ -7,8 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"gochat/adapter"
-	"gochat/components"
+	"gochat/wire"
 )
 
 // ParseOrigins checks a comma-separated list of origins such as
@@ -45,7 +44,7 @@ func cors(allowed []string, next http.Handler) http.Handler {
 			return
 		}
 		if !slices.Contains(allowed, "*") && !slices.Contains(allowed, origin) {
-			adapter.WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusForbidden,
+			wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusForbidden,
 				"this server does not accept requests from %s (its operator can allow it with -allow-origin)", origin)))
 			return
 		}

@@ -5,8 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"gochat/adapter"
-	"gochat/components"
+	"gochat/wire"
 )
 
 // healthTimeout bounds the store check of a health request.
@@ -34,5 +33,5 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request, ready bool)
 	if s.closed.Load() && ready {
 		body.Status, status = "shutting down", http.StatusServiceUnavailable
 	}
-	adapter.WriteAnswer(w, components.Encode(&components.Reply{Status: status, Body: body}))
+	wire.WriteAnswer(w, wire.Encode(status, body, nil))
 }

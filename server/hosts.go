@@ -7,8 +7,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"gochat/adapter"
-	"gochat/components"
+	"gochat/wire"
 )
 
 // ParseHosts checks a comma-separated list of host names for
@@ -134,7 +133,7 @@ func (g *hostGuard) allows(host string) bool {
 func hostCheck(g *hostGuard, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !g.allows(r.Host) {
-			adapter.WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusMisdirectedRequest,
+			wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusMisdirectedRequest,
 				"this server does not answer for host %.100q (its operator can allow it with -allowed-hosts)", r.Host)))
 			return
 		}

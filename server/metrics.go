@@ -10,9 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"gochat/adapter"
-	"gochat/components"
 	"gochat/store"
+	"gochat/wire"
 )
 
 // metrics is the server's Prometheus registry and the collectors the
@@ -78,7 +77,7 @@ func (m *metrics) handler(onlyLoopback bool) http.Handler {
 	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if onlyLoopback && !loopbackPeer(r) {
-			adapter.WriteAnswer(w, components.ErrorAnswer(components.Errorf(http.StatusForbidden,
+			wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusForbidden,
 				"metrics are served to loopback only; use -metrics-addr for a listener of their own")))
 			return
 		}

@@ -1,0 +1,13 @@
+// Package wire owns gochat's HTTP API as it is seen on the wire: the
+// Request packet an HTTP request becomes and the Answer it gets, the JSON
+// encoding of results and of errors (Encode, ErrorAnswer, Payload) and
+// how an answer is written (WriteAnswer), the API's limits and the
+// one parser of the wait parameter (ParseWait).
+//
+// wire imports nothing of gochat's: the components, the adapter and the
+// server import it.
+//
+// A handler outside the network answers with an error like this:
+//
+//	wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusForbidden, "not from %s", origin)))
+package wire
