@@ -25,6 +25,7 @@ import (
 	"gochat/components"
 	"gochat/graph"
 	"gochat/store"
+	"gochat/wire"
 )
 
 // Defaults of Config.
@@ -345,8 +346,7 @@ func (s *Server) routes() http.Handler {
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// On every answer, a 421 included; each kind adds its own.
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Referrer-Policy", "no-referrer")
+		wire.SetSecurityHeaders(w.Header(), wire.Any)
 		if s.draining.Load() {
 			w.Header().Set("Connection", "close") // see close
 		}

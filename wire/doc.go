@@ -1,8 +1,9 @@
 // Package wire owns gochat's HTTP API as it is seen on the wire: the
 // Request packet an HTTP request becomes and the Answer it gets, the JSON
 // encoding of results and of errors (Encode, ErrorAnswer, Payload) and
-// how an answer is written (WriteAnswer), the API's limits and the
-// one parser of the wait parameter (ParseWait).
+// how an answer is written (WriteAnswer), the API's limits, the one
+// parser of the wait parameter (ParseWait), and the security headers of
+// every kind of answer (SetSecurityHeaders).
 //
 // wire imports nothing of gochat's: the components, the adapter and the
 // server import it.

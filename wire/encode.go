@@ -73,13 +73,11 @@ var jsonHeader = func() http.Header {
 }()
 
 // setJSONHeaders sets the headers of every API answer: JSON, never
-// cached, never sniffed, framed or rendered as a page.
+// cached, and the API's security headers.
 func setJSONHeaders(h http.Header) {
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	h.Set("Referrer-Policy", "no-referrer")
+	SetSecurityHeaders(h, API)
 }
 
 func errorBody(e *Error) any {
