@@ -24,7 +24,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"gochat/components"
 	"gochat/graph"
 	"gochat/wire"
 )
@@ -55,14 +54,15 @@ type Config struct {
 type Adapter struct {
 	cfg    Config
 	lastID atomic.Uint64
-	idBase string // random prefix of generated request ids
+	idBase string      // random prefix of generated request ids
+	routes *wire.Table // names the route of each request, for logs and metrics
 }
 
 // New returns an Adapter feeding cfg.Net.
 func New(cfg Config) *Adapter {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	return &Adapter{cfg: cfg, idBase: hex.EncodeToString(b)}
+	return &Adapter{cfg: cfg, idBase: hex.EncodeToString(b), routes: wire.NewTable()}
 }
 
 // requestID returns the request id of r: its X-Request-Id if that is 1 to
@@ -87,7 +87,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
 	a.serve(rec, r, n, client)
 	took := time.Since(began)
-	route := components.RouteOf(r.URL.Path)
+	route := a.routes.RouteOf(r.URL.Path)
 	if a.cfg.Observe != nil && rec.status != 0 {
 		a.cfg.Observe(route, r.Method, rec.status, took)
 	}

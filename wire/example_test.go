@@ -19,3 +19,13 @@ func Example() {
 	// 403 application/json; charset=utf-8 nosniff
 	// {"error":{"status":403,"message":"not from https://elsewhere.example"}}
 }
+
+// The route table names the route of a path, for logs and metrics.
+func ExampleTable_RouteOf() {
+	routes := wire.NewTable()
+	fmt.Println(routes.RouteOf("/api/rooms/lobby/messages"))
+	fmt.Println(routes.RouteOf("/api/nothing"))
+	// Output:
+	// /api/rooms/:room/messages
+	// unmatched
+}
