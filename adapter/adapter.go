@@ -200,7 +200,7 @@ func (a *Adapter) deadline(req *wire.Request) time.Duration {
 	return wait + a.cfg.Grace
 }
 
-// readBody reads the body into req, at most MaxBodyBytes of it, within
+// readBody reads the body into req, at most wire.MaxBodyBytes of it, within
 // the body timeout. A body declared longer than that is not read at all:
 // req is marked too large, and no 100 Continue is sent for it. When the
 // body could not be read, readBody returns the error to answer: 408 when
