@@ -2,7 +2,6 @@ package adapter_test
 
 import (
 	"context"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -10,28 +9,6 @@ import (
 	"gochat/internal/testutil"
 	"gochat/wire"
 )
-
-// blockedSends counts the requests waiting for a network to take them.
-func blockedSends() int {
-	buf := make([]byte, 1<<20)
-	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "graph.(*feed).send")
-}
-
-// within runs f and fails the test if it does not return within
-// testutil.Timeout, far less than the hour a blocked request may wait.
-func within(t *testing.T, what string, f func()) {
-	t.Helper()
-	returned := make(chan struct{})
-	go func() {
-		defer close(returned)
-		f()
-	}()
-	select {
-	case <-returned:
-	case <-time.After(testutil.Timeout):
-		t.Fatalf("%s waits behind a blocked request", what)
-	}
-}
 
 // TestSwapAndCloseDoNotWaitForABlockedSend: with the inport full and
 // nobody reading it, a request waits to be taken for up to its deadline
@@ -51,10 +28,10 @@ func TestSwapAndCloseDoNotWaitForABlockedSend(t *testing.T) {
 		got <- answer{status, body}
 	}
 	go get()
-	testutil.WaitFor(t, "a request blocked on the inport", func() bool { return blockedSends() == 1 })
+	testutil.WaitFor(t, "a request blocked on the inport", func() bool { return testutil.Blocked("graph.(*feed).send") == 1 })
 
 	next := make(chan *wire.Request)
-	within(t, "Swap", func() {
+	testutil.Within(t, "Swap", func() {
 		if _, err := net.Swap(rawNetwork(next)); err != nil {
 			t.Error(err)
 		}
@@ -66,8 +43,8 @@ func TestSwapAndCloseDoNotWaitForABlockedSend(t *testing.T) {
 	}
 
 	go get()
-	testutil.WaitFor(t, "a request blocked on the inport", func() bool { return blockedSends() == 1 })
-	within(t, "Close", func() {
+	testutil.WaitFor(t, "a request blocked on the inport", func() bool { return testutil.Blocked("graph.(*feed).send") == 1 })
+	testutil.Within(t, "Close", func() {
 		if err := net.Close(context.Background()); err != nil {
 			t.Error(err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,28 +23,6 @@ func rawNetwork(buffer int) (n *graph.Network, in chan *wire.Request, done chan 
 	return &graph.Network{In: in, Done: done}, in, done
 }
 
-// blockedSends counts the goroutines blocked in an Inject's send.
-func blockedSends() int {
-	buf := make([]byte, 1<<20)
-	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "graph.(*feed).send")
-}
-
-// within runs f and fails the test if it does not return within
-// testutil.Timeout, far less than the hour the blocked Injects wait.
-func within(t *testing.T, what string, f func()) {
-	t.Helper()
-	returned := make(chan struct{})
-	go func() {
-		defer close(returned)
-		f()
-	}()
-	select {
-	case <-returned:
-	case <-time.After(testutil.Timeout):
-		t.Fatalf("%s waits behind a blocked Inject", what)
-	}
-}
-
 // TestSwapAndCloseDoNotWaitForABlockedInject: with an inport nobody
 // reads, an Inject waits (for up to an hour); Swap and Close return at
 // once all the same. The Inject moves to the new network after Swap, and
@@ -59,12 +36,12 @@ func TestSwapAndCloseDoNotWaitForABlockedInject(t *testing.T) {
 	req1 := wire.NewRequest(ctx)
 	injected := make(chan error, 1)
 	go func() { injected <- l.Inject(ctx, req1) }()
-	testutil.WaitFor(t, "an Inject blocked on the full inport", func() bool { return blockedSends() == 1 })
+	testutil.WaitFor(t, "an Inject blocked on the full inport", func() bool { return testutil.Blocked("graph.(*feed).send") == 1 })
 
 	n2, in2, done2 := rawNetwork(1)
 	var old *graph.Network
 	var err error
-	within(t, "Swap", func() { old, err = l.Swap(n2) })
+	testutil.Within(t, "Swap", func() { old, err = l.Swap(n2) })
 	if err != nil || old != n1 {
 		t.Fatalf("Swap returned %v, %v; want the first network", old, err)
 	}
@@ -87,17 +64,17 @@ func TestSwapAndCloseDoNotWaitForABlockedInject(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { injected <- l.Inject(ctx, wire.NewRequest(ctx)) }()
-	testutil.WaitFor(t, "an Inject blocked on the full inport", func() bool { return blockedSends() == 1 })
+	testutil.WaitFor(t, "an Inject blocked on the full inport", func() bool { return testutil.Blocked("graph.(*feed).send") == 1 })
 	closed := make(chan error, 1)
 	go func() { closed <- l.Close(ctx) }()
-	within(t, "Close", func() { err = <-injected })
+	testutil.Within(t, "Close", func() { err = <-injected })
 	if !errors.Is(err, graph.ErrClosed) {
 		t.Errorf("the blocked Inject after Close: %v, want ErrClosed", err)
 	}
 	for range in2 { // the request n2 took, then the inport closes
 	}
 	close(done2)
-	within(t, "Close", func() { err = <-closed })
+	testutil.Within(t, "Close", func() { err = <-closed })
 	if err != nil {
 		t.Errorf("Close: %v", err)
 	}

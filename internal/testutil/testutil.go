@@ -4,6 +4,8 @@ package testutil
 import (
 	"bytes"
 	"log/slog"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,4 +52,29 @@ func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Within runs f and fails the test if it does not return within Timeout:
+// for calls that must not wait behind something blocked for far longer.
+// what names the call in the failure.
+func Within(tb testing.TB, what string, f func()) {
+	tb.Helper()
+	returned := make(chan struct{})
+	go func() {
+		defer close(returned)
+		f()
+	}()
+	select {
+	case <-returned:
+	case <-time.After(Timeout):
+		tb.Fatalf("%s did not return within %v: it waits behind something blocked", what, Timeout)
+	}
+}
+
+// Blocked returns how many goroutines have fn on their stack, such as
+// "graph.(*feed).send": a condition for WaitFor when a test must know that
+// a call is blocked inside fn.
+func Blocked(fn string) int {
+	buf := make([]byte, 1<<20)
+	return strings.Count(string(buf[:runtime.Stack(buf, true)]), fn)
 }
