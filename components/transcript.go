@@ -9,9 +9,9 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
+	"gochat/internal/regularfile"
 	"gochat/wire"
 )
 
@@ -129,43 +129,18 @@ func (t *Transcript) CheckConfig(port string, value any) error {
 
 func isStdout(path string) bool { return path == "" || path == "stdout" || path == "-" }
 
-// openTranscript opens path for appending, with flag (os.O_CREATE ...)
-// added. It refuses anything but a regular file, and never blocks:
-// opening a FIFO for writing waits in open(2) for a reader, and a device
-// may never take what is written.
+// openTranscript opens path for appending, with flag, if it is a regular
+// file: never a FIFO or a device, and without ever blocking.
 func openTranscript(path string, flag int) (*os.File, error) {
-	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
-		return nil, notRegular(path, info.Mode())
+	f, err := regularfile.Open(path, os.O_WRONLY|os.O_APPEND|flag, 0o644)
+	var nr *regularfile.NotRegular
+	if errors.As(err, &nr) {
+		return nil, fmt.Errorf("PATH must be a regular file or 'stdout': %w", err)
 	}
-	// O_NONBLOCK in case path became a FIFO since: open then fails
-	// rather than waits. It changes nothing for a regular file.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|syscall.O_NONBLOCK|flag, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open PATH for appending: %w", err)
 	}
-	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("cannot open PATH for appending: %w", err)
-		}
-		return nil, notRegular(path, info.Mode())
-	}
 	return f, nil
-}
-
-func notRegular(path string, mode fs.FileMode) error {
-	kind := "not a regular file"
-	switch {
-	case mode.IsDir():
-		kind = "a directory"
-	case mode&fs.ModeNamedPipe != 0:
-		kind = "a FIFO"
-	case mode&fs.ModeDevice != 0:
-		kind = "a device"
-	case mode&fs.ModeSocket != 0:
-		kind = "a socket"
-	}
-	return fmt.Errorf("PATH must be a regular file or 'stdout': %s is %s", path, kind)
 }
 
 // messageJSON returns the JSON line of a stored message's reply (a 201).

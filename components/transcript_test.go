@@ -115,7 +115,7 @@ func TestTranscriptCheckConfig(t *testing.T) {
 		existing:                 "",
 		fresh:                    "",
 		fifo:                     "PATH must be a regular file or 'stdout': " + fifo + " is a FIFO",
-		"/dev/null":              "PATH must be a regular file or 'stdout': /dev/null is a device",
+		"/dev/null":              "PATH must be a regular file or 'stdout': /dev/null is a character device",
 		dir:                      "PATH must be a regular file or 'stdout': " + dir + " is a directory",
 		dir + "/missing/x.jsonl": "cannot open PATH for appending: open " + dir + "/missing/x.jsonl: no such file or directory",
 	} {

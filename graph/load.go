@@ -2,12 +2,14 @@ package graph
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
+
+	"gochat/internal/regularfile"
 )
 
 // ReadFile returns the contents of the graph file at path. It refuses
@@ -15,20 +17,15 @@ import (
 // block or never end) and a file of more than MaxFileBytes, which it
 // notices after reading MaxFileBytes+1 bytes. Opening never blocks.
 func ReadFile(path string) ([]byte, error) {
-	// O_NONBLOCK: opening a FIFO nobody writes to would otherwise wait
-	// for a writer. It changes nothing for a regular file.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := regularfile.Open(path, os.O_RDONLY, 0)
+	var nr *regularfile.NotRegular
+	if errors.As(err, &nr) {
+		return nil, fmt.Errorf("load graph %s: not a regular file (%s); a graph file must be one", path, nr.Kind)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load graph %s: %w", path, err)
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("load graph %s: %w", path, err)
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("load graph %s: not a regular file (%s); a graph file must be one", path, describeMode(info.Mode()))
-	}
 	src, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("load graph %s: %w", path, err)
@@ -41,23 +38,6 @@ func ReadFile(path string) ([]byte, error) {
 
 // tooLarge says that a graph file is past MaxFileBytes.
 func tooLarge() string { return fmt.Sprintf("graph file is larger than %d MiB", MaxFileBytes>>20) }
-
-// describeMode names the kind of file mode m is, for messages.
-func describeMode(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&os.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&os.ModeCharDevice != 0:
-		return "a character device"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	}
-	return "mode " + m.String()
-}
 
 // Load reads the graph file at path with ReadFile and parses it: FBP JSON
 // when its name ends in .json or its text starts with '{', the FBP DSL
