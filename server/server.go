@@ -39,6 +39,10 @@ const (
 	// answer before the adapter answers 503 itself.
 	DefaultGrace = 10 * time.Second
 
+	// DefaultSlowClientTimeout is how long a client whose long-poll the
+	// Responder answers has to take that answer before it is dropped.
+	DefaultSlowClientTimeout = 10 * time.Second
+
 	// DefaultBodyTimeout is how long a request body may take to arrive;
 	// past it the request is answered 408 and its connection closed.
 	DefaultBodyTimeout = 30 * time.Second
@@ -62,6 +66,11 @@ type Config struct {
 	// BodyTimeout bounds the arrival of a request body (default
 	// DefaultBodyTimeout); a body still incomplete then is answered 408.
 	BodyTimeout time.Duration
+	// SlowClientTimeout bounds how long a client whose parked long-poll
+	// the Responder answers may take to read that answer (default
+	// DefaultSlowClientTimeout); past it the connection is dropped, and
+	// no other reader waits for it meanwhile.
+	SlowClientTimeout time.Duration
 	// Store selects the message store: "" or "memory" for the in-memory
 	// store, redis://host:port/db (or rediss://) for Redis.
 	Store       string
@@ -144,6 +153,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.BodyTimeout == 0 {
 		c.BodyTimeout = DefaultBodyTimeout
+	}
+	if c.SlowClientTimeout == 0 {
+		c.SlowClientTimeout = DefaultSlowClientTimeout
 	}
 	if c.StoreTimeout == 0 {
 		c.StoreTimeout = DefaultStoreTimeout
