@@ -3,9 +3,12 @@
 //
 // The adapter is the only code that touches an http.ResponseWriter, and it
 // does so only from the handler's own goroutine, before the handler
-// returns. Each request is answered exactly once: by the network, or by
-// the adapter itself when the network is shutting down or does not answer
-// in time (a bug or a mis-wired graph).
+// returns. A read that Storage parks is held instead, with a Parker: the
+// handler gives its connection to the Parker and returns, and the
+// Responder's goroutine writes the answer to the connection (see
+// heldRequest). Each request is answered exactly once: by the network, or
+// by the adapter itself when the network is shutting down or does not
+// answer in time (a bug or a mis-wired graph).
 package adapter
 
 import (
@@ -25,6 +28,7 @@ import (
 	"time"
 
 	"gochat/graph"
+	"gochat/park"
 	"gochat/wire"
 )
 
@@ -48,6 +52,9 @@ type Config struct {
 	Log        *slog.Logger
 	// Observe, if set, is told of every answered request, for metrics.
 	Observe func(route, method string, status int, d time.Duration)
+	// Parker, if set, holds the connections of parked reads, so that
+	// their handlers return; nil keeps each in its handler.
+	Parker *park.Parker
 }
 
 // Adapter is the http.Handler of the API.
@@ -75,28 +82,21 @@ func (a *Adapter) requestID(r *http.Request, n uint64) string {
 }
 
 // ServeHTTP injects r as a packet, writes the network's answer and logs
-// one line for the request. When the client leaves before its answer,
-// ServeHTTP panics with http.ErrAbortHandler, so net/http closes the
-// connection with nothing written.
+// one line for the request (a held read is logged when it is answered).
+// When the client leaves before its answer, ServeHTTP panics with
+// http.ErrAbortHandler, so net/http closes the connection with nothing
+// written.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	began := time.Now()
-	client := ClientAddr(r, a.cfg.TrustedProxies)
+	l := entry{began: time.Now(), method: r.Method, path: r.URL.Path, client: ClientAddr(r, a.cfg.TrustedProxies)}
 	n := a.lastID.Add(1)
-	id := a.requestID(r, n)
-	w.Header().Set("X-Request-Id", id)
+	l.id = a.requestID(r, n)
+	l.route = a.routes.RouteOf(r.URL.Path)
+	w.Header().Set("X-Request-Id", l.id)
 	rec := &recorder{ResponseWriter: w}
-	a.serve(rec, r, n, client)
-	took := time.Since(began)
-	route := a.routes.RouteOf(r.URL.Path)
-	if a.cfg.Observe != nil && rec.status != 0 {
-		a.cfg.Observe(route, r.Method, rec.status, took)
+	if a.serve(rec, r, n, l) {
+		return // held: logged when answered
 	}
-	level := slog.LevelInfo
-	if rec.status == 0 {
-		level = slog.LevelDebug // the client left before its answer
-	}
-	a.cfg.Log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "path", r.URL.Path, "status", rec.status,
-		"bytes", rec.bytes, "duration", took, "client", client, "request_id", id)
+	a.logAnswer(r.Context(), l, rec.status, rec.bytes)
 	if rec.status == 0 {
 		// The connection reached end of stream: the client left, or only
 		// shut down its sending side, which looks the same. Close the
@@ -104,6 +104,27 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// answer a default 200 with an empty body.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// entry is what the log line and the metrics of a request say.
+type entry struct {
+	began                           time.Time // when the request arrived
+	method, route, path, client, id string    // see logAnswer
+}
+
+// logAnswer logs one line for an answered request, and observes it;
+// status 0 means the client left unanswered.
+func (a *Adapter) logAnswer(ctx context.Context, l entry, status, bytes int) {
+	took := time.Since(l.began)
+	if a.cfg.Observe != nil && status != 0 {
+		a.cfg.Observe(l.route, l.method, status, took)
+	}
+	level := slog.LevelInfo
+	if status == 0 {
+		level = slog.LevelDebug // the client left before its answer
+	}
+	a.cfg.Log.Log(ctx, level, "request", "method", l.method, "route", l.route, "path", l.path, "status", status,
+		"bytes", bytes, "duration", took, "client", l.client, "request_id", l.id)
 }
 
 // recorder notes the status and size of an answer, for the log.
@@ -128,25 +149,46 @@ func (rec *recorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
-func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client string) {
-	req := wire.NewRequest(r.Context())
+// serve answers r, or holds it and reports true.
+func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, l entry) (held bool) {
+	// A read that may be held gets a context of its own: r's ends when
+	// the handler returns. Until the read is held, r's ending (the client
+	// left) ends it too.
+	reqCtx, cancelReq := r.Context(), context.CancelFunc(func() {})
+	holdable := a.cfg.Parker != nil && r.Method == http.MethodGet
+	if holdable {
+		reqCtx, cancelReq = context.WithCancel(context.WithoutCancel(r.Context()))
+	}
+	req := wire.NewRequest(reqCtx)
+	if holdable {
+		req.AllowHold()
+	}
 	req.ID = n
 	req.Method, req.Path, req.RawQuery = r.Method, r.URL.Path, r.URL.RawQuery
 	req.ContentType = r.Header.Get("Content-Type")
-	req.RemoteAddr = client
-	req.ClientKey = ClientKey(client, a.ipv6Prefix())
+	req.RemoteAddr = l.client
+	req.ClientKey = ClientKey(l.client, a.ipv6Prefix())
 	if keys, ok := r.Header["Idempotency-Key"]; ok {
 		// Several are joined with commas, which no valid key has.
 		req.IdempotencyKey, req.HasIdempotencyKey = strings.Join(keys, ","), true
 	}
 	if err := a.readBody(w, r, req); err != nil {
+		cancelReq()
 		wire.WriteAnswer(w, wire.ErrorAnswer(err))
-		return
+		return false
 	}
 
 	// ctx ends when the client leaves or the deadline passes.
-	ctx, cancel := context.WithTimeout(r.Context(), a.deadline(req))
+	deadline := time.Now().Add(a.deadline(req))
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
 	defer cancel()
+	unlink := context.AfterFunc(r.Context(), cancelReq)
+	defer func() {
+		if !held {
+			unlink()
+			cancelReq()
+		}
+	}()
 	if err := a.cfg.Net.Inject(ctx, req); err != nil {
 		switch {
 		case r.Context().Err() != nil:
@@ -157,27 +199,40 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, client
 			a.cfg.Log.Error("the network did not take the request in time", "request", req.ID, "method", req.Method, "path", req.Path)
 			wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusServiceUnavailable, "the server is overloaded; try again")))
 		}
-		return
+		return false
 	}
 
-	select {
-	case ans := <-req.Answer():
-		wire.WriteAnswer(w, ans)
-		return
-	case <-ctx.Done():
-		switch {
-		case !req.Claim():
-			// The network completed the request first.
-		case r.Context().Err() != nil:
-			return // nobody to answer; Storage releases its waiter by itself
-		default:
-			a.cfg.Log.Error("the network did not answer in time", "request", req.ID, "method", req.Method, "path", req.Path)
-			wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusServiceUnavailable, "the server did not answer in time; try again")))
-			return
+	parked := req.ParkedSignal()
+	for {
+		select {
+		case ans := <-req.Answer():
+			wire.WriteAnswer(w, ans)
+			return false
+		case <-parked:
+			parked = nil
+			if unlink() && a.hold(w, r, req, l, deadline, cancelReq) {
+				return true
+			}
+			// Not held: the handler keeps waiting, as without a Parker.
+			unlink = context.AfterFunc(r.Context(), cancelReq)
+			continue
+		case <-ctx.Done():
 		}
+		break
+	}
+	switch {
+	case !req.Claim():
+		// The network completed the request first.
+	case r.Context().Err() != nil:
+		return false // nobody to answer; Storage releases its waiter by itself
+	default:
+		a.cfg.Log.Error("the network did not answer in time", "request", req.ID, "method", req.Method, "path", req.Path)
+		wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusServiceUnavailable, "the server did not answer in time; try again")))
+		return false
 	}
 	// The network completed the request first: its answer is on its way.
 	wire.WriteAnswer(w, <-req.Answer())
+	return false
 }
 
 func (a *Adapter) ipv6Prefix() int {

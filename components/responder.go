@@ -3,13 +3,26 @@ package components
 import (
 	"log/slog"
 	"net/http"
+	"runtime"
+	"slices"
+	"sync"
 
 	"gochat/wire"
 )
 
-// Responder encodes each Reply as a JSON answer and completes its request.
-// It does no network I/O: the waiting HTTP handler writes the bytes, so a
-// slow client never stalls the network.
+// parallelFrom is how many requests one Reply must complete before the
+// Responder spreads them over several goroutines (one per CPU).
+const parallelFrom = 256
+
+// Responder encodes each Reply as a JSON answer and completes its
+// requests. A request whose handler still waits gets the answer on its
+// channel, and the handler writes it. A held read (a long-poll whose
+// handler gave its connection up, see wire.Holder) is written by the
+// Responder itself: the one encoded answer goes to every waiting
+// connection, from this goroutine or, for a large batch, a few of its
+// own. Those writes never wait: what a socket does not take at once is
+// left to a writer bounded in time, so a slow client never stalls the
+// network.
 type Responder struct {
 	In <-chan *Reply // results and errors from every other component
 
@@ -26,10 +39,29 @@ func (r *Responder) Process() {
 	for rep := range r.In {
 		a := encode(rep)
 		r.complete(rep.Req, a)
-		for _, req := range rep.Also {
+		r.completeAll(rep.Also, a)
+	}
+}
+
+// completeAll completes reqs with a, a large batch from one goroutine per
+// CPU.
+func (r *Responder) completeAll(reqs []*wire.Request, a wire.Answer) {
+	workers := min(runtime.GOMAXPROCS(0), len(reqs)/parallelFrom)
+	if workers <= 1 {
+		for _, req := range reqs {
 			r.complete(req, a)
 		}
+		return
 	}
+	var wg sync.WaitGroup
+	for part := range slices.Chunk(reqs, (len(reqs)+workers-1)/workers) {
+		wg.Go(func() {
+			for _, req := range part {
+				r.complete(req, a)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func (r *Responder) complete(req *wire.Request, a wire.Answer) {

@@ -89,6 +89,7 @@ func (ws *waiters) park(q *ReadQuery, epoch string) {
 		ws.byClient[addr]++
 	}
 	ws.stats.Parked.Add(1)
+	q.Req.Parked() // its handler may now give up its goroutine
 }
 
 // unpark forgets w and stops its timer and disconnect callback.

@@ -52,6 +52,12 @@ func newMetrics(s *Server) *metrics {
 			ConstLabels: prometheus.Labels{"result": "failed"}}, func() float64 { return float64(st.ReloadFailures.Load()) }),
 		packetCollector{s},
 	)
+	if p := s.parker; p != nil {
+		m.reg.MustRegister(
+			gauge("gochat_held_connections", "Connections of parked reads held without a goroutine.", func() float64 { return float64(p.Held()) }),
+			counter("gochat_slow_clients_dropped_total", "Clients dropped for not taking the answer to their long-poll in time.", p.Dropped),
+		)
+	}
 	if mem, ok := s.store.(*store.Memory); ok {
 		m.reg.MustRegister(
 			gauge("gochat_rooms", "Rooms held by the in-memory store.", func() float64 { return float64(mem.Rooms()) }),

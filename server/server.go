@@ -24,6 +24,7 @@ import (
 	"gochat/adapter"
 	"gochat/components"
 	"gochat/graph"
+	"gochat/park"
 	"gochat/store"
 	"gochat/wire"
 )
@@ -191,8 +192,12 @@ type Server struct {
 	nets    *graph.Lifecycle // the network new requests enter, and those draining after a reload
 	adapter *adapter.Adapter
 	http    *http.Server
-	ln      net.Listener
+	ln      net.Listener // the listener, as opened
 	served  chan error
+	// parker holds the connections of parked reads and serves ln through
+	// its Listener; nil where it cannot (not Linux), and each parked read
+	// keeps its handler.
+	parker *park.Parker
 	metrics *metrics
 	mhttp   *http.Server // the metrics listener of MetricsAddr
 	mln     net.Listener
@@ -253,11 +258,6 @@ func Open(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
 	s.nets = graph.NewLifecycle(n)
-	s.metrics = newMetrics(s)
-	s.adapter = adapter.New(adapter.Config{
-		Net: s.nets, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: cfg.BodyTimeout, TrustedProxies: cfg.TrustedProxies, IPv6Prefix: cfg.IPv6Prefix, Log: cfg.Log,
-		Observe: s.metrics.observe,
-	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		_ = s.nets.Close(context.Background()) // a network that just started stops at once
@@ -265,6 +265,21 @@ func Open(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("open server: listen: %w", err)
 	}
 	s.ln = ln
+	var serveLn net.Listener = ln
+	switch p, err := park.New(ln, park.Config{SlowTimeout: cfg.SlowClientTimeout, Log: cfg.Log}); {
+	case err == nil:
+		s.parker, serveLn = p, p.Listener()
+	case !errors.Is(err, park.ErrUnsupported):
+		ln.Close()
+		_ = s.nets.Close(context.Background())
+		st.Close()
+		return nil, fmt.Errorf("open server: %w", err)
+	}
+	s.metrics = newMetrics(s)
+	s.adapter = adapter.New(adapter.Config{
+		Net: s.nets, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: cfg.BodyTimeout, TrustedProxies: cfg.TrustedProxies, IPv6Prefix: cfg.IPv6Prefix, Log: cfg.Log,
+		Observe: s.metrics.observe, Parker: s.parker,
+	})
 	s.conns = newConnTracker()
 	s.http = &http.Server{
 		ConnState:         s.conns.track,
@@ -279,7 +294,10 @@ func Open(cfg Config) (*Server, error) {
 	if cfg.MetricsAddr != "" && !cfg.NoMetrics {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {
-			ln.Close()
+			serveLn.Close()
+			if s.parker != nil {
+				_ = s.parker.Close(context.Background())
+			}
 			_ = s.nets.Close(context.Background())
 			st.Close()
 			return nil, fmt.Errorf("open server: metrics listener: %w", err)
@@ -291,7 +309,7 @@ func Open(cfg Config) (*Server, error) {
 		s.mserved = make(chan error, 1)
 		go func() { s.mserved <- s.mhttp.Serve(mln) }()
 	}
-	go func() { s.served <- s.http.Serve(ln) }()
+	go func() { s.served <- s.http.Serve(serveLn) }()
 	if cfg.Watch && cfg.GraphFile != "" {
 		s.watching.Add(1)
 		go s.watch(src)
@@ -566,7 +584,12 @@ func (s *Server) close(ctx context.Context) error {
 
 	var errs []error
 	s.draining.Store(true)
-	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+	ln := s.ln
+	if s.parker != nil {
+		s.parker.Drain() // answers to held reads close their connections
+		ln = s.parker.Listener()
+	}
+	if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("close server: listener: %w", err))
 	}
 	if s.mhttp != nil {
@@ -579,6 +602,13 @@ func (s *Server) close(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("close server: %w", err))
 	}
 	s.drains.Wait() // prompt: stopWatch is closed
+	if s.parker != nil {
+		// The networks answered every held read; the Parker waits for
+		// the answers still being written to slow clients.
+		if err := s.parker.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("close server: %w", err))
+		}
+	}
 	s.awaitIdle(ctx)
 	if err := s.http.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("close server: %w", err))

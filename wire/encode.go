@@ -64,6 +64,10 @@ func withJSONHeaders(extra, more http.Header) http.Header {
 	return h
 }
 
+// JSONHeader returns the header of every plain JSON answer, shared: never
+// change it. Every answer of the API has these keys.
+func JSONHeader() http.Header { return jsonHeader }
+
 // jsonHeader is the header of every plain JSON answer, shared: readers
 // copy it and never change it.
 var jsonHeader = func() http.Header {

@@ -14,6 +14,11 @@ import (
 // Exactly one party completes a Request: the Responder through Complete,
 // or the adapter itself through Claim when the client went away or the
 // network did not answer in time.
+//
+// A request may be held (see AllowHold): when Storage parks it, the HTTP
+// side hears of it through Parked, gives up its goroutine and registers a
+// Holder; from then on Complete hands the answer to the Holder, in the
+// completing goroutine, instead of sending it on the Answer channel.
 type Request struct {
 	ID           uint64 // unique per adapter, for logs
 	Method       string // HTTP method
@@ -34,6 +39,49 @@ type Request struct {
 
 	claimed atomic.Bool
 	answer  chan Answer
+
+	parked   chan struct{} // closed by Parked; nil unless AllowHold
+	parkOnce atomic.Bool   // Parked has closed parked
+	holder   Holder        // set by Hold before hold becomes held
+	hold     atomic.Int32  // waiting, held or sent: who takes the answer
+}
+
+// The states of Request.hold.
+const (
+	waiting = iota // the handler waits on the Answer channel
+	held           // the handler returned: the Holder takes the answer
+	sent           // the answer was sent on the Answer channel
+)
+
+// Holder takes the answer of a held request, in the goroutine that
+// completes it. It must not block: it writes what the socket takes at
+// once and leaves the rest to a bounded writer of its own.
+type Holder interface {
+	Deliver(a Answer)
+}
+
+// AllowHold lets r be held once it is parked. Call it before r enters the
+// network.
+func (r *Request) AllowHold() { r.parked = make(chan struct{}) }
+
+// Parked tells r's handler that r waits for news and may be held. It
+// does nothing unless AllowHold was called, and never blocks.
+func (r *Request) Parked() {
+	if r.parked != nil && r.parkOnce.CompareAndSwap(false, true) {
+		close(r.parked)
+	}
+}
+
+// ParkedSignal is closed once r is parked; it is nil, and never ready,
+// unless AllowHold was called.
+func (r *Request) ParkedSignal() <-chan struct{} { return r.parked }
+
+// Hold hands r's answer to h, and reports true, unless r was already
+// answered: then its answer is on the Answer channel, and the caller
+// gives it to h itself. Call it at most once, from the handler.
+func (r *Request) Hold(h Holder) bool {
+	r.holder = h
+	return r.hold.CompareAndSwap(waiting, held)
 }
 
 // LimitKey returns what the per-client limits count r by: its ClientKey
@@ -57,13 +105,22 @@ func (r *Request) Claim() bool {
 	return r.claimed.CompareAndSwap(false, true)
 }
 
-// Complete delivers a to the waiting client. It returns false, and drops
-// a, if r was already claimed or completed. It never blocks.
+// Complete delivers a to the waiting client: on the Answer channel, or
+// through the Holder of a held request. It returns false, and drops a, if
+// r was already claimed or completed. It never blocks.
 func (r *Request) Complete(a Answer) bool {
 	if !r.Claim() {
 		return false
 	}
-	r.answer <- a
+	if r.hold.Load() == held {
+		r.holder.Deliver(a)
+		return true
+	}
+	r.answer <- a // never blocks: the channel holds one and only this sends
+	if !r.hold.CompareAndSwap(waiting, sent) {
+		// Held meanwhile: the handler is gone, and a is still there.
+		r.holder.Deliver(<-r.answer)
+	}
 	return true
 }
 

@@ -1,0 +1,24 @@
+// Package park holds parked long-poll connections without a goroutine
+// each, and answers them from the goroutine that completes them.
+//
+// A handler whose request waits for news hands its connection to a
+// Parker with Hold and returns: net/http forgets the connection, its
+// goroutines and buffers. What stays is a Conn, a small record. One
+// goroutine watches every held connection for its client leaving (epoll,
+// EPOLLRDHUP) and says so through the Conn's gone callback. Conn.Write
+// answers: it writes what the socket takes at once, gives what is left to
+// a writer bounded by Config.SlowTimeout (past it the client is
+// dropped), and then hands the connection back to net/http through the
+// Parker's Listener, which accepts it again with any bytes the client had
+// already pipelined, so keep-alive and pipelining go on as before.
+//
+// Holding needs Linux; elsewhere New returns ErrUnsupported and the
+// caller keeps each parked request in its handler, as net/http does.
+//
+//	p, err := park.New(ln, park.Config{SlowTimeout: 10 * time.Second, Log: log})
+//	srv.Serve(p.Listener())
+//	// in a handler, once the request is parked:
+//	c, err := p.Hold(w, r, nil, func(c *park.Conn) { c.Close() /* the client left */ })
+//	// later, from any goroutine:
+//	c.Write(status, header, body)
+package park

@@ -1,0 +1,329 @@
+package park
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// ErrUnsupported is returned by New where connections cannot be held
+// (everywhere but Linux).
+var ErrUnsupported = errors.New("park: holding connections needs Linux")
+
+// MaxSlowWriters is how many answers that did not fit their socket at
+// once may be written out at the same time, each by a goroutine of its
+// own; past it, such a client is dropped at once.
+const MaxSlowWriters = 1024
+
+// Config sets up a Parker.
+type Config struct {
+	// SlowTimeout bounds how long a client whose answer did not fit its
+	// socket at once has to take the rest; past it the connection is
+	// closed.
+	SlowTimeout time.Duration
+	Log         *slog.Logger // where dropped clients are logged
+}
+
+// Parker holds connections whose requests wait, and answers them.
+type Parker struct {
+	cfg     Config
+	ln      *Listener
+	watcher *watcher
+
+	mu     sync.Mutex       // guards conns and lastID
+	conns  map[uint64]*Conn // the held connections being watched, by id
+	lastID uint64           // the last id given; 0 is the watcher's own
+
+	draining atomic.Bool    // answers close their connections
+	slow     atomic.Int64   // slow writers running
+	dropped  atomic.Uint64  // clients dropped for not taking their answers
+	held     atomic.Int64   // connections held, until handed back or closed
+	open     sync.WaitGroup // one per held connection until it is handed back or closed
+}
+
+// New returns a Parker whose Listener serves ln.
+func New(ln net.Listener, cfg Config) (*Parker, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	p := &Parker{cfg: cfg, conns: make(map[uint64]*Conn)}
+	w, err := newWatcher(p.gone)
+	if err != nil {
+		return nil, err
+	}
+	p.watcher = w
+	p.ln = newListener(ln)
+	return p, nil
+}
+
+// Listener returns the listener to serve: it accepts new connections and
+// those handed back after their held request was answered.
+func (p *Parker) Listener() *Listener { return p.ln }
+
+// Held returns how many connections are held now.
+func (p *Parker) Held() int64 { return p.held.Load() }
+
+// Dropped returns how many clients were dropped because they did not
+// take their answer within Config.SlowTimeout.
+func (p *Parker) Dropped() uint64 { return p.dropped.Load() }
+
+// Drain makes every answer from now on close its connection, for a
+// shutdown.
+func (p *Parker) Drain() { p.draining.Store(true) }
+
+// Close waits until every held connection was answered and handed back
+// or closed, or ctx ends; then it closes what is left, and stops watching.
+// Call it after the listener is closed and the requests were answered.
+func (p *Parker) Close(ctx context.Context) error {
+	p.Drain()
+	done := make(chan struct{})
+	go func() { p.open.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		p.mu.Lock()
+		left := make([]*Conn, 0, len(p.conns))
+		for id, c := range p.conns {
+			delete(p.conns, id)
+			left = append(left, c)
+		}
+		p.mu.Unlock()
+		for _, c := range left {
+			p.watcher.remove(c.fd)
+			c.gone()
+		}
+		err = fmt.Errorf("park: %d held connections were not answered in time: %w", len(left), ctx.Err())
+		<-done // gone answers or closes each; slow writers end by their deadline
+	}
+	p.watcher.stop()
+	return err
+}
+
+// gone is the watcher's report that the client of id left.
+func (p *Parker) gone(id uint64) {
+	p.mu.Lock()
+	c := p.conns[id]
+	delete(p.conns, id)
+	p.mu.Unlock()
+	if c != nil {
+		p.watcher.remove(c.fd)
+		c.gone()
+	}
+}
+
+// unwatch stops watching c, unless the watcher already took it.
+func (p *Parker) unwatch(c *Conn) {
+	p.mu.Lock()
+	_, ok := p.conns[c.id]
+	delete(p.conns, c.id)
+	p.mu.Unlock()
+	if ok {
+		p.watcher.remove(c.fd)
+	}
+}
+
+// Conn is a held connection: what is needed to answer its request and
+// give it back.
+type Conn struct {
+	p      *Parker
+	id     uint64          // its key in Parker.conns
+	tc     *net.TCPConn    // the connection
+	rc     syscall.RawConn // its socket, for writes that never wait
+	fd     int             // its descriptor, for the watcher
+	rest   []byte          // bytes the client sent past the request, to replay
+	head   []byte          // the request's own header lines, encoded
+	proto  string          // "HTTP/1.1" or "HTTP/1.0"
+	close  bool            // the answer closes the connection
+	alive  bool            // HTTP/1.0 keep-alive: say so
+	onGone func(*Conn)     // the client left before its answer
+	ended  atomic.Bool     // handed back or closed
+}
+
+// Hold takes over the connection of r, which must not have been answered:
+// the handler returns right after. w's header, as it is now, is sent with
+// the answer, under the answer's own (see Write), but for the keys in
+// skip, which every answer sets itself. gone is called with the Conn,
+// from the watcher's goroutine, if the client leaves before Write; it
+// must not block, and calls Close unless an answer is being written.
+//
+// If the connection cannot be held, Hold returns an error and the handler
+// answers as usual. Once it was taken but cannot be held (not a TCP
+// connection), it is closed and Hold returns an error saying so.
+func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, gone func(*Conn)) (*Conn, error) {
+	c := &Conn{p: p, onGone: gone, proto: "HTTP/1.1"}
+	if !r.ProtoAtLeast(1, 1) {
+		c.proto = "HTTP/1.0"
+		c.alive = !r.Close
+	}
+	c.close = r.Close
+	for k, vs := range w.Header() {
+		if k == "Connection" {
+			c.close = c.close || slices.Contains(vs, "close")
+			continue
+		}
+		if _, ok := skip[k]; ok {
+			continue
+		}
+		for _, v := range vs {
+			c.head = appendHeader(c.head, k, v)
+		}
+	}
+	nc, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return nil, fmt.Errorf("park: hold: %w", err)
+	}
+	if n := brw.Reader.Buffered(); n > 0 {
+		b, _ := brw.Reader.Peek(n)
+		c.rest = slices.Clone(b)
+	}
+	switch x := nc.(type) {
+	case *replayConn:
+		c.tc = x.TCPConn
+		c.rest = append(c.rest, x.rest...)
+	case *net.TCPConn:
+		c.tc = x
+	default:
+		nc.Close()
+		return nil, fmt.Errorf("park: hold: a %T cannot be held; it was closed", nc)
+	}
+	if c.rc, err = c.tc.SyscallConn(); err == nil {
+		err = c.rc.Control(func(fd uintptr) { c.fd = int(fd) })
+	}
+	if err != nil {
+		c.tc.Close()
+		return nil, fmt.Errorf("park: hold: %w", err)
+	}
+	p.held.Add(1)
+	p.open.Add(1)
+	p.mu.Lock()
+	p.lastID++
+	c.id = p.lastID
+	p.conns[c.id] = c
+	p.mu.Unlock()
+	if err := p.watcher.add(c.fd, c.id); err != nil {
+		p.unwatch(c)
+		c.Close()
+		return nil, fmt.Errorf("park: hold: %w", err)
+	}
+	return c, nil
+}
+
+// gone tells the holder that the client left.
+func (c *Conn) gone() { c.onGone(c) }
+
+// Close closes the connection with nothing written: the client left, or
+// will get no answer.
+func (c *Conn) Close() {
+	c.p.unwatch(c)
+	c.end(false)
+}
+
+// end closes the connection, or hands it back to be served again, once.
+func (c *Conn) end(handBack bool) {
+	if !c.ended.CompareAndSwap(false, true) {
+		return
+	}
+	if handBack {
+		c.p.ln.handBack(&replayConn{TCPConn: c.tc, rest: c.rest})
+	} else {
+		c.tc.Close()
+	}
+	c.p.held.Add(-1)
+	c.p.open.Done()
+}
+
+// Write answers the held request with status, the header lines of
+// header, then the request's own (see Hold), and body, and returns how
+// many bytes of body it sends. It writes what the socket takes at once;
+// the rest goes to a slow writer that has Config.SlowTimeout, and drops
+// the client past it. Then the connection is served again, or closed if
+// the answer says so. Write never blocks; call it once.
+func (c *Conn) Write(status int, header http.Header, body []byte) int {
+	c.p.unwatch(c)
+	closing := c.close || c.p.draining.Load()
+	b := make([]byte, 0, 256+len(c.head)+len(body))
+	b = append(b, c.proto...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, ' ')
+	b = append(b, http.StatusText(status)...)
+	b = append(b, "\r\n"...)
+	for k, vs := range header {
+		for _, v := range vs {
+			b = appendHeader(b, k, v)
+		}
+	}
+	b = append(b, c.head...)
+	b = appendHeader(b, "Date", time.Now().UTC().Format(http.TimeFormat))
+	b = appendHeader(b, "Content-Length", strconv.Itoa(len(body)))
+	switch {
+	case closing:
+		b = appendHeader(b, "Connection", "close")
+	case c.alive:
+		b = appendHeader(b, "Connection", "keep-alive")
+	}
+	b = append(b, "\r\n"...)
+	b = append(b, body...)
+	n, err := writeNow(c.rc, b)
+	switch {
+	case err != nil:
+		c.end(false) // the client is gone
+	case n == len(b):
+		c.end(!closing)
+	default:
+		c.writeSlowly(b[n:], closing)
+	}
+	return len(body)
+}
+
+// writeSlowly writes the rest of an answer from a goroutine of its own,
+// within Config.SlowTimeout, and drops the client past it.
+func (c *Conn) writeSlowly(rest []byte, closing bool) {
+	if c.p.slow.Add(1) > MaxSlowWriters {
+		c.p.slow.Add(-1)
+		c.drop("too many clients are slow to take their answers")
+		return
+	}
+	go func() {
+		defer c.p.slow.Add(-1)
+		_ = c.tc.SetWriteDeadline(time.Now().Add(c.p.cfg.SlowTimeout))
+		if _, err := c.tc.Write(rest); err != nil {
+			c.drop(err.Error())
+			return
+		}
+		_ = c.tc.SetWriteDeadline(time.Time{})
+		c.end(!closing)
+	}()
+}
+
+// drop closes the connection of a client that does not take its answer.
+func (c *Conn) drop(why string) {
+	c.p.dropped.Add(1)
+	c.p.cfg.Log.Warn("dropped a client that did not take its answer", "client", c.tc.RemoteAddr().String(), "timeout", c.p.cfg.SlowTimeout, "reason", why)
+	c.end(false)
+}
+
+// appendHeader appends one header line; as net/http does, a line break
+// in v becomes a space.
+func appendHeader(b []byte, k, v string) []byte {
+	b = append(b, k...)
+	b = append(b, ": "...)
+	for i := 0; i < len(v); i++ {
+		if ch := v[i]; ch == '\r' || ch == '\n' {
+			b = append(b, ' ')
+		} else {
+			b = append(b, ch)
+		}
+	}
+	return append(b, "\r\n"...)
+}

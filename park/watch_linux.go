@@ -1,0 +1,128 @@
+package park
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+)
+
+// watchBatch is how many events one epoll_wait returns at most.
+const watchBatch = 256
+
+// watcher tells, from one goroutine, when the client of a held
+// connection leaves: its socket reports EPOLLRDHUP (the client shut
+// down or closed), EPOLLHUP or EPOLLERR. Bytes a client pipelines behind
+// its held request do not wake it.
+type watcher struct {
+	ep      int             // the epoll instance
+	wake    [2]int          // a pipe whose read end is watched: a byte on it stops the loop
+	onGone  func(id uint64) // told of each connection whose client left
+	stopped chan struct{}   // closed when the loop ends
+}
+
+// wakeID is the id of the pipe that stops the loop; Parker ids start at 1.
+const wakeID = 0
+
+// newWatcher starts a watcher that calls onGone from its goroutine.
+func newWatcher(onGone func(id uint64)) (*watcher, error) {
+	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("park: epoll: %w", err)
+	}
+	w := &watcher{ep: ep, onGone: onGone, stopped: make(chan struct{})}
+	if err := syscall.Pipe2(w.wake[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+		syscall.Close(ep)
+		return nil, fmt.Errorf("park: pipe: %w", err)
+	}
+	if err := w.ctl(syscall.EPOLL_CTL_ADD, w.wake[0], syscall.EPOLLIN, wakeID); err != nil {
+		w.closeFDs()
+		return nil, err
+	}
+	go w.loop()
+	return w, nil
+}
+
+// ctl adds or removes fd with the given events and id.
+func (w *watcher) ctl(op, fd int, events uint32, id uint64) error {
+	ev := syscall.EpollEvent{Events: events, Fd: int32(uint32(id)), Pad: int32(uint32(id >> 32))}
+	if err := syscall.EpollCtl(w.ep, op, fd, &ev); err != nil {
+		return fmt.Errorf("park: epoll_ctl: %w", err)
+	}
+	return nil
+}
+
+// add watches fd under id. Level-triggered: a client that left before
+// this call is reported at once.
+func (w *watcher) add(fd int, id uint64) error {
+	return w.ctl(syscall.EPOLL_CTL_ADD, fd, syscall.EPOLLRDHUP, id)
+}
+
+// remove stops watching fd.
+func (w *watcher) remove(fd int) {
+	_ = w.ctl(syscall.EPOLL_CTL_DEL, fd, 0, 0) // fails only if fd is not watched
+}
+
+// loop reports departures until stop.
+func (w *watcher) loop() {
+	defer close(w.stopped)
+	evs := make([]syscall.EpollEvent, watchBatch)
+	for {
+		n, err := syscall.EpollWait(w.ep, evs, -1)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return // only a bad epoll fd does this: stop closed it
+		}
+		for _, ev := range evs[:n] {
+			id := uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
+			if id == wakeID {
+				return
+			}
+			w.onGone(id)
+		}
+	}
+}
+
+// stop ends the loop, waits for it and releases the epoll instance.
+func (w *watcher) stop() {
+	_, _ = syscall.Write(w.wake[1], []byte{0})
+	<-w.stopped
+	w.closeFDs()
+}
+
+func (w *watcher) closeFDs() {
+	syscall.Close(w.wake[0])
+	syscall.Close(w.wake[1])
+	syscall.Close(w.ep)
+}
+
+// writeNow writes as much of b to rc's socket as it takes without
+// waiting, and returns how much that was.
+func writeNow(rc syscall.RawConn, b []byte) (int, error) {
+	written := 0
+	var werr error
+	err := rc.Write(func(fd uintptr) bool {
+		for written < len(b) {
+			n, err := syscall.Write(int(fd), b[written:])
+			if n > 0 {
+				written += n
+			}
+			switch {
+			case errors.Is(err, syscall.EINTR):
+				continue
+			case errors.Is(err, syscall.EAGAIN):
+			case err != nil:
+				werr = err
+			}
+			if err != nil || n <= 0 {
+				break
+			}
+		}
+		return true // never wait for the socket here
+	})
+	if err == nil {
+		err = werr
+	}
+	return written, err
+}

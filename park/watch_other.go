@@ -1,0 +1,15 @@
+//go:build !linux
+
+package park
+
+import "syscall"
+
+// watcher is Linux-only.
+type watcher struct{}
+
+func newWatcher(func(id uint64)) (*watcher, error) { return nil, ErrUnsupported }
+func (*watcher) add(int, uint64) error             { return ErrUnsupported }
+func (*watcher) remove(int)                        {}
+func (*watcher) stop()                             {}
+
+func writeNow(syscall.RawConn, []byte) (int, error) { return 0, ErrUnsupported }
