@@ -197,7 +197,7 @@ type Server struct {
 	// parker holds the connections of parked reads and serves ln through
 	// its Listener; nil where it cannot (not Linux), and each parked read
 	// keeps its handler.
-	parker *park.Parker
+	parker  *park.Parker
 	metrics *metrics
 	mhttp   *http.Server // the metrics listener of MetricsAddr
 	mln     net.Listener
