@@ -262,10 +262,11 @@ const ipBindAddressNoPort = 24
 // dial is a Transport's DialContext. It binds the source address with
 // IP_BIND_ADDRESS_NO_PORT, so the port is chosen at connect as for any
 // client, unique per destination: a plain bind to port 0 must find a port
-// free of every socket on that address, TIME_WAIT ones included, and with
-// thousands taken (a previous run's) the kernel's search for one took
-// tens of seconds of system time and stalled the bench so long that
-// servers closed connections whose request had not come.
+// free of every socket on that address, TIME_WAIT ones included. With a
+// previous run's thousands in TIME_WAIT, a 19,000-reader run spent 48 s of
+// system time (7 s with this option) and its readers' first requests failed
+// with EOF, likely closed by the servers' header timeout while the bench
+// stalled.
 func (s *sources) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	d := net.Dialer{
 		LocalAddr: &net.TCPAddr{IP: s.addr(s.dials.Add(1) - 1)},
