@@ -5,14 +5,28 @@
 //
 //	go run ./bench                       # the full run, about 3 minutes
 //	go run ./bench -n 1000 -repeat 1     # a quick look
+//	go run ./bench -n 1000 -repeat 1 -scale 0   # without the scale run
 //
 // Each scenario runs on a fresh server process; the two servers alternate
 // and every figure is the median of -repeat runs, so a noisy machine
 // affects both alike and the ratios hold.
+//
+// Last comes one fan-out run at -scale parked readers per server (issue
+// 13 asks for 50,000). Each parked reader holds a descriptor in the bench
+// and one in the server, so the bench first raises its file limit (soft to
+// hard, and hard too where it may; the servers inherit it), and runs at the
+// most readers that limit leaves room for, saying so in the report when
+// that is fewer than asked. Readers dial from their own loopback source
+// addresses, 127.0.0.2 upward, a fresh one every sourceBlock connections,
+// so no address runs out of ephemeral ports, even with the previous runs'
+// connections still in TIME_WAIT; gochat's per-client limits exempt all of
+// 127.0.0.0/8, and its default graph parks at most 10,000 reads, so the
+// scale run passes gochat a copy of graph/chat.fbp with CAPACITY raised.
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,12 +38,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -41,8 +58,9 @@ func main() {
 	d := flag.Duration("d", 4*time.Second, "duration of a throughput run")
 	repeat := flag.Int("repeat", 3, "runs of each scenario and server; figures are medians")
 	out := flag.String("out", "bench", "folder for README.md and fanout.svg; empty writes nothing")
+	scale := flag.Int("scale", 50000, "parked readers for the one scale run per server at the end, or as many as the file limit allows; 0 skips it")
 	flag.Parse()
-	if err := run(parseInts(*ns), *m, *c, *d, *repeat, *out, strings.Fields(*gochatArgs)); err != nil {
+	if err := run(parseInts(*ns), *m, *c, *d, *repeat, *scale, *out, strings.Fields(*gochatArgs)); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -65,7 +83,12 @@ type target struct {
 	args func(addr string) []string
 }
 
-func run(ns []int, m, c int, d time.Duration, repeat int, out string, extra []string) error {
+func run(ns []int, m, c int, d time.Duration, repeat, scale int, out string, extra []string) error {
+	limit := raiseFileLimit()
+	// With the collection before each post (runFanout), a wake-up's garbage
+	// (~10 KiB a reader) then fits under the heap goal without another one.
+	debug.SetGCPercent(benchGCPercent)
+	src := newSources()
 	dir, err := os.MkdirTemp("", "gochat-bench-")
 	if err != nil {
 		return err
@@ -91,7 +114,7 @@ func run(ns []int, m, c int, d time.Duration, repeat int, out string, extra []st
 		}
 		for _, t := range order {
 			for _, n := range ns {
-				f, err := withServer(t, func(base string, pid int) (fanout, error) { return runFanout(base, pid, n, m) })
+				f, err := withServer(t, func(base string, pid int) (fanout, error) { return runFanout(base, pid, n, m, src) })
 				if err != nil {
 					return fmt.Errorf("%s fan-out %d: %w", t.name, n, err)
 				}
@@ -116,15 +139,222 @@ func run(ns []int, m, c int, d time.Duration, repeat int, out string, extra []st
 			}
 		}
 	}
-	report := render(res["gochat"], res["reference"], ns, m, c, d, repeat)
+	var sc *scaleResult
+	if scale > 0 {
+		if sc, err = runScale(targets, dir, scale, min(m, scaleMessages), limit, src); err != nil {
+			return err
+		}
+	}
+	report := render(res["gochat"], res["reference"], ns, m, c, d, repeat, scale, sc)
 	fmt.Println(report)
-	if out == "" {
-		return nil
+	if out != "" {
+		if err := os.WriteFile(filepath.Join(out, "README.md"), []byte(report), 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(out, "fanout.svg"), chart(res["gochat"], res["reference"], ns), 0o644); err != nil {
+			return err
+		}
 	}
-	if err := os.WriteFile(filepath.Join(out, "README.md"), []byte(report), 0o644); err != nil {
-		return err
+	if sc != nil {
+		return errors.Join(sc.errs...)
 	}
-	return os.WriteFile(filepath.Join(out, "fanout.svg"), chart(res["gochat"], res["reference"], ns), 0o644)
+	return nil
+}
+
+// benchGCPercent is the bench's GOGC.
+const benchGCPercent = 400
+
+// scaleMessages is the most messages posted in the scale run: each one
+// wakes every reader, so a few give enough wake-ups for a p99.
+const scaleMessages = 5
+
+// fdSpare is how many file descriptors the scale run leaves free beside its
+// readers' connections, in the bench and in each server: listeners, the
+// poster's and health checks' connections, pipes, epoll, the binaries.
+const fdSpare = 500
+
+// fileLimit is the bench's RLIMIT_NOFILE once raised, which the servers it
+// starts inherit.
+type fileLimit struct {
+	soft, hard uint64
+	err        error // why the soft limit could not be raised, if not
+}
+
+// raiseFileLimit raises the bench's file limit: the hard limit to
+// fs.nr_open where the process may (root may; others get EPERM, ignored),
+// then the soft limit to the hard. Go (package syscall) raises its soft limit at
+// start too, but sets it back for the processes it starts unless the
+// program sets the limit itself, as here.
+func raiseFileLimit() fileLimit {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		return fileLimit{err: fmt.Errorf("getrlimit: %w", err)}
+	}
+	if b, err := os.ReadFile("/proc/sys/fs/nr_open"); err == nil {
+		if most, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && most > l.Max {
+			if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: most, Max: most}) == nil {
+				l = syscall.Rlimit{Cur: most, Max: most}
+			}
+		}
+	}
+	var err error
+	if l.Cur < l.Max {
+		if e := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: l.Max, Max: l.Max}); e != nil {
+			err = fmt.Errorf("raise the soft file limit to %d: %w", l.Max, e)
+		} else {
+			l.Cur = l.Max
+		}
+	}
+	return fileLimit{soft: l.Cur, hard: l.Max, err: err}
+}
+
+// readers returns the most parked readers the limit leaves room for, in
+// thousands.
+func (l fileLimit) readers() int {
+	soft := min(l.soft, 1<<30) // RLIM_INFINITY would overflow an int
+	if soft < fdSpare+1000 {
+		return 0
+	}
+	return int((soft - fdSpare) / 1000 * 1000)
+}
+
+// sourceBlock is how many connections the bench dials from one loopback
+// source address before it moves to the next, well under the ephemeral
+// port range (28,232 ports by default): an address never runs out of
+// ports, even counting this run's connections still in TIME_WAIT.
+const sourceBlock = 10000
+
+// sources hands the readers' connections their loopback source addresses,
+// from 127.0.0.2 upward, a fresh one every block dials. (A connection from
+// 127.0.0.2 to a server on 127.0.0.1 stays on the loopback interface,
+// which holds all of 127.0.0.0/8 on Linux.)
+type sources struct {
+	block int64        // dials from one address
+	ports string       // the ephemeral port range, for the report
+	dials atomic.Int64 // dials so far
+}
+
+func newSources() *sources {
+	s := &sources{block: sourceBlock, ports: "unknown"}
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			lo, err1 := strconv.ParseInt(f[0], 10, 64)
+			hi, err2 := strconv.ParseInt(f[1], 10, 64)
+			if err1 == nil && err2 == nil && hi >= lo {
+				s.ports = fmt.Sprintf("%d–%d", lo, hi)
+				s.block = max(1, min(s.block, (hi-lo+1)/2))
+			}
+		}
+	}
+	return s
+}
+
+// addr is the source address of dial number k.
+func (s *sources) addr(k int64) net.IP {
+	i := 2 + k/s.block
+	return net.IPv4(127, byte(i>>16), byte(i>>8), byte(i))
+}
+
+// ipBindAddressNoPort is Linux's IP_BIND_ADDRESS_NO_PORT (linux/in.h),
+// which package syscall lacks.
+const ipBindAddressNoPort = 24
+
+// dial is a Transport's DialContext. It binds the source address with
+// IP_BIND_ADDRESS_NO_PORT, so the port is chosen at connect as for any
+// client, unique per destination: a plain bind to port 0 must find a port
+// free of every socket on that address, TIME_WAIT ones included. With a
+// previous run's thousands in TIME_WAIT, a 19,000-reader run spent 48 s of
+// system time (7 s with this option) and its readers' first requests failed
+// with EOF, likely closed by the servers' header timeout while the bench
+// stalled.
+func (s *sources) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := net.Dialer{
+		LocalAddr: &net.TCPAddr{IP: s.addr(s.dials.Add(1) - 1)},
+		Control: func(_, _ string, c syscall.RawConn) error {
+			return c.Control(func(fd uintptr) {
+				// A kernel without it (before 4.2) binds a port at once, as before.
+				_ = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, ipBindAddressNoPort, 1)
+			})
+		},
+	}
+	return d.DialContext(ctx, network, addr)
+}
+
+// span names the source addresses of dials from up to (not including) to.
+func (s *sources) span(from, to int64) string {
+	if to <= from {
+		return "none"
+	}
+	if a, b := s.addr(from), s.addr(to-1); !a.Equal(b) {
+		return fmt.Sprintf("%v–%v", a, b)
+	}
+	return s.addr(from).String()
+}
+
+// scaleResult is the scale run: one fan-out per server at as many readers
+// as asked, or as the file limit allows.
+type scaleResult struct {
+	asked, n, m int
+	limit       fileLimit
+	ports       string            // the ephemeral port range
+	block       int64             // connections dialled from one source address at most
+	fan         map[string]fanout // by server
+	from        map[string]string // source addresses, by server
+	failed      map[string]string // why a server's run failed, by server
+	errs        []error
+}
+
+// runScale runs one fan-out of m messages at asked readers per server, or
+// at the most the file limit allows.
+func runScale(targets []target, dir string, asked, m int, limit fileLimit, src *sources) (*scaleResult, error) {
+	sc := &scaleResult{asked: asked, n: min(asked, limit.readers()), m: m, limit: limit, ports: src.ports, block: src.block,
+		fan: map[string]fanout{}, from: map[string]string{}, failed: map[string]string{}}
+	if sc.n < 1 {
+		return sc, nil
+	}
+	graph, err := scaleGraph(dir, sc.n)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range targets {
+		if t.name == "gochat" {
+			args := t.args
+			t.args = func(a string) []string { return append(args(a), "-graph", graph) }
+		}
+		first := src.dials.Load()
+		f, err := withServer(t, func(base string, pid int) (fanout, error) { return runFanout(base, pid, sc.n, m, src) })
+		sc.from[t.name] = src.span(first, src.dials.Load())
+		if err != nil {
+			sc.failed[t.name] = err.Error()
+			sc.errs = append(sc.errs, fmt.Errorf("%s scale N=%d: %w", t.name, sc.n, err))
+			fmt.Printf("%s scale N=%d: %v\n", t.name, sc.n, err)
+			continue
+		}
+		sc.fan[t.name] = f
+		fmt.Printf("%s scale N=%d: p50 %.2f ms p99 %.2f ms, %.1f KiB/reader, lost %d dup %d\n", t.name, sc.n, f.p50, f.p99, f.kib, f.lost, f.dup)
+	}
+	return sc, nil
+}
+
+// capacityLine is the line of graph/chat.fbp that bounds parked reads.
+var capacityLine = regexp.MustCompile(`(?m)^'\d+' -> CAPACITY storage$`)
+
+// scaleGraph writes a copy of graph/chat.fbp, gochat's default graph, with
+// Storage's CAPACITY raised to n, and returns its path.
+func scaleGraph(dir string, n int) (string, error) {
+	b, err := os.ReadFile(filepath.Join("graph", "chat.fbp"))
+	if err != nil {
+		return "", fmt.Errorf("scale graph: %w", err)
+	}
+	if !capacityLine.Match(b) {
+		return "", errors.New("scale graph: graph/chat.fbp has no line '<n>' -> CAPACITY storage")
+	}
+	path := filepath.Join(dir, "scale.fbp")
+	b = capacityLine.ReplaceAll(b, fmt.Appendf(nil, "'%d' -> CAPACITY storage", n))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return "", fmt.Errorf("scale graph: %w", err)
+	}
+	return path, nil
 }
 
 // withServer starts a fresh server process, runs f against it and stops it.
@@ -175,11 +405,16 @@ func parked(base string) (int64, error) {
 	return h.Parked, nil
 }
 
-func waitParked(base string, n int64) error {
+// waitParked waits for a server to hold n long-polls, for a minute at most
+// or until failed names a reason to stop.
+func waitParked(base string, n int64, failed func() error) error {
 	for start := time.Now(); ; time.Sleep(2 * time.Millisecond) {
 		p, err := parked(base)
 		if err == nil && p == n {
 			return nil
+		}
+		if err := failed(); err != nil {
+			return fmt.Errorf("parked %d, want %d; a reader failed: %w", p, n, err)
 		}
 		if time.Since(start) > time.Minute {
 			return fmt.Errorf("parked %d, want %d", p, n)
@@ -229,8 +464,9 @@ type fanout struct {
 }
 
 // runFanout parks n readers in one room and posts m messages one at a
-// time, each once every reader has the previous one and polls again.
-func runFanout(base string, pid, n, m int) (fanout, error) {
+// time, each once every reader has the previous one and polls again. Each
+// reader has a connection of its own, dialled from src.
+func runFanout(base string, pid, n, m int, src *sources) (fanout, error) {
 	var f fanout
 	poster := newClient(1)
 	if err := post(poster, base, "fan", "first"); err != nil {
@@ -243,12 +479,20 @@ func runFanout(base string, pid, n, m int) (fanout, error) {
 	lat := make([][]float64, n)
 	var mu sync.Mutex
 	var lost, dup int
+	var readerErr error // the first reader that gave up, and why
+	fail := func(err error) {
+		if ctx.Err() == nil {
+			mu.Lock()
+			readerErr = cmp(readerErr, err)
+			mu.Unlock()
+		}
+	}
 	var wg sync.WaitGroup
 	for r := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tr := &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true}
+			tr := &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true, DialContext: src.dial}
 			defer tr.CloseIdleConnections()
 			cl := &http.Client{Transport: tr}
 			since := uint64(1)
@@ -256,6 +500,13 @@ func runFanout(base string, pid, n, m int) (fanout, error) {
 				req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%sapi/rooms/fan/messages?since=%d&wait=55", base, since), nil)
 				res, err := cl.Do(req)
 				if err != nil {
+					fail(err)
+					return
+				}
+				if res.StatusCode != http.StatusOK {
+					b, _ := io.ReadAll(io.LimitReader(res.Body, 200))
+					res.Body.Close()
+					fail(fmt.Errorf("read: %s %s", res.Status, bytes.TrimSpace(b)))
 					return
 				}
 				var p page
@@ -263,6 +514,7 @@ func runFanout(base string, pid, n, m int) (fanout, error) {
 				res.Body.Close()
 				now := time.Now().UnixNano()
 				if err != nil {
+					fail(fmt.Errorf("read: %w", err))
 					return
 				}
 				for _, msg := range p.Messages {
@@ -284,17 +536,29 @@ func runFanout(base string, pid, n, m int) (fanout, error) {
 			}
 		}()
 	}
-	if err := waitParked(base, int64(n)); err != nil {
+	// parkedAll waits for every reader to park, or names why one gave up.
+	parkedAll := func() error {
+		return waitParked(base, int64(n), func() error {
+			mu.Lock()
+			defer mu.Unlock()
+			return readerErr
+		})
+	}
+	if err := parkedAll(); err != nil {
 		return f, err
 	}
 	f.kib = float64(rss(pid)-before) / float64(n)
 	for i := 2; i <= m+1; i++ {
+		// Collect the bench's garbage while nothing is timed: at 19,000
+		// readers its heap is ~300 MB, and a collection in the middle of a
+		// wake-up took ~0.5 s of CPU from the server being measured.
+		runtime.GC()
 		sent[i].Store(time.Now().UnixNano())
 		if err := post(poster, base, "fan", "x"); err != nil {
 			return f, err
 		}
 		if i <= m {
-			if err := waitParked(base, int64(n)); err != nil {
+			if err := parkedAll(); err != nil {
 				return f, err
 			}
 		}
@@ -446,10 +710,10 @@ func machine() string {
 	return fmt.Sprintf("%d cores (%s), %s, %s/%s", runtime.NumCPU(), model, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
-func render(g, ref *results, ns []int, m, c int, d time.Duration, repeat int) string {
+func render(g, ref *results, ns []int, m, c int, d time.Duration, repeat, scale int, sc *scaleResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# gochat benchmark\n\nMade by `go run ./bench -n %s -m %d -c %d -d %v -repeat %d` on %s, %s.\n",
-		strings.Trim(strings.Join(strings.Fields(fmt.Sprint(ns)), ","), "[]"), m, c, d, repeat, machine(), time.Now().UTC().Format("2006-01-02"))
+	fmt.Fprintf(&b, "# gochat benchmark\n\nMade by `go run ./bench -n %s -m %d -c %d -d %v -repeat %d -scale %d` on %s, %s.\n",
+		strings.Trim(strings.Join(strings.Fields(fmt.Sprint(ns)), ","), "[]"), m, c, d, repeat, scale, machine(), time.Now().UTC().Format("2006-01-02"))
 	b.WriteString("Both servers run as separate processes on loopback with the load generator on the same machine; every figure is the median of the runs; ratio is gochat/reference.\n\n")
 	b.WriteString("## Fan-out: N parked long-polls in one room, messages posted one at a time\n\n")
 	b.WriteString("| N | server | p50 ms | p90 ms | p99 ms | max ms | p99 ratio | lost | duplicated | KiB per parked reader |\n|---|---|---|---|---|---|---|---|---|---|\n")
@@ -474,7 +738,71 @@ func render(g, ref *results, ns []int, m, c int, d time.Duration, repeat int) st
 		fmt.Fprintf(&b, "| %s | reference | %.0f | %.2f | %.2f | |\n", name, rr.rps, rr.p50, rr.p99)
 	}
 	b.WriteString("\nCatch-up reads are `since=0&wait=0` on a room holding 100 messages. The reference is `bench/refserver`: one mutex, a channel per room closed on news, JSON encoded per request.\n")
+	if sc != nil {
+		renderScale(&b, sc)
+	}
 	return b.String()
+}
+
+// renderScale writes the report's Scale section.
+func renderScale(b *strings.Builder, sc *scaleResult) {
+	if sc.n < 1 {
+		fmt.Fprintf(b, "\n## Scale\n\nAsked %s parked readers; %s leaves room for none (each parked reader holds a descriptor in the bench and one in the server, and %d are kept spare), so the scale run was skipped.\n",
+			thousands(sc.asked), sc.limit.describe(), fdSpare)
+		return
+	}
+	fmt.Fprintf(b, "\n## Scale: %s parked long-polls in one room, %d messages, one run\n\n", thousands(sc.n), sc.m)
+	if sc.n < sc.asked {
+		fmt.Fprintf(b, "Asked %s; %s, so ran %s: each parked reader holds a descriptor in the bench and one in the server, and %d are kept spare. ",
+			thousands(sc.asked), sc.limit.describe(), thousands(sc.n), fdSpare)
+	} else {
+		fmt.Fprintf(b, "%s. ", upper(sc.limit.describe()))
+	}
+	fmt.Fprintf(b, "The readers dial from loopback source addresses of their own (gochat's: %s; the reference's: %s), %s connections from each at most, so none runs out of ephemeral ports (%s). gochat runs graph/chat.fbp with `CAPACITY` raised to %s.\n\n",
+		sc.from["gochat"], sc.from["reference"], thousands(int(sc.block)), sc.ports, thousands(sc.n))
+	b.WriteString("| server | N | KiB per parked reader | wake-up p50 ms | p99 ms | lost | duplicated |\n|---|---|---|---|---|---|---|\n")
+	for _, name := range []string{"gochat", "reference"} {
+		if why, ok := sc.failed[name]; ok {
+			fmt.Fprintf(b, "| %s | %s | failed: %s | | | | |\n", name, thousands(sc.n), strings.ReplaceAll(why, "|", "/"))
+			continue
+		}
+		f := sc.fan[name]
+		fmt.Fprintf(b, "| %s | %s | %.1f | %.2f | %.2f | %d | %d |\n", name, thousands(sc.n), f.kib, f.p50, f.p99, f.lost, f.dup)
+	}
+}
+
+// describe names the file limit in a sentence.
+func (l fileLimit) describe() string {
+	var s string
+	if l.soft == l.hard {
+		s = fmt.Sprintf("this machine's hard file limit is %s per process", thousands(int(l.hard)))
+	} else {
+		s = fmt.Sprintf("this machine's file limit is %s per process (hard %s)", thousands(int(l.soft)), thousands(int(l.hard)))
+	}
+	if l.err != nil {
+		s += fmt.Sprintf(" (%v)", l.err)
+	}
+	return s
+}
+
+// upper capitalises s's first letter.
+func upper(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// thousands writes n with comma thousands separators: 50,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // chart draws fan-out p99 against N for both servers.
