@@ -55,6 +55,10 @@ type Config struct {
 	// Parker, if set, holds the connections of parked reads, so that
 	// their handlers return; nil keeps each in its handler.
 	Parker *park.Parker
+	// SlowTimeout, if set, bounds the writing of each answer: a client
+	// that does not take it in time is dropped, and OnDrop told.
+	SlowTimeout time.Duration
+	OnDrop      func()
 }
 
 // Adapter is the http.Handler of the API.
@@ -92,11 +96,20 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l.id = a.requestID(r, n)
 	l.route = a.routes.RouteOf(r.URL.Path)
 	w.Header().Set("X-Request-Id", l.id)
-	rec := &recorder{ResponseWriter: w}
+	rec := &recorder{ResponseWriter: w, timeout: a.cfg.SlowTimeout}
 	if a.serve(rec, r, n, l) {
 		return // held: logged when answered
 	}
+	if rec.status != 0 {
+		rec.flush()
+	}
 	a.logAnswer(r.Context(), l, rec.status, rec.bytes)
+	if rec.err != nil && errors.Is(rec.err, os.ErrDeadlineExceeded) {
+		if a.cfg.OnDrop != nil {
+			a.cfg.OnDrop()
+		}
+		a.cfg.Log.Warn("dropped a client that did not take its answer", "client", l.client, "timeout", a.cfg.SlowTimeout, "request_id", l.id)
+	}
 	if rec.status == 0 {
 		// The connection reached end of stream: the client left, or only
 		// shut down its sending side, which looks the same. Close the
@@ -127,15 +140,22 @@ func (a *Adapter) logAnswer(ctx context.Context, l entry, status, bytes int) {
 		"bytes", bytes, "duration", took, "client", l.client, "request_id", l.id)
 }
 
-// recorder notes the status and size of an answer, for the log.
+// recorder notes the status and size of an answer, for the log, and
+// bounds its writing in time.
 type recorder struct {
 	http.ResponseWriter
 	status, bytes int
+	timeout       time.Duration // to write the answer; 0: net/http's WriteTimeout alone
+	err           error         // the first write error
 }
 
-// WriteHeader notes the status and passes it on.
+// WriteHeader notes the status, sets the write deadline and passes the
+// status on.
 func (rec *recorder) WriteHeader(status int) {
 	rec.status = status
+	if rec.timeout > 0 {
+		_ = http.NewResponseController(rec.ResponseWriter).SetWriteDeadline(time.Now().Add(rec.timeout))
+	}
 	rec.ResponseWriter.WriteHeader(status)
 }
 
@@ -143,7 +163,17 @@ func (rec *recorder) WriteHeader(status int) {
 func (rec *recorder) Write(b []byte) (int, error) {
 	n, err := rec.ResponseWriter.Write(b)
 	rec.bytes += n
+	if rec.err == nil {
+		rec.err = err
+	}
 	return n, err
+}
+
+// flush sends what is buffered, within the deadline, noting an error.
+func (rec *recorder) flush() {
+	if err := http.NewResponseController(rec.ResponseWriter).Flush(); err != nil && rec.err == nil {
+		rec.err = err
+	}
 }
 
 // Unwrap lets http.ResponseController reach the connection.

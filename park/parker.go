@@ -31,6 +31,9 @@ type Config struct {
 	// closed.
 	SlowTimeout time.Duration
 	Log         *slog.Logger // where dropped clients are logged
+	// OnDrop, if set, is told of each client dropped for not taking its
+	// answer in time.
+	OnDrop func()
 }
 
 // Parker holds connections whose requests wait, and answers them.
@@ -45,7 +48,6 @@ type Parker struct {
 
 	draining atomic.Bool    // answers close their connections
 	slow     atomic.Int64   // slow writers running
-	dropped  atomic.Uint64  // clients dropped for not taking their answers
 	held     atomic.Int64   // connections held, until handed back or closed
 	open     sync.WaitGroup // one per held connection until it is handed back or closed
 }
@@ -54,6 +56,9 @@ type Parker struct {
 func New(ln net.Listener, cfg Config) (*Parker, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.OnDrop == nil {
+		cfg.OnDrop = func() {}
 	}
 	p := &Parker{cfg: cfg, conns: make(map[uint64]*Conn)}
 	w, err := newWatcher(p.gone)
@@ -71,10 +76,6 @@ func (p *Parker) Listener() *Listener { return p.ln }
 
 // Held returns how many connections are held now.
 func (p *Parker) Held() int64 { return p.held.Load() }
-
-// Dropped returns how many clients were dropped because they did not
-// take their answer within Config.SlowTimeout.
-func (p *Parker) Dropped() uint64 { return p.dropped.Load() }
 
 // Drain makes every answer from now on close its connection, for a
 // shutdown.
@@ -308,7 +309,7 @@ func (c *Conn) writeSlowly(rest []byte, closing bool) {
 
 // drop closes the connection of a client that does not take its answer.
 func (c *Conn) drop(why string) {
-	c.p.dropped.Add(1)
+	c.p.cfg.OnDrop()
 	c.p.cfg.Log.Warn("dropped a client that did not take its answer", "client", c.tc.RemoteAddr().String(), "timeout", c.p.cfg.SlowTimeout, "reason", why)
 	c.end(false)
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -198,7 +199,8 @@ func TestClientLeavingIsNoticed(t *testing.T) {
 // than its socket buffers is dropped after SlowTimeout, and Write does
 // not wait for it meanwhile.
 func TestSlowClientIsDropped(t *testing.T) {
-	rg := newRig(t, Config{SlowTimeout: 300 * time.Millisecond})
+	var dropped atomic.Int32
+	rg := newRig(t, Config{SlowTimeout: 300 * time.Millisecond, OnDrop: func() { dropped.Add(1) }})
 	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		return rc.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 1024) })
 	}}
@@ -212,7 +214,7 @@ func TestSlowClientIsDropped(t *testing.T) {
 	testutil.Within(t, "Write to a client that does not read", func() {
 		h.Write(200, nil, make([]byte, 32<<20)) // more than any socket buffer takes
 	})
-	testutil.WaitFor(t, "the slow client dropped", func() bool { return rg.p.Dropped() == 1 && rg.p.Held() == 0 })
+	testutil.WaitFor(t, "the slow client dropped", func() bool { return dropped.Load() == 1 && rg.p.Held() == 0 })
 }
 
 // TestCloseClosesWhatWasNotAnswered: Close waits for held connections

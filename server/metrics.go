@@ -52,11 +52,9 @@ func newMetrics(s *Server) *metrics {
 			ConstLabels: prometheus.Labels{"result": "failed"}}, func() float64 { return float64(st.ReloadFailures.Load()) }),
 		packetCollector{s},
 	)
+	m.reg.MustRegister(counter("gochat_slow_clients_dropped_total", "Clients dropped for not taking an answer in time.", s.slowDropped.Load))
 	if p := s.parker; p != nil {
-		m.reg.MustRegister(
-			gauge("gochat_held_connections", "Connections of parked reads held without a goroutine.", func() float64 { return float64(p.Held()) }),
-			counter("gochat_slow_clients_dropped_total", "Clients dropped for not taking the answer to their long-poll in time.", p.Dropped),
-		)
+		m.reg.MustRegister(gauge("gochat_held_connections", "Connections of parked reads held without a goroutine.", func() float64 { return float64(p.Held()) }))
 	}
 	if mem, ok := s.store.(*store.Memory); ok {
 		m.reg.MustRegister(

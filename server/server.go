@@ -40,8 +40,8 @@ const (
 	// answer before the adapter answers 503 itself.
 	DefaultGrace = 10 * time.Second
 
-	// DefaultSlowClientTimeout is how long a client whose long-poll the
-	// Responder answers has to take that answer before it is dropped.
+	// DefaultSlowClientTimeout is how long a client has to take an
+	// answer before it is dropped.
 	DefaultSlowClientTimeout = 10 * time.Second
 
 	// DefaultBodyTimeout is how long a request body may take to arrive;
@@ -67,10 +67,10 @@ type Config struct {
 	// BodyTimeout bounds the arrival of a request body (default
 	// DefaultBodyTimeout); a body still incomplete then is answered 408.
 	BodyTimeout time.Duration
-	// SlowClientTimeout bounds how long a client whose parked long-poll
-	// the Responder answers may take to read that answer (default
-	// DefaultSlowClientTimeout); past it the connection is dropped, and
-	// no other reader waits for it meanwhile.
+	// SlowClientTimeout bounds how long a client may take to read an
+	// answer (default DefaultSlowClientTimeout); past it the connection
+	// is dropped. No other client waits for it meanwhile, not even those
+	// whose long-polls the Responder answers with it.
 	SlowClientTimeout time.Duration
 	// Store selects the message store: "" or "memory" for the in-memory
 	// store, redis://host:port/db (or rediss://) for Redis.
@@ -197,11 +197,14 @@ type Server struct {
 	// parker holds the connections of parked reads and serves ln through
 	// its Listener; nil where it cannot (not Linux), and each parked read
 	// keeps its handler.
-	parker  *park.Parker
-	metrics *metrics
-	mhttp   *http.Server // the metrics listener of MetricsAddr
-	mln     net.Listener
-	mserved chan error
+	parker *park.Parker
+	// slowDropped counts the clients dropped for not taking an answer
+	// within SlowClientTimeout.
+	slowDropped atomic.Uint64
+	metrics     *metrics
+	mhttp       *http.Server // the metrics listener of MetricsAddr
+	mln         net.Listener
+	mserved     chan error
 
 	conns    *connTracker
 	draining atomic.Bool // shutting down: every answer closes its connection
@@ -266,7 +269,8 @@ func Open(cfg Config) (*Server, error) {
 	}
 	s.ln = ln
 	var serveLn net.Listener = ln
-	switch p, err := park.New(ln, park.Config{SlowTimeout: cfg.SlowClientTimeout, Log: cfg.Log}); {
+	dropped := func() { s.slowDropped.Add(1) }
+	switch p, err := park.New(ln, park.Config{SlowTimeout: cfg.SlowClientTimeout, Log: cfg.Log, OnDrop: dropped}); {
 	case err == nil:
 		s.parker, serveLn = p, p.Listener()
 	case !errors.Is(err, park.ErrUnsupported):
@@ -278,7 +282,7 @@ func Open(cfg Config) (*Server, error) {
 	s.metrics = newMetrics(s)
 	s.adapter = adapter.New(adapter.Config{
 		Net: s.nets, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: cfg.BodyTimeout, TrustedProxies: cfg.TrustedProxies, IPv6Prefix: cfg.IPv6Prefix, Log: cfg.Log,
-		Observe: s.metrics.observe, Parker: s.parker,
+		Observe: s.metrics.observe, Parker: s.parker, SlowTimeout: cfg.SlowClientTimeout, OnDrop: dropped,
 	})
 	s.conns = newConnTracker()
 	s.http = &http.Server{
