@@ -99,6 +99,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["redis-prefix"] = "GOCHAT_REDIS_PREFIX"
 	roomTTL := fs.Duration("room-ttl", 0, "Redis: forget a room idle this long, e.g. 720h; 0 keeps rooms (env GOCHAT_ROOM_TTL)")
 	env["room-ttl"] = "GOCHAT_ROOM_TTL"
+	slowClient := fs.Duration("slow-client-timeout", server.DefaultSlowClientTimeout, "drop a client that has not taken an answer this long after it was written, e.g. 10s (env GOCHAT_SLOW_CLIENT_TIMEOUT)")
+	env["slow-client-timeout"] = "GOCHAT_SLOW_CLIENT_TIMEOUT"
 	graphFile := fs.String("graph", "", "graph file to run (FBP DSL .fbp or FBP JSON .json); empty runs the embedded graph/chat.fbp; SIGHUP reloads it (env GOCHAT_GRAPH)")
 	env["graph"] = "GOCHAT_GRAPH"
 	watch := fs.Bool("watch", false, "reload the -graph file when it changes (env GOCHAT_WATCH)")
@@ -150,6 +152,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if *roomTTL < 0 {
 		return fmt.Errorf("-room-ttl must not be negative")
 	}
+	if *slowClient <= 0 {
+		return fmt.Errorf("-slow-client-timeout %v: want a positive duration, e.g. 10s", *slowClient)
+	}
 	if *ipv6Prefix < 1 || *ipv6Prefix > 128 {
 		return fmt.Errorf("-ipv6-prefix %d: want a prefix length from 1 to 128, e.g. 64", *ipv6Prefix)
 	}
@@ -171,6 +176,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		Watch:       *watch,
 		Debug:       *debug,
 		IPv6Prefix:  *ipv6Prefix,
+
+		SlowClientTimeout: *slowClient,
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {

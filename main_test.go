@@ -92,6 +92,8 @@ func TestParseFlags(t *testing.T) {
 		{"IPv6 prefix", []string{"-ipv6-prefix", "56"}, env(), server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, IPv6Prefix: 56}, ""},
 		{"IPv6 prefix from the environment", nil, env("GOCHAT_IPV6_PREFIX", "128"), server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, IPv6Prefix: 128}, ""},
 		{"IPv6 prefix too long", []string{"-ipv6-prefix", "129"}, env(), server.Config{}, "want a prefix length from 1 to 128"},
+		{"slow client timeout", nil, env("GOCHAT_SLOW_CLIENT_TIMEOUT", "3s"), server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, SlowClientTimeout: 3 * time.Second}, ""},
+		{"slow client timeout not positive", []string{"-slow-client-timeout", "0s"}, env(), server.Config{}, "want a positive duration"},
 		{"stray argument", []string{"serve"}, env(), server.Config{}, `unexpected argument "serve"`},
 		{"unknown flag", []string{"-nope"}, env(), server.Config{}, "flag provided but not defined"},
 	} {
@@ -121,6 +123,9 @@ func TestParseFlags(t *testing.T) {
 		if tc.want.RedisPrefix == "" {
 			tc.want.RedisPrefix = "gochat:"
 		}
+		if tc.want.SlowClientTimeout == 0 {
+			tc.want.SlowClientTimeout = server.DefaultSlowClientTimeout
+		}
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: got %+v %v, want %+v", tc.name, got, err, tc.want)
 		}
@@ -146,7 +151,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	if err := m.ParseFlags([]string{"-h"}, env()); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
-	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-allow-origin", "GOCHAT_ALLOW_ORIGIN", "-trusted-proxy", "GOCHAT_TRUSTED_PROXY", "-store", "GOCHAT_STORE", "REDIS_URL", "-redis-prefix", "-room-ttl", "-metrics", "-metrics-addr", "-log-level", "-log-format", "-max-bytes", "-ipv6-prefix", "GOCHAT_IPV6_PREFIX", "-allowed-hosts", "GOCHAT_ALLOWED_HOSTS"} {
+	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-allow-origin", "GOCHAT_ALLOW_ORIGIN", "-trusted-proxy", "GOCHAT_TRUSTED_PROXY", "-store", "GOCHAT_STORE", "REDIS_URL", "-redis-prefix", "-room-ttl", "-metrics", "-metrics-addr", "-log-level", "-log-format", "-max-bytes", "-ipv6-prefix", "GOCHAT_IPV6_PREFIX", "-allowed-hosts", "GOCHAT_ALLOWED_HOSTS", "-slow-client-timeout", "GOCHAT_SLOW_CLIENT_TIMEOUT"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help does not mention %s:\n%s", want, out.String())
 		}
