@@ -56,9 +56,10 @@ type Config struct {
 	// their handlers return; nil keeps each in its handler.
 	Parker *park.Parker
 	// SlowTimeout, if set, bounds the writing of each answer: a client
-	// that does not take it in time is dropped, and OnDrop told.
+	// that does not take it in time is dropped.
 	SlowTimeout time.Duration
-	OnDrop      func()
+	// OnDrop, if set, is told of each client dropped so.
+	OnDrop func()
 }
 
 // Adapter is the http.Handler of the API.
@@ -212,7 +213,10 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, l entr
 	deadline := time.Now().Add(a.deadline(req))
 	ctx, cancel := context.WithDeadline(r.Context(), deadline)
 	defer cancel()
-	unlink := context.AfterFunc(r.Context(), cancelReq)
+	unlink := func() bool { return true } // r's context is the request's own
+	if holdable {
+		unlink = context.AfterFunc(r.Context(), cancelReq)
+	}
 	defer func() {
 		if !held {
 			unlink()

@@ -42,9 +42,10 @@ type Parker struct {
 	ln      *Listener
 	watcher *watcher
 
-	mu     sync.Mutex       // guards conns and lastID
-	conns  map[uint64]*Conn // the held connections being watched, by id
-	lastID uint64           // the last id given; 0 is the watcher's own
+	mu      sync.Mutex       // guards conns, lastID and closing
+	conns   map[uint64]*Conn // the held connections being watched, by id
+	lastID  uint64           // the last id given; 0 is the watcher's own
+	closing bool             // Close began: Hold refuses, so open only falls
 
 	draining atomic.Bool    // answers close their connections
 	slow     atomic.Int64   // slow writers running
@@ -86,6 +87,9 @@ func (p *Parker) Drain() { p.draining.Store(true) }
 // Call it after the listener is closed and the requests were answered.
 func (p *Parker) Close(ctx context.Context) error {
 	p.Drain()
+	p.mu.Lock()
+	p.closing = true
+	p.mu.Unlock()
 	done := make(chan struct{})
 	go func() { p.open.Wait(); close(done) }()
 	var err error
@@ -157,8 +161,8 @@ type Conn struct {
 // from the watcher's goroutine, if the client leaves before Write; it
 // must not block, and calls Close unless an answer is being written.
 //
-// If the connection cannot be held, Hold returns an error and the handler
-// answers as usual. Once it was taken but cannot be held (not a TCP
+// If the connection cannot be held, or Close has begun, Hold returns an
+// error and the handler answers as usual. Once it was taken but cannot be held (not a TCP
 // connection), it is closed and Hold returns an error saying so.
 func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, gone func(*Conn)) (*Conn, error) {
 	c := &Conn{p: p, onGone: gone, proto: "HTTP/1.1"}
@@ -179,8 +183,16 @@ func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, 
 			c.head = appendHeader(c.head, k, v)
 		}
 	}
+	p.mu.Lock()
+	if p.closing {
+		p.mu.Unlock()
+		return nil, errors.New("park: hold: the parker is closed")
+	}
+	p.open.Add(1) // before Close can wait: see closing
+	p.mu.Unlock()
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
+		p.open.Done()
 		return nil, fmt.Errorf("park: hold: %w", err)
 	}
 	if n := brw.Reader.Buffered(); n > 0 {
@@ -195,6 +207,7 @@ func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, 
 		c.tc = x
 	default:
 		nc.Close()
+		p.open.Done()
 		return nil, fmt.Errorf("park: hold: a %T cannot be held; it was closed", nc)
 	}
 	if c.rc, err = c.tc.SyscallConn(); err == nil {
@@ -202,10 +215,10 @@ func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, 
 	}
 	if err != nil {
 		c.tc.Close()
+		p.open.Done()
 		return nil, fmt.Errorf("park: hold: %w", err)
 	}
 	p.held.Add(1)
-	p.open.Add(1)
 	p.mu.Lock()
 	p.lastID++
 	c.id = p.lastID
