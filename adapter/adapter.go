@@ -101,10 +101,12 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.serve(rec, r, n, l) {
 		return // held: logged when answered
 	}
+	// The log line comes before the answer leaves: whoever has the answer
+	// can find its line.
+	a.logAnswer(r.Context(), l, rec.status, rec.bytes)
 	if rec.status != 0 {
 		rec.flush()
 	}
-	a.logAnswer(r.Context(), l, rec.status, rec.bytes)
 	if rec.err != nil && errors.Is(rec.err, os.ErrDeadlineExceeded) {
 		if a.cfg.OnDrop != nil {
 			a.cfg.OnDrop()

@@ -47,11 +47,13 @@ func (h *heldRequest) Deliver(ans wire.Answer) {
 	h.finish(ans)
 }
 
-// finish writes ans, ends the request's context and logs.
+// finish logs, writes ans and ends the request's context. As for every
+// request, the log line comes before the answer leaves.
 func (h *heldRequest) finish(ans wire.Answer) {
-	n := h.conn.Write(ans.Status, ans.Header, ans.Bytes())
+	body := ans.Bytes()
+	h.a.logAnswer(context.Background(), h.l, ans.Status, len(body))
+	h.conn.Write(ans.Status, ans.Header, body)
 	h.cancel()
-	h.a.logAnswer(context.Background(), h.l, ans.Status, n)
 }
 
 // gone is the Parker's word that the client left before its answer: the

@@ -257,12 +257,11 @@ func (c *Conn) end(handBack bool) {
 }
 
 // Write answers the held request with status, the header lines of
-// header, then the request's own (see Hold), and body, and returns how
-// many bytes of body it sends. It writes what the socket takes at once;
+// header, then the request's own (see Hold), and body. It writes what the socket takes at once;
 // the rest goes to a slow writer that has Config.SlowTimeout, and drops
 // the client past it. Then the connection is served again, or closed if
 // the answer says so. Write never blocks; call it once.
-func (c *Conn) Write(status int, header http.Header, body []byte) int {
+func (c *Conn) Write(status int, header http.Header, body []byte) {
 	c.p.unwatch(c)
 	closing := c.close || c.p.draining.Load()
 	b := make([]byte, 0, 256+len(c.head)+len(body))
@@ -297,7 +296,6 @@ func (c *Conn) Write(status int, header http.Header, body []byte) int {
 	default:
 		c.writeSlowly(b[n:], closing)
 	}
-	return len(body)
 }
 
 // writeSlowly writes the rest of an answer from a goroutine of its own,
