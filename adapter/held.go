@@ -34,25 +34,34 @@ func (a *Adapter) hold(w http.ResponseWriter, r *http.Request, req *wire.Request
 	h.timer = time.AfterFunc(time.Until(deadline), h.expire)
 	if !req.Hold(h) {
 		// Answered meanwhile: the answer is on the channel.
-		h.Deliver(<-req.Answer())
+		h.Deliver(<-req.Answer(), nil)
 	}
 	return true
 }
 
 // Deliver writes the network's answer to the held connection, from the
-// completing goroutine, and logs the request. It runs only after hold
-// set the timer: req.Hold, or hold itself, calls it.
-func (h *heldRequest) Deliver(ans wire.Answer) {
+// completing goroutine, and logs the request; the connection goes back
+// to serving once b is done. It runs only after hold set the timer:
+// req.Hold, or hold itself, calls it.
+func (h *heldRequest) Deliver(ans wire.Answer, b *wire.Batch) {
 	h.timer.Stop()
-	h.finish(ans)
+	h.finish(ans, b)
 }
 
 // finish logs, writes ans and ends the request's context. As for every
 // request, the log line comes before the answer leaves.
-func (h *heldRequest) finish(ans wire.Answer) {
+func (h *heldRequest) finish(ans wire.Answer, b *wire.Batch) {
 	body := ans.Bytes()
 	h.a.logAnswer(context.Background(), h.l, ans.Status, len(body))
-	h.conn.Write(ans.Status, ans.Header, body)
+	later := b.Later
+	if b == nil {
+		later = nil
+	}
+	lines := ans.Lines
+	if lines == nil {
+		lines = wire.HeaderLines(nil, ans.Header)
+	}
+	h.conn.Write(ans.Status, lines, body, later)
 	h.cancel()
 }
 
@@ -73,5 +82,5 @@ func (h *heldRequest) expire() {
 		return
 	}
 	h.a.cfg.Log.Error("the network did not answer in time", "request", h.req.ID, "method", h.req.Method, "path", h.req.Path)
-	h.finish(wire.ErrorAnswer(wire.Errorf(http.StatusServiceUnavailable, "the server did not answer in time; try again")))
+	h.finish(wire.ErrorAnswer(wire.Errorf(http.StatusServiceUnavailable, "the server did not answer in time; try again")), nil)
 }

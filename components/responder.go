@@ -38,7 +38,7 @@ func NewResponder(log *slog.Logger) *Responder {
 func (r *Responder) Process() {
 	for rep := range r.In {
 		a := encode(rep)
-		r.complete(rep.Req, a)
+		r.complete(rep.Req, a, nil)
 		r.completeAll(rep.Also, a)
 	}
 }
@@ -46,26 +46,38 @@ func (r *Responder) Process() {
 // completeAll completes reqs with a, a large batch from one goroutine per
 // CPU.
 func (r *Responder) completeAll(reqs []*wire.Request, a wire.Answer) {
-	workers := min(runtime.GOMAXPROCS(0), len(reqs)/parallelFrom)
-	if workers <= 1 {
-		for _, req := range reqs {
-			r.complete(req, a)
-		}
+	if len(reqs) == 0 {
 		return
 	}
+	a = a.WithLines() // encoded once for every held connection
+	workers := min(runtime.GOMAXPROCS(0), len(reqs)/parallelFrom)
+	if workers <= 1 {
+		var b wire.Batch
+		for _, req := range reqs {
+			r.complete(req, a, &b)
+		}
+		b.Done()
+		return
+	}
+	// Each worker holds back its connections (see wire.Batch) until all
+	// have written.
 	var wg sync.WaitGroup
-	for part := range slices.Chunk(reqs, (len(reqs)+workers-1)/workers) {
+	batches := make([]wire.Batch, workers)
+	for i, part := range slices.Collect(slices.Chunk(reqs, (len(reqs)+workers-1)/workers)) {
 		wg.Go(func() {
 			for _, req := range part {
-				r.complete(req, a)
+				r.complete(req, a, &batches[i])
 			}
 		})
 	}
 	wg.Wait()
+	for i := range batches {
+		batches[i].Done()
+	}
 }
 
-func (r *Responder) complete(req *wire.Request, a wire.Answer) {
-	if !req.Complete(a) {
+func (r *Responder) complete(req *wire.Request, a wire.Answer, b *wire.Batch) {
+	if !req.CompleteIn(a, b) {
 		r.log.Debug("answer dropped: the request was already answered", "request", req.ID, "status", a.Status)
 	}
 }

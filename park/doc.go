@@ -20,5 +20,5 @@
 //	// in a handler, once the request is parked:
 //	c, err := p.Hold(w, r, nil, func(c *park.Conn) { c.Close() /* the client left */ })
 //	// later, from any goroutine:
-//	c.Write(status, header, body)
+//	c.Write(status, header, body, nil)
 package park

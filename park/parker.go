@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"gochat/wire"
 )
 
 // ErrUnsupported is returned by New where connections cannot be held
@@ -47,10 +49,11 @@ type Parker struct {
 	lastID  uint64           // the last id given; 0 is the watcher's own
 	closing bool             // Close began: Hold refuses, so open only falls
 
-	draining atomic.Bool    // answers close their connections
-	slow     atomic.Int64   // slow writers running
-	held     atomic.Int64   // connections held, until handed back or closed
-	open     sync.WaitGroup // one per held connection until it is handed back or closed
+	draining atomic.Bool              // answers close their connections
+	slow     atomic.Int64             // slow writers running
+	held     atomic.Int64             // connections held, until handed back or closed
+	lastDate atomic.Pointer[dateText] // the Date of the last answer
+	open     sync.WaitGroup           // one per held connection until it is handed back or closed
 }
 
 // New returns a Parker whose Listener serves ln.
@@ -180,7 +183,7 @@ func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, 
 			continue
 		}
 		for _, v := range vs {
-			c.head = appendHeader(c.head, k, v)
+			c.head = wire.HeaderLine(c.head, k, v)
 		}
 	}
 	p.mu.Lock()
@@ -256,34 +259,32 @@ func (c *Conn) end(handBack bool) {
 	c.p.open.Done()
 }
 
-// Write answers the held request with status, the header lines of
-// header, then the request's own (see Hold), and body. It writes what the socket takes at once;
+// Write answers the held request with status, the header lines lines
+// (see wire.HeaderLines), then the request's own (see Hold), and body. It writes what the socket takes at once;
 // the rest goes to a slow writer that has Config.SlowTimeout, and drops
 // the client past it. Then the connection is served again, or closed if
-// the answer says so. Write never blocks; call it once.
-func (c *Conn) Write(status int, header http.Header, body []byte) {
+// the answer says so: through later, which may hold that back until a
+// batch of answers is written (nil does it at once). Write never blocks;
+// call it once.
+func (c *Conn) Write(status int, lines, body []byte, later func(func())) {
 	c.p.unwatch(c)
 	closing := c.close || c.p.draining.Load()
-	b := make([]byte, 0, 256+len(c.head)+len(body))
+	b := make([]byte, 0, 128+len(lines)+len(c.head)+len(body))
 	b = append(b, c.proto...)
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(status), 10)
 	b = append(b, ' ')
 	b = append(b, http.StatusText(status)...)
 	b = append(b, "\r\n"...)
-	for k, vs := range header {
-		for _, v := range vs {
-			b = appendHeader(b, k, v)
-		}
-	}
+	b = append(b, lines...)
 	b = append(b, c.head...)
-	b = appendHeader(b, "Date", time.Now().UTC().Format(http.TimeFormat))
-	b = appendHeader(b, "Content-Length", strconv.Itoa(len(body)))
+	b = wire.HeaderLine(b, "Date", c.p.date())
+	b = wire.HeaderLine(b, "Content-Length", strconv.Itoa(len(body)))
 	switch {
 	case closing:
-		b = appendHeader(b, "Connection", "close")
+		b = wire.HeaderLine(b, "Connection", "close")
 	case c.alive:
-		b = appendHeader(b, "Connection", "keep-alive")
+		b = wire.HeaderLine(b, "Connection", "keep-alive")
 	}
 	b = append(b, "\r\n"...)
 	b = append(b, body...)
@@ -291,6 +292,8 @@ func (c *Conn) Write(status int, header http.Header, body []byte) {
 	switch {
 	case err != nil:
 		c.end(false) // the client is gone
+	case n == len(b) && later != nil:
+		later(func() { c.end(!closing) })
 	case n == len(b):
 		c.end(!closing)
 	default:
@@ -325,17 +328,19 @@ func (c *Conn) drop(why string) {
 	c.end(false)
 }
 
-// appendHeader appends one header line; as net/http does, a line break
-// in v becomes a space.
-func appendHeader(b []byte, k, v string) []byte {
-	b = append(b, k...)
-	b = append(b, ": "...)
-	for i := 0; i < len(v); i++ {
-		if ch := v[i]; ch == '\r' || ch == '\n' {
-			b = append(b, ' ')
-		} else {
-			b = append(b, ch)
-		}
+// date returns the Date header's value for now, formatted once a second.
+func (p *Parker) date() string {
+	now := time.Now()
+	if d := p.lastDate.Load(); d != nil && d.unix == now.Unix() {
+		return d.text
 	}
-	return append(b, "\r\n"...)
+	d := &dateText{unix: now.Unix(), text: now.UTC().Format(http.TimeFormat)}
+	p.lastDate.Store(d)
+	return d.text
+}
+
+// dateText is a Date header's value and the second it is for.
+type dateText struct {
+	unix int64  // the second
+	text string // formatted as http.TimeFormat
 }

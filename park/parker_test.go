@@ -114,7 +114,7 @@ func TestPipelinedRequestAnsweredAfterHeldOne(t *testing.T) {
 	if rg.p.Held() != 1 {
 		t.Fatalf("held %d, want 1", rg.p.Held())
 	}
-	h.Write(201, http.Header{"Content-Type": {"text/plain"}}, []byte("answer"))
+	h.Write(201, []byte("Content-Type: text/plain\r\n"), []byte("answer"), nil)
 	br := bufio.NewReader(c)
 	res, body := readResponse(t, br)
 	if res.StatusCode != 201 || body != "answer" || res.Header.Get("X-Mine") != "kept" || res.Header.Get("Content-Type") != "text/plain" || res.Close {
@@ -126,7 +126,7 @@ func TestPipelinedRequestAnsweredAfterHeldOne(t *testing.T) {
 	}
 	// And the connection keeps serving, held again.
 	io.WriteString(c, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
-	rg.next(t).Write(200, nil, []byte("again"))
+	rg.next(t).Write(200, nil, []byte("again"), nil)
 	if _, body = readResponse(t, br); body != "again" {
 		t.Fatalf("second held answer %q", body)
 	}
@@ -148,7 +148,7 @@ func TestHTTP10AndConnectionClose(t *testing.T) {
 	} {
 		c := rg.dial(t)
 		io.WriteString(c, tc.req)
-		rg.next(t).Write(200, nil, []byte("ok"))
+		rg.next(t).Write(200, nil, []byte("ok"), nil)
 		br := bufio.NewReader(c)
 		line, _ := br.ReadString('\n')
 		if !strings.HasPrefix(line, tc.proto+" 200 OK") {
@@ -212,7 +212,7 @@ func TestSlowClientIsDropped(t *testing.T) {
 	io.WriteString(c, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
 	h := rg.next(t)
 	testutil.Within(t, "Write to a client that does not read", func() {
-		h.Write(200, nil, make([]byte, 32<<20)) // more than any socket buffer takes
+		h.Write(200, nil, make([]byte, 32<<20), nil) // more than any socket buffer takes
 	})
 	testutil.WaitFor(t, "the slow client dropped", func() bool { return dropped.Load() == 1 && rg.p.Held() == 0 })
 }

@@ -55,9 +55,37 @@ const (
 
 // Holder takes the answer of a held request, in the goroutine that
 // completes it. It must not block: it writes what the socket takes at
-// once and leaves the rest to a bounded writer of its own.
+// once and leaves the rest to a bounded writer of its own. What can wait
+// until every answer of the batch is written (the connection going back
+// to serving its next request), it gives to b.Later.
 type Holder interface {
-	Deliver(a Answer)
+	Deliver(a Answer, b *Batch)
+}
+
+// Batch holds back work until every answer of a batch is written: the
+// Responder writes a wake-up's answers first, and only then lets their
+// connections compete for the CPU with the requests that follow. A nil
+// *Batch does the work at once.
+type Batch struct {
+	later []func() // in the order given
+}
+
+// Later runs f when the batch is done, or now if b is nil.
+func (b *Batch) Later(f func()) {
+	if b == nil {
+		f()
+		return
+	}
+	b.later = append(b.later, f)
+}
+
+// Done runs what was held back, in order, and empties b.
+func (b *Batch) Done() {
+	for i, f := range b.later {
+		b.later[i] = nil
+		f()
+	}
+	b.later = b.later[:0]
 }
 
 // AllowHold lets r be held once it is parked. Call it before r enters the
@@ -108,18 +136,21 @@ func (r *Request) Claim() bool {
 // Complete delivers a to the waiting client: on the Answer channel, or
 // through the Holder of a held request. It returns false, and drops a, if
 // r was already claimed or completed. It never blocks.
-func (r *Request) Complete(a Answer) bool {
+func (r *Request) Complete(a Answer) bool { return r.CompleteIn(a, nil) }
+
+// CompleteIn is Complete as part of batch b (see Batch).
+func (r *Request) CompleteIn(a Answer, b *Batch) bool {
 	if !r.Claim() {
 		return false
 	}
 	if r.hold.Load() == held {
-		r.holder.Deliver(a)
+		r.holder.Deliver(a, b)
 		return true
 	}
 	r.answer <- a // never blocks: the channel holds one and only this sends
 	if !r.hold.CompareAndSwap(waiting, sent) {
 		// Held meanwhile: the handler is gone, and a is still there.
-		r.holder.Deliver(<-r.answer)
+		r.holder.Deliver(<-r.answer, b)
 	}
 	return true
 }
@@ -137,6 +168,40 @@ type Answer struct {
 	Header  http.Header // the headers, shared: never changed
 	Body    []byte      // the body, unless Payload is set
 	Payload *Payload    // the body, encoded once and shared, or nil
+	// Lines is Header as HTTP header lines, encoded once for the many
+	// connections of a wake-up (see WithLines); nil until then.
+	Lines []byte
+}
+
+// WithLines returns a with Lines set.
+func (a Answer) WithLines() Answer {
+	a.Lines = HeaderLines(nil, a.Header)
+	return a
+}
+
+// HeaderLines appends h as HTTP header lines to dst (see HeaderLine).
+func HeaderLines(dst []byte, h http.Header) []byte {
+	for k, vs := range h {
+		for _, v := range vs {
+			dst = HeaderLine(dst, k, v)
+		}
+	}
+	return dst
+}
+
+// HeaderLine appends the header line "k: v\r\n" to dst; as net/http
+// does, a line break in v becomes a space.
+func HeaderLine(dst []byte, k, v string) []byte {
+	dst = append(dst, k...)
+	dst = append(dst, ": "...)
+	for i := 0; i < len(v); i++ {
+		if ch := v[i]; ch == '\r' || ch == '\n' {
+			dst = append(dst, ' ')
+		} else {
+			dst = append(dst, ch)
+		}
+	}
+	return append(dst, "\r\n"...)
 }
 
 // Bytes returns the answer's body.

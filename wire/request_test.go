@@ -10,7 +10,7 @@ import (
 // countHolder counts the answers delivered to it.
 type countHolder struct{ n atomic.Int32 }
 
-func (h *countHolder) Deliver(Answer) { h.n.Add(1) }
+func (h *countHolder) Deliver(_ Answer, b *Batch) { b.Later(func() { h.n.Add(1) }) }
 
 func TestParkedSignalsOnceAndOnlyWhenAllowed(t *testing.T) {
 	r := NewRequest(context.Background())
@@ -71,12 +71,32 @@ func TestHoldRacingCompleteAnswersOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			if !r.Hold(h) {
-				h.Deliver(<-r.Answer())
+				h.Deliver(<-r.Answer(), nil)
 			}
 		}()
 		wg.Wait()
 		if h.n.Load() != 1 || len(r.Answer()) != 0 {
 			t.Fatalf("answer delivered %d times, %d left on the channel; want once and none", h.n.Load(), len(r.Answer()))
 		}
+	}
+}
+
+func TestBatchHoldsBackUntilDone(t *testing.T) {
+	var b Batch
+	var got []int
+	b.Later(func() { got = append(got, 1) })
+	b.Later(func() { got = append(got, 2) })
+	if len(got) != 0 {
+		t.Fatal("work ran before the batch was done")
+	}
+	b.Done()
+	var none *Batch
+	none.Later(func() { got = append(got, 3) })
+	if len(got) != 3 || got[0] != 1 || got[1] != 2 || got[2] != 3 {
+		t.Fatalf("ran %v, want [1 2 3]", got)
+	}
+	b.Done() // empty: nothing runs again
+	if len(got) != 3 {
+		t.Fatalf("Done ran work twice: %v", got)
 	}
 }
