@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -165,8 +166,9 @@ type Conn struct {
 // must not block, and calls Close unless an answer is being written.
 //
 // If the connection cannot be held, or Close has begun, Hold returns an
-// error and the handler answers as usual. Once it was taken but cannot be held (not a TCP
-// connection), it is closed and Hold returns an error saying so.
+// error and the handler answers as usual. Once it was taken but cannot
+// be held (not a TCP connection), it is closed and Hold returns an error
+// saying so.
 func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, gone func(*Conn)) (*Conn, error) {
 	c := &Conn{p: p, onGone: gone, proto: "HTTP/1.1"}
 	if !r.ProtoAtLeast(1, 1) {
@@ -260,9 +262,9 @@ func (c *Conn) end(handBack bool) {
 }
 
 // Write answers the held request with status, the header lines lines
-// (see wire.HeaderLines), then the request's own (see Hold), and body. It writes what the socket takes at once;
-// the rest goes to a slow writer that has Config.SlowTimeout, and drops
-// the client past it. Then the connection is served again, or closed if
+// (see wire.HeaderLines), then the request's own (see Hold), and body.
+// It writes what the socket takes at once; the rest goes to a slow writer
+// that has Config.SlowTimeout, and drops the client past it. Then the connection is served again, or closed if
 // the answer says so: through later, which may hold that back until a
 // batch of answers is written (nil does it at once). Write never blocks;
 // call it once.
@@ -312,8 +314,12 @@ func (c *Conn) writeSlowly(rest []byte, closing bool) {
 	go func() {
 		defer c.p.slow.Add(-1)
 		_ = c.tc.SetWriteDeadline(time.Now().Add(c.p.cfg.SlowTimeout))
-		if _, err := c.tc.Write(rest); err != nil {
-			c.drop(err.Error())
+		switch _, err := c.tc.Write(rest); {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			c.drop("its answer was not taken in time")
+			return
+		case err != nil:
+			c.end(false) // the client is gone
 			return
 		}
 		_ = c.tc.SetWriteDeadline(time.Time{})
