@@ -190,7 +190,7 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, l entr
 	reqCtx, cancelReq := r.Context(), context.CancelFunc(func() {})
 	holdable := a.cfg.Parker != nil && r.Method == http.MethodGet
 	if holdable {
-		reqCtx, cancelReq = context.WithCancel(context.WithoutCancel(r.Context()))
+		reqCtx, cancelReq = wire.NewLeaveContext()
 	}
 	req := wire.NewRequest(reqCtx)
 	if holdable {

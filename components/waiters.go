@@ -1,7 +1,6 @@
 package components
 
 import (
-	"context"
 	"iter"
 	"maps"
 	"net/http"
@@ -76,7 +75,7 @@ func (ws *waiters) park(q *ReadQuery, epoch string) {
 	ws.lastID++
 	w := &waiter{id: ws.lastID, q: q, epoch: epoch}
 	id := w.id
-	w.stopCancel = context.AfterFunc(q.Req.Ctx, func() { ws.releases.push(release{id: id}) })
+	w.stopCancel = wire.AfterLeave(q.Req.Ctx, func() { ws.releases.push(release{id: id}) })
 	w.timer = time.AfterFunc(q.Wait, func() { ws.releases.push(release{id: id, expired: true}) })
 	set := ws.byRoom[q.Room]
 	if set == nil {
