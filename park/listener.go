@@ -116,6 +116,7 @@ func (l *Listener) Close() error {
 type replayConn struct {
 	*net.TCPConn        // the connection
 	rest         []byte // bytes read from it before the hold, not yet consumed
+	watched      bool   // its descriptor is in the Parker's epoll instance
 }
 
 // Read returns the replayed bytes first.

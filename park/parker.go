@@ -108,7 +108,6 @@ func (p *Parker) Close(ctx context.Context) error {
 		}
 		p.mu.Unlock()
 		for _, c := range left {
-			p.watcher.remove(c.fd)
 			c.gone()
 		}
 		err = fmt.Errorf("park: %d held connections were not answered in time: %w", len(left), ctx.Err())
@@ -125,37 +124,34 @@ func (p *Parker) gone(id uint64) {
 	delete(p.conns, id)
 	p.mu.Unlock()
 	if c != nil {
-		p.watcher.remove(c.fd)
-		c.gone()
+		c.gone() // one-shot: fd is no longer reported
 	}
 }
 
-// unwatch stops watching c, unless the watcher already took it.
+// unwatch forgets c, unless the watcher already took it: a report for it
+// from then on is ignored (see watcher.watch).
 func (p *Parker) unwatch(c *Conn) {
 	p.mu.Lock()
-	_, ok := p.conns[c.id]
 	delete(p.conns, c.id)
 	p.mu.Unlock()
-	if ok {
-		p.watcher.remove(c.fd)
-	}
 }
 
 // Conn is a held connection: what is needed to answer its request and
 // give it back.
 type Conn struct {
-	p      *Parker
-	id     uint64          // its key in Parker.conns
-	tc     *net.TCPConn    // the connection
-	rc     syscall.RawConn // its socket, for writes that never wait
-	fd     int             // its descriptor, for the watcher
-	rest   []byte          // bytes the client sent past the request, to replay
-	head   []byte          // the request's own header lines, encoded
-	proto  string          // "HTTP/1.1" or "HTTP/1.0"
-	close  bool            // the answer closes the connection
-	alive  bool            // HTTP/1.0 keep-alive: say so
-	onGone func(*Conn)     // the client left before its answer
-	ended  atomic.Bool     // handed back or closed
+	p       *Parker
+	id      uint64          // its key in Parker.conns
+	tc      *net.TCPConn    // the connection
+	rc      syscall.RawConn // its socket, for writes that never wait
+	fd      int             // its descriptor, for the watcher
+	rest    []byte          // bytes the client sent past the request, to replay
+	head    []byte          // the request's own header lines, encoded
+	proto   string          // "HTTP/1.1" or "HTTP/1.0"
+	close   bool            // the answer closes the connection
+	alive   bool            // HTTP/1.0 keep-alive: say so
+	onGone  func(*Conn)     // the client left before its answer
+	watched bool            // fd was watched before, when held earlier
+	ended   atomic.Bool     // handed back or closed
 }
 
 // Hold takes over the connection of r, which must not have been answered:
@@ -208,6 +204,7 @@ func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, 
 	case *replayConn:
 		c.tc = x.TCPConn
 		c.rest = append(c.rest, x.rest...)
+		c.watched = x.watched
 	case *net.TCPConn:
 		c.tc = x
 	default:
@@ -229,7 +226,7 @@ func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, 
 	c.id = p.lastID
 	p.conns[c.id] = c
 	p.mu.Unlock()
-	if err := p.watcher.add(c.fd, c.id); err != nil {
+	if err := p.watcher.watch(c.fd, c.id, c.watched); err != nil {
 		p.unwatch(c)
 		c.Close()
 		return nil, fmt.Errorf("park: hold: %w", err)
@@ -253,7 +250,7 @@ func (c *Conn) end(handBack bool) {
 		return
 	}
 	if handBack {
-		c.p.ln.handBack(&replayConn{TCPConn: c.tc, rest: c.rest})
+		c.p.ln.handBack(&replayConn{TCPConn: c.tc, rest: c.rest, watched: true})
 	} else {
 		c.tc.Close()
 	}

@@ -234,3 +234,53 @@ func TestCloseClosesWhatWasNotAnswered(t *testing.T) {
 		t.Fatalf("connection still open after Close: %d, %v", n, err)
 	}
 }
+
+// TestLeavingNoticedOnAConnectionHeldAgain: a connection answered, handed
+// back and held again is watched again (its descriptor re-armed), and a
+// client leaving while net/http serves it is not mistaken for a held one.
+func TestLeavingNoticedOnAConnectionHeldAgain(t *testing.T) {
+	rg := newRig(t, Config{SlowTimeout: time.Second})
+	c := rg.dial(t)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+	rg.next(t).Write(200, nil, []byte("one"), nil)
+	if _, body := readResponse(t, br); body != "one" {
+		t.Fatalf("first answer %q", body)
+	}
+	io.WriteString(c, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+	h := rg.next(t)
+	c.Close()
+	select {
+	case g := <-rg.gone:
+		if g != h {
+			t.Fatal("gone reported another connection")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("leaving a connection held again was not noticed")
+	}
+
+	// Answered and handed back, then the client leaves while net/http
+	// has it: nothing held is reported gone.
+	c2 := rg.dial(t)
+	br2 := bufio.NewReader(c2)
+	io.WriteString(c2, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+	rg.next(t).Write(200, nil, []byte("two"), nil)
+	if _, body := readResponse(t, br2); body != "two" {
+		t.Fatalf("answer %q", body)
+	}
+	c2.Close()
+	// A third connection held and answered shows the watcher still works
+	// and reported nothing for the second.
+	c3 := rg.dial(t)
+	io.WriteString(c3, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+	rg.next(t).Write(200, nil, []byte("three"), nil)
+	if _, body := readResponse(t, bufio.NewReader(c3)); body != "three" {
+		t.Fatalf("answer %q", body)
+	}
+	select {
+	case g := <-rg.gone:
+		t.Fatalf("a connection not held was reported gone: %p", g)
+	default:
+	}
+	testutil.WaitFor(t, "no connection held", func() bool { return rg.p.Held() == 0 })
+}

@@ -42,7 +42,7 @@ func newWatcher(onGone func(id uint64)) (*watcher, error) {
 	return w, nil
 }
 
-// ctl adds or removes fd with the given events and id.
+// ctl adds or modifies fd with the given events and id.
 func (w *watcher) ctl(op, fd int, events uint32, id uint64) error {
 	ev := syscall.EpollEvent{Events: events, Fd: int32(uint32(id)), Pad: int32(uint32(id >> 32))}
 	if err := syscall.EpollCtl(w.ep, op, fd, &ev); err != nil {
@@ -51,15 +51,24 @@ func (w *watcher) ctl(op, fd int, events uint32, id uint64) error {
 	return nil
 }
 
-// add watches fd under id. Level-triggered: a client that left before
-// this call is reported at once.
-func (w *watcher) add(fd int, id uint64) error {
-	return w.ctl(syscall.EPOLL_CTL_ADD, fd, syscall.EPOLLRDHUP, id)
-}
-
-// remove stops watching fd.
-func (w *watcher) remove(fd int) {
-	_ = w.ctl(syscall.EPOLL_CTL_DEL, fd, 0, 0) // fails only if fd is not watched
+// watch reports the client of fd leaving, once, under id. Level-triggered:
+// a client that left before this call is reported at once. One-shot: once
+// reported, fd stays in the epoll instance but is not reported again until
+// watched anew, so a connection answered and handed back is never removed
+// (a system call saved per answer; closing the socket removes it), and an
+// event for it later, under an id no longer held, is ignored. again says
+// fd was watched before (a connection handed back): it is re-armed.
+func (w *watcher) watch(fd int, id uint64, again bool) error {
+	const events = syscall.EPOLLRDHUP | syscall.EPOLLONESHOT
+	op, other := syscall.EPOLL_CTL_ADD, syscall.EPOLL_CTL_MOD
+	if again {
+		op, other = other, op
+	}
+	err := w.ctl(op, fd, events, id)
+	if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.EEXIST) {
+		err = w.ctl(other, fd, events, id)
+	}
+	return err
 }
 
 // loop reports departures until stop.

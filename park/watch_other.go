@@ -8,8 +8,7 @@ import "syscall"
 type watcher struct{}
 
 func newWatcher(func(id uint64)) (*watcher, error) { return nil, ErrUnsupported }
-func (*watcher) add(int, uint64) error             { return ErrUnsupported }
-func (*watcher) remove(int)                        {}
+func (*watcher) watch(int, uint64, bool) error     { return ErrUnsupported }
 func (*watcher) stop()                             {}
 
 func writeNow(syscall.RawConn, []byte) (int, error) { return 0, ErrUnsupported }
