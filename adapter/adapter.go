@@ -107,7 +107,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rec.status != 0 {
 		rec.flush()
 	}
-	if rec.err != nil && errors.Is(rec.err, os.ErrDeadlineExceeded) {
+	if errors.Is(rec.err, os.ErrDeadlineExceeded) {
 		if a.cfg.OnDrop != nil {
 			a.cfg.OnDrop()
 		}

@@ -53,15 +53,11 @@ func (h *heldRequest) Deliver(ans wire.Answer, b *wire.Batch) {
 func (h *heldRequest) finish(ans wire.Answer, b *wire.Batch) {
 	body := ans.Bytes()
 	h.a.logAnswer(context.Background(), h.l, ans.Status, len(body))
-	later := b.Later
-	if b == nil {
-		later = nil
-	}
 	lines := ans.Lines
 	if lines == nil {
 		lines = wire.HeaderLines(nil, ans.Header)
 	}
-	h.conn.Write(ans.Status, lines, body, later)
+	h.conn.Write(ans.Status, lines, body, b.Later) // a nil b runs it at once
 	h.cancel()
 }
 

@@ -114,19 +114,16 @@ func writeNow(rc syscall.RawConn, b []byte) (int, error) {
 	err := rc.Write(func(fd uintptr) bool {
 		for written < len(b) {
 			n, err := syscall.Write(int(fd), b[written:])
-			if n > 0 {
-				written += n
-			}
 			switch {
 			case errors.Is(err, syscall.EINTR):
 				continue
-			case errors.Is(err, syscall.EAGAIN):
+			case errors.Is(err, syscall.EAGAIN): // full: the rest is the caller's
+				return true
 			case err != nil:
 				werr = err
+				return true
 			}
-			if err != nil || n <= 0 {
-				break
-			}
+			written += n
 		}
 		return true // never wait for the socket here
 	})
