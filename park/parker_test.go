@@ -66,6 +66,9 @@ func newRig(t *testing.T, cfg Config) *rig {
 	return rg
 }
 
+// holdRequest is a request the rig holds.
+const holdRequest = "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"
+
 // dial opens a raw connection to the rig.
 func (rg *rig) dial(t *testing.T) net.Conn {
 	t.Helper()
@@ -86,6 +89,19 @@ func (rg *rig) next(t *testing.T) *Conn {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no request was held")
 		return nil
+	}
+}
+
+// wantGone waits for h to be reported gone.
+func (rg *rig) wantGone(t *testing.T, h *Conn) {
+	t.Helper()
+	select {
+	case g := <-rg.gone:
+		if g != h {
+			t.Fatal("gone reported another connection")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client's leaving was not noticed")
 	}
 }
 
@@ -125,7 +141,7 @@ func TestPipelinedRequestAnsweredAfterHeldOne(t *testing.T) {
 		t.Fatalf("pipelined answer: %d %q", res.StatusCode, body)
 	}
 	// And the connection keeps serving, held again.
-	io.WriteString(c, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+	io.WriteString(c, holdRequest)
 	rg.next(t).Write(200, nil, []byte("again"), nil)
 	if _, body = readResponse(t, br); body != "again" {
 		t.Fatalf("second held answer %q", body)
@@ -181,17 +197,10 @@ func TestHTTP10AndConnectionClose(t *testing.T) {
 func TestClientLeavingIsNoticed(t *testing.T) {
 	rg := newRig(t, Config{SlowTimeout: time.Second})
 	c := rg.dial(t)
-	io.WriteString(c, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+	io.WriteString(c, holdRequest)
 	h := rg.next(t)
 	c.Close()
-	select {
-	case g := <-rg.gone:
-		if g != h {
-			t.Fatal("gone reported another connection")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the client's leaving was not noticed")
-	}
+	rg.wantGone(t, h)
 	testutil.WaitFor(t, "no connection held", func() bool { return rg.p.Held() == 0 })
 }
 
@@ -209,7 +218,7 @@ func TestSlowClientIsDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	io.WriteString(c, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+	io.WriteString(c, holdRequest)
 	h := rg.next(t)
 	testutil.Within(t, "Write to a client that does not read", func() {
 		h.Write(200, nil, make([]byte, 32<<20), nil) // more than any socket buffer takes
@@ -222,7 +231,7 @@ func TestSlowClientIsDropped(t *testing.T) {
 func TestCloseClosesWhatWasNotAnswered(t *testing.T) {
 	rg := newRig(t, Config{SlowTimeout: time.Second})
 	c := rg.dial(t)
-	io.WriteString(c, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+	io.WriteString(c, holdRequest)
 	rg.next(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -242,28 +251,21 @@ func TestLeavingNoticedOnAConnectionHeldAgain(t *testing.T) {
 	rg := newRig(t, Config{SlowTimeout: time.Second})
 	c := rg.dial(t)
 	br := bufio.NewReader(c)
-	io.WriteString(c, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+	io.WriteString(c, holdRequest)
 	rg.next(t).Write(200, nil, []byte("one"), nil)
 	if _, body := readResponse(t, br); body != "one" {
 		t.Fatalf("first answer %q", body)
 	}
-	io.WriteString(c, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+	io.WriteString(c, holdRequest)
 	h := rg.next(t)
 	c.Close()
-	select {
-	case g := <-rg.gone:
-		if g != h {
-			t.Fatal("gone reported another connection")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("leaving a connection held again was not noticed")
-	}
+	rg.wantGone(t, h)
 
 	// Answered and handed back, then the client leaves while net/http
 	// has it: nothing held is reported gone.
 	c2 := rg.dial(t)
 	br2 := bufio.NewReader(c2)
-	io.WriteString(c2, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+	io.WriteString(c2, holdRequest)
 	rg.next(t).Write(200, nil, []byte("two"), nil)
 	if _, body := readResponse(t, br2); body != "two" {
 		t.Fatalf("answer %q", body)
@@ -272,7 +274,7 @@ func TestLeavingNoticedOnAConnectionHeldAgain(t *testing.T) {
 	// A third connection held and answered shows the watcher still works
 	// and reported nothing for the second.
 	c3 := rg.dial(t)
-	io.WriteString(c3, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+	io.WriteString(c3, holdRequest)
 	rg.next(t).Write(200, nil, []byte("three"), nil)
 	if _, body := readResponse(t, bufio.NewReader(c3)); body != "three" {
 		t.Fatalf("answer %q", body)
