@@ -24,6 +24,7 @@ import (
 	"gochat/adapter"
 	"gochat/components"
 	"gochat/graph"
+	"gochat/internal/buildinfo"
 	"gochat/park"
 	"gochat/store"
 	"gochat/wire"
@@ -118,6 +119,9 @@ type Config struct {
 	NoMetrics   bool
 	MetricsAddr string
 	Log         *slog.Logger // nil discards logs
+	// Build names the binary, for the gochat_build_info metric; the zero
+	// Info takes the running binary's (buildinfo.Read).
+	Build buildinfo.Info
 }
 
 // DefaultStoreTimeout is how long Open waits for Redis to answer.
@@ -166,6 +170,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Build == (buildinfo.Info{}) {
+		c.Build = buildinfo.Read()
 	}
 	if c.TrustedProxies == nil {
 		c.TrustedProxies, _ = adapter.ParsePrefixes(adapter.DefaultTrustedProxies)
