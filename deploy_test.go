@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os/exec"
 	"regexp"
 	"runtime"
@@ -91,5 +92,39 @@ func TestMemoryStoreWarns(t *testing.T) {
 	r := StartBinary(t, "-store", srv.URL(), "-redis-prefix", "t:"+t.Name()+":")
 	if logs := r.stderr.String(); strings.Contains(logs, "level=WARN") {
 		t.Errorf("Redis store: a warning at start:\n%s", logs)
+	}
+}
+
+// TestStartupURL: the start-up line gives a URL a person can open: on
+// every interface (PORT alone, -addr :PORT or [::]:PORT) it names
+// localhost, not [::]; a given address stays as it is.
+func TestStartupURL(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  func(string) string
+		host string
+	}{
+		{"PORT=0", nil, env("PORT", "0"), "localhost"},
+		{"-addr :0", []string{"-addr", ":0"}, env(), "localhost"},
+		{"-addr [::]:0", []string{"-addr", "[::]:0"}, env(), "localhost"},
+		{"-addr 127.0.0.1:0", []string{"-addr", "127.0.0.1:0"}, env(), "127.0.0.1"},
+	} {
+		var logs syncBuffer
+		m := NewMain(&logs)
+		if err := m.ParseFlags(tc.args, tc.env); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if err := m.Run(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		_, port, _ := net.SplitHostPort(m.Server.Addr())
+		want := "open http://" + net.JoinHostPort(tc.host, port) + "/ to chat"
+		if err := m.Close(); err != nil {
+			t.Errorf("%s: close: %v", tc.name, err)
+		}
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("%s: the start-up line does not say %q:\n%s", tc.name, want, logs.String())
+		}
 	}
 }

@@ -432,8 +432,15 @@ func (s *Server) MetricsAddr() string {
 // Addr returns the address the server listens on, e.g. 127.0.0.1:9090.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// URL returns the server's base URL, e.g. http://127.0.0.1:9090/.
+// URL returns the server's base URL, one a person can open: e.g.
+// http://127.0.0.1:9090/, or http://localhost:9090/ when it listens on
+// every interface (:9090, 0.0.0.0:9090, [::]:9090), whose address names
+// no host to go to.
 func (s *Server) URL() string {
+	host, port, err := net.SplitHostPort(s.Addr())
+	if ip, perr := netip.ParseAddr(host); err == nil && perr == nil && ip.IsUnspecified() {
+		return "http://" + net.JoinHostPort("localhost", port) + "/"
+	}
 	return "http://" + s.Addr() + "/"
 }
 
