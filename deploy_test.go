@@ -1,8 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -11,6 +19,7 @@ import (
 
 	"gochat/internal/buildinfo"
 	"gochat/internal/redistest"
+	"gochat/internal/testutil"
 )
 
 // recordedBuild is what the Go toolchain says it recorded in the test
@@ -126,5 +135,94 @@ func TestStartupURL(t *testing.T) {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("%s: the start-up line does not say %q:\n%s", tc.name, want, logs.String())
 		}
+	}
+}
+
+// systemdAnalyze is where Debian's package systemd installs the unit
+// checker.
+const systemdAnalyze = "/usr/bin/systemd-analyze"
+
+// TestSystemdUnit checks deploy/gochat.service with `systemd-analyze
+// verify`, its ExecStart pointed at the test binary (verify wants the
+// program to exist), and fails on anything it says; and checks that the
+// unit keeps its sandbox and its limits.
+func TestSystemdUnit(t *testing.T) {
+	if _, err := os.Stat(systemdAnalyze); err != nil {
+		t.Fatalf("%s is missing (%v): install the Debian package systemd (apt-get install systemd), which the CI installs", systemdAnalyze, err)
+	}
+	raw, err := os.ReadFile("deploy/gochat.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := string(raw)
+	for _, want := range []string{
+		"ExecStart=/usr/local/bin/gochat\n",
+		"ExecReload=/bin/kill -HUP $MAINPID\n",
+		"Restart=on-failure\n",
+		"EnvironmentFile=-/etc/gochat/env\n",
+		"DynamicUser=yes\n",
+		"StateDirectory=gochat\n",
+		"NoNewPrivileges=yes\n",
+		"ProtectSystem=strict\n",
+		"ProtectHome=yes\n",
+		"PrivateTmp=yes\n",
+		"RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX\n",
+		"SystemCallFilter=@system-service\n",
+		"CapabilityBoundingSet=\n",
+		"LimitNOFILE=65536\n",
+	} {
+		if !strings.Contains(unit, "\n"+want) {
+			t.Errorf("deploy/gochat.service has no line %q", strings.TrimSpace(want))
+		}
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gochat.service")
+	if err := os.WriteFile(path, []byte(strings.Replace(unit, "ExecStart=/usr/local/bin/gochat", "ExecStart="+bin, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Timeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, systemdAnalyze, "verify", "--man=no", "--generators=no", path).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Errorf("systemd-analyze verify deploy/gochat.service: %v\n%s", err, out)
+	}
+}
+
+// TestEnvironmentFile: deploy/gochat.env lists every GOCHAT_ variable
+// gochat reads (those `gochat -h` names), commented out, with its
+// default: read as the environment with the comments taken away, it
+// configures gochat exactly as no environment does.
+func TestEnvironmentFile(t *testing.T) {
+	raw, err := os.ReadFile("deploy/gochat.env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{}
+	for line := range strings.Lines(string(raw)) {
+		if k, v, ok := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(line, "#"), "\n"), "="); ok && strings.HasPrefix(line, "#") && !strings.ContainsAny(k, " \t") {
+			vars[k] = v
+		} else if line != "\n" && !strings.HasPrefix(line, "# ") && line != "#\n" {
+			t.Errorf("deploy/gochat.env: %q is neither a comment nor a variable commented out", line)
+		}
+	}
+	var help bytes.Buffer
+	if err := NewMain(&help).ParseFlags([]string{"-h"}, env()); !errors.Is(err, flag.ErrHelp) {
+		t.Fatal(err)
+	}
+	for _, name := range regexp.MustCompile(`\bGOCHAT_[A-Z0-9_]+`).FindAllString(help.String(), -1) {
+		if _, ok := vars[name]; !ok {
+			t.Errorf("deploy/gochat.env does not list %s", name)
+		}
+	}
+	defaults, set := NewMain(io.Discard), NewMain(io.Discard)
+	if err := defaults.ParseFlags(nil, env()); err != nil {
+		t.Fatal(err)
+	}
+	if err := set.ParseFlags(nil, func(k string) string { return vars[k] }); err != nil {
+		t.Fatalf("deploy/gochat.env, uncommented: %v", err)
+	}
+	defaults.Config.Log, set.Config.Log = nil, nil
+	if !reflect.DeepEqual(defaults.Config, set.Config) {
+		t.Errorf("deploy/gochat.env, uncommented, configures\n%+v\nnot the defaults\n%+v", set.Config, defaults.Config)
 	}
 }
