@@ -18,6 +18,7 @@ import (
 
 	"gochat/adapter"
 	"gochat/graph"
+	"gochat/internal/buildinfo"
 	"gochat/internal/logwriter"
 	"gochat/server"
 )
@@ -35,6 +36,10 @@ func main() {
 	m := NewMain(os.Stderr)
 	if err := m.ParseFlags(os.Args[1:], os.Getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		if errors.Is(err, ErrVersion) {
+			fmt.Println("gochat", buildinfo.Read())
 			os.Exit(0)
 		}
 		fmt.Fprintln(os.Stderr, "gochat:", err)
@@ -63,6 +68,10 @@ func main() {
 	}
 }
 
+// ErrVersion is what ParseFlags returns for -version: print the version
+// and exit.
+var ErrVersion = errors.New("-version: print the version and exit")
+
 // Main is the gochat program: its configuration and its server.
 type Main struct {
 	Config server.Config
@@ -78,7 +87,8 @@ func NewMain(out io.Writer) *Main {
 }
 
 // ParseFlags reads the configuration from args, falling back to the
-// environment through getenv for each flag not given.
+// environment through getenv for each flag not given. It returns
+// flag.ErrHelp for -h and ErrVersion for -version.
 func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs := flag.NewFlagSet("gochat", flag.ContinueOnError)
 	fs.SetOutput(m.out)
@@ -103,17 +113,17 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["slow-client-timeout"] = "GOCHAT_SLOW_CLIENT_TIMEOUT"
 	graphFile := fs.String("graph", "", "graph file to run (FBP DSL .fbp or FBP JSON .json); empty runs the embedded graph/chat.fbp; SIGHUP reloads it (env GOCHAT_GRAPH)")
 	env["graph"] = "GOCHAT_GRAPH"
-	watch := fs.Bool("watch", false, "reload the -graph file when it changes (env GOCHAT_WATCH)")
+	watch := boolFlag(fs, "watch", false, "reload the -graph file when it changes (env GOCHAT_WATCH)")
 	env["watch"] = "GOCHAT_WATCH"
 	logLevel := fs.String("log-level", "info", "least level logged: debug, info (one line per request), warn or error (env GOCHAT_LOG_LEVEL)")
 	env["log-level"] = "GOCHAT_LOG_LEVEL"
 	logFormat := fs.String("log-format", "text", "log format: text for a terminal, json for collectors (env GOCHAT_LOG_FORMAT)")
 	env["log-format"] = "GOCHAT_LOG_FORMAT"
-	metricsOn := fs.Bool("metrics", true, "serve Prometheus metrics at /metrics, to loopback peers only unless -metrics-addr is set (env GOCHAT_METRICS)")
+	metricsOn := boolFlag(fs, "metrics", true, "serve Prometheus metrics at /metrics, to loopback peers only unless -metrics-addr is set (env GOCHAT_METRICS)")
 	env["metrics"] = "GOCHAT_METRICS"
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics on a listener of its own at this address, to anyone who reaches it (env GOCHAT_METRICS_ADDR)")
 	env["metrics-addr"] = "GOCHAT_METRICS_ADDR"
-	debug := fs.Bool("debug", false, "serve the running graph with packet counts at /debug/graph and /debug/graph.dot (env GOCHAT_DEBUG)")
+	debug := boolFlag(fs, "debug", false, "serve the running graph with packet counts at /debug/graph and /debug/graph.dot (env GOCHAT_DEBUG)")
 	env["debug"] = "GOCHAT_DEBUG"
 	allowOrigin := fs.String("allow-origin", "", "comma-separated origins whose pages may use the API, e.g. https://blog.example for the comments embed; * allows all (env GOCHAT_ALLOW_ORIGIN)")
 	env["allow-origin"] = "GOCHAT_ALLOW_ORIGIN"
@@ -123,6 +133,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["trusted-proxy"] = "GOCHAT_TRUSTED_PROXY"
 	ipv6Prefix := fs.Int("ipv6-prefix", adapter.DefaultIPv6Prefix, "the per-client limits count an IPv6 client by its prefix of this many bits (a /64 by default; 128 counts whole addresses) (env GOCHAT_IPV6_PREFIX)")
 	env["ipv6-prefix"] = "GOCHAT_IPV6_PREFIX"
+	showVersion := boolFlag(fs, "version", false, "print gochat's version, commit and Go version, and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(m.out, "Usage: gochat [flags]\n       gochat graph components|check|dot|json [FILE]\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
 		fs.PrintDefaults()
@@ -132,6 +143,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (see gochat -h)", fs.Arg(0))
+	}
+	if *showVersion {
+		return ErrVersion
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -176,6 +190,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		Watch:       *watch,
 		Debug:       *debug,
 		IPv6Prefix:  *ipv6Prefix,
+		Build:       buildinfo.Read(),
 
 		SlowClientTimeout: *slowClient,
 	}
@@ -222,7 +237,10 @@ func (m *Main) Run() error {
 		return err
 	}
 	m.Server = s
-	m.Config.Log.Info("gochat is up: open "+s.URL()+" to chat", "graph", m.Config.GraphName(), "store", m.Config.StoreName())
+	if m.Config.StoreName() == "memory" {
+		m.Config.Log.Warn("messages live in memory and are gone on restart; -store redis://host:port/db (env GOCHAT_STORE or REDIS_URL) keeps them")
+	}
+	m.Config.Log.Info("gochat is up: open "+s.URL()+" to chat", "version", m.Config.Build.String(), "graph", m.Config.GraphName(), "store", m.Config.StoreName())
 	m.logs.Flush() // the line a person waits for
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"gochat/graph"
+	"gochat/internal/buildinfo"
 	"gochat/internal/testutil"
 	"gochat/server"
 )
@@ -126,6 +127,7 @@ func TestParseFlags(t *testing.T) {
 		if tc.want.SlowClientTimeout == 0 {
 			tc.want.SlowClientTimeout = server.DefaultSlowClientTimeout
 		}
+		tc.want.Build = buildinfo.Read()
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: got %+v %v, want %+v", tc.name, got, err, tc.want)
 		}
@@ -151,7 +153,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	if err := m.ParseFlags([]string{"-h"}, env()); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
-	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-allow-origin", "GOCHAT_ALLOW_ORIGIN", "-trusted-proxy", "GOCHAT_TRUSTED_PROXY", "-store", "GOCHAT_STORE", "REDIS_URL", "-redis-prefix", "-room-ttl", "-metrics", "-metrics-addr", "-log-level", "-log-format", "-max-bytes", "-ipv6-prefix", "GOCHAT_IPV6_PREFIX", "-allowed-hosts", "GOCHAT_ALLOWED_HOSTS", "-slow-client-timeout", "GOCHAT_SLOW_CLIENT_TIMEOUT"} {
+	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-allow-origin", "GOCHAT_ALLOW_ORIGIN", "-trusted-proxy", "GOCHAT_TRUSTED_PROXY", "-store", "GOCHAT_STORE", "REDIS_URL", "-redis-prefix", "-room-ttl", "-metrics", "-metrics-addr", "-log-level", "-log-format", "-max-bytes", "-ipv6-prefix", "GOCHAT_IPV6_PREFIX", "-allowed-hosts", "GOCHAT_ALLOWED_HOSTS", "-slow-client-timeout", "GOCHAT_SLOW_CLIENT_TIMEOUT", "-version"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help does not mention %s:\n%s", want, out.String())
 		}

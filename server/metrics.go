@@ -52,6 +52,9 @@ func newMetrics(s *Server) *metrics {
 			ConstLabels: prometheus.Labels{"result": "failed"}}, func() float64 { return float64(st.ReloadFailures.Load()) }),
 		packetCollector{s},
 	)
+	b := s.cfg.Build
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gochat_build_info", Help: "The build running: module version, commit (-dirty when modified) and Go version; always 1.",
+		ConstLabels: prometheus.Labels{"version": b.Version, "revision": b.Revision, "goversion": b.GoVersion}}, func() float64 { return 1 }))
 	m.reg.MustRegister(counter("gochat_slow_clients_dropped_total", "Clients dropped for not taking an answer in time.", s.slowDropped.Load))
 	if p := s.parker; p != nil {
 		m.reg.MustRegister(gauge("gochat_held_connections", "Connections of parked reads held without a goroutine.", func() float64 { return float64(p.Held()) }))

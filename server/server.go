@@ -24,6 +24,7 @@ import (
 	"gochat/adapter"
 	"gochat/components"
 	"gochat/graph"
+	"gochat/internal/buildinfo"
 	"gochat/park"
 	"gochat/store"
 	"gochat/wire"
@@ -118,6 +119,9 @@ type Config struct {
 	NoMetrics   bool
 	MetricsAddr string
 	Log         *slog.Logger // nil discards logs
+	// Build names the binary, for the gochat_build_info metric; the zero
+	// Info takes the running binary's (buildinfo.Read).
+	Build buildinfo.Info
 }
 
 // DefaultStoreTimeout is how long Open waits for Redis to answer.
@@ -166,6 +170,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Build == (buildinfo.Info{}) {
+		c.Build = buildinfo.Read()
 	}
 	if c.TrustedProxies == nil {
 		c.TrustedProxies, _ = adapter.ParsePrefixes(adapter.DefaultTrustedProxies)
@@ -425,8 +432,15 @@ func (s *Server) MetricsAddr() string {
 // Addr returns the address the server listens on, e.g. 127.0.0.1:9090.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// URL returns the server's base URL, e.g. http://127.0.0.1:9090/.
+// URL returns the server's base URL, one a person can open: e.g.
+// http://127.0.0.1:9090/, or http://localhost:9090/ when it listens on
+// every interface (:9090, 0.0.0.0:9090, [::]:9090), whose address names
+// no host to go to.
 func (s *Server) URL() string {
+	host, port, err := net.SplitHostPort(s.Addr())
+	if ip, perr := netip.ParseAddr(host); err == nil && perr == nil && ip.IsUnspecified() {
+		return "http://" + net.JoinHostPort("localhost", port) + "/"
+	}
 	return "http://" + s.Addr() + "/"
 }
 
