@@ -49,10 +49,10 @@ func main() {
 	defer stop()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	m.logRedisThrough()
 	if err := m.Run(); err != nil {
 		m.Close()
-		fmt.Fprintln(os.Stderr, "gochat:", err)
-		os.Exit(1)
+		m.fail(err, 1)
 	}
 	for ctx.Err() == nil {
 		select {
@@ -63,8 +63,7 @@ func main() {
 	}
 	stop() // a second signal kills at once
 	if err := m.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "gochat:", err)
-		os.Exit(1)
+		m.fail(err, 1)
 	}
 }
 

@@ -86,24 +86,71 @@ func (a *Adapter) requestID(r *http.Request, n uint64) string {
 	return a.idBase + "-" + strconv.FormatUint(n, 10)
 }
 
+// StatusClientGone is the status logged and counted for a request whose
+// client left before its answer (nginx's 499): nothing was written.
+const StatusClientGone = 499
+
+// Logged returns next with the request log: every request gets an
+// X-Request-Id, one log line and one metrics sample (Config.Observe)
+// with the status it really got, whoever answers it. route names the
+// route of a path for both; its values must be few (a pattern, not the
+// path). A request that next passes to the Adapter, with the
+// ResponseWriter next was given (as a guard such as CORS does), is logged
+// by the Adapter instead, when it is answered: a held read only once its
+// answer is written or its client leaves.
+func (a *Adapter) Logged(next http.Handler, route func(path string) string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := a.begin(w, r, route(r.URL.Path))
+		next.ServeHTTP(rec, r)
+		if rec.taken {
+			return // the Adapter logs it
+		}
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK // what net/http answers for a handler that wrote nothing
+		}
+		a.logAnswer(r.Context(), rec.entry, status, rec.bytes)
+	})
+}
+
+// begin starts the log entry of r, under a new request number, sets its
+// X-Request-Id and returns the recorder that notes its answer.
+func (a *Adapter) begin(w http.ResponseWriter, r *http.Request, route string) *recorder {
+	n := a.lastID.Add(1)
+	l := entry{began: time.Now(), n: n, method: r.Method, route: route, path: r.URL.Path, client: ClientAddr(r, a.cfg.TrustedProxies)}
+	l.id = a.requestID(r, n)
+	w.Header().Set("X-Request-Id", l.id)
+	return &recorder{ResponseWriter: w, entry: l}
+}
+
+// RouteOf names the route of an API path for logs and metrics (see
+// wire.Table.RouteOf).
+func (a *Adapter) RouteOf(path string) string { return a.routes.RouteOf(path) }
+
 // ServeHTTP injects r as a packet, writes the network's answer and logs
 // one line for the request (a held read is logged when it is answered).
-// When the client leaves before its answer, ServeHTTP panics with
-// http.ErrAbortHandler, so net/http closes the connection with nothing
-// written.
+// When the client leaves before its answer, the request is logged with
+// StatusClientGone and ServeHTTP panics with http.ErrAbortHandler, so
+// net/http closes the connection with nothing written.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	l := entry{began: time.Now(), method: r.Method, path: r.URL.Path, client: ClientAddr(r, a.cfg.TrustedProxies)}
-	n := a.lastID.Add(1)
-	l.id = a.requestID(r, n)
-	l.route = a.routes.RouteOf(r.URL.Path)
-	w.Header().Set("X-Request-Id", l.id)
-	rec := &recorder{ResponseWriter: w, timeout: a.cfg.SlowTimeout}
-	if a.serve(rec, r, n, l) {
+	rec, ok := w.(*recorder)
+	if !ok { // not under Logged
+		rec = a.begin(w, r, a.routes.RouteOf(r.URL.Path))
+	}
+	rec.taken, rec.timeout = true, a.cfg.SlowTimeout
+	l := rec.entry
+	if a.serve(rec, r, l) {
 		return // held: logged when answered
+	}
+	status := rec.status
+	if status == 0 {
+		// The connection reached end of stream: the client left, or only
+		// shut down its sending side, which looks the same.
+		status = StatusClientGone
 	}
 	// The log line comes before the answer leaves: whoever has the answer
 	// can find its line.
-	a.logAnswer(r.Context(), l, rec.status, rec.bytes)
+	a.logAnswer(r.Context(), l, status, rec.bytes)
 	if rec.status != 0 {
 		rec.flush()
 	}
@@ -114,10 +161,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.cfg.Log.Warn("dropped a client that did not take its answer", "client", l.client, "timeout", a.cfg.SlowTimeout, "request_id", l.id)
 	}
 	if rec.status == 0 {
-		// The connection reached end of stream: the client left, or only
-		// shut down its sending side, which looks the same. Close the
-		// connection with nothing written, rather than let net/http
-		// answer a default 200 with an empty body.
+		// Close the connection with nothing written, rather than let
+		// net/http answer a default 200 with an empty body.
 		panic(http.ErrAbortHandler)
 	}
 }
@@ -125,28 +170,50 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // entry is what the log line and the metrics of a request say.
 type entry struct {
 	began                           time.Time // when the request arrived
+	n                               uint64    // the request's number, from 1
 	method, route, path, client, id string    // see logAnswer
 }
 
-// logAnswer logs one line for an answered request, and observes it;
-// status 0 means the client left unanswered.
+// Outcomes of requests, in the log line's outcome: what a status means
+// for whoever reads the logs.
+const (
+	outcomeOK          = "ok"           // answered below 400
+	outcomeClientError = "client_error" // answered 4xx: the request was refused
+	outcomeServerError = "server_error" // answered 5xx
+	outcomeClientGone  = "client_gone"  // StatusClientGone: the client left before its answer
+)
+
+// outcome returns the outcome of a request answered with status.
+func outcome(status int) string {
+	switch {
+	case status == StatusClientGone:
+		return outcomeClientGone
+	case status >= 500:
+		return outcomeServerError
+	case status >= 400:
+		return outcomeClientError
+	}
+	return outcomeOK
+}
+
+// logAnswer logs one line for an answered request, at info, and observes
+// it.
 func (a *Adapter) logAnswer(ctx context.Context, l entry, status, bytes int) {
 	took := time.Since(l.began)
-	if a.cfg.Observe != nil && status != 0 {
+	if a.cfg.Observe != nil {
 		a.cfg.Observe(l.route, l.method, status, took)
 	}
-	level := slog.LevelInfo
-	if status == 0 {
-		level = slog.LevelDebug // the client left before its answer
-	}
-	a.cfg.Log.Log(ctx, level, "request", "method", l.method, "route", l.route, "path", l.path, "status", status,
-		"bytes", bytes, "duration", took, "client", l.client, "request_id", l.id)
+	a.cfg.Log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", l.method), slog.String("route", l.route),
+		slog.String("path", l.path), slog.Int("status", status), slog.String("outcome", outcome(status)), slog.Int("bytes", bytes),
+		slog.Duration("duration", took), slog.String("client", l.client), slog.String("request_id", l.id))
 }
 
 // recorder notes the status and size of an answer, for the log, and
 // bounds its writing in time.
 type recorder struct {
 	http.ResponseWriter
+	entry         entry // the request's log entry
+	taken         bool  // the Adapter logs the request, not Logged
 	status, bytes int
 	timeout       time.Duration // to write the answer; 0: net/http's WriteTimeout alone
 	err           error         // the first write error
@@ -162,8 +229,12 @@ func (rec *recorder) WriteHeader(status int) {
 	rec.ResponseWriter.WriteHeader(status)
 }
 
-// Write counts the bytes and passes them on.
+// Write counts the bytes and passes them on; a first Write without
+// WriteHeader answers 200, as net/http does.
 func (rec *recorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
 	n, err := rec.ResponseWriter.Write(b)
 	rec.bytes += n
 	if rec.err == nil {
@@ -183,7 +254,7 @@ func (rec *recorder) flush() {
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
 // serve answers r, or holds it and reports true.
-func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, l entry) (held bool) {
+func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, l entry) (held bool) {
 	// A read that may be held gets a context of its own: r's ends when
 	// the handler returns. Until the read is held, r's ending (the client
 	// left) ends it too.
@@ -196,7 +267,7 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, n uint64, l entr
 	if holdable {
 		req.AllowHold()
 	}
-	req.ID = n
+	req.ID = l.n
 	req.Method, req.Path, req.RawQuery = r.Method, r.URL.Path, r.URL.RawQuery
 	req.ContentType = r.Header.Get("Content-Type")
 	req.RemoteAddr = l.client

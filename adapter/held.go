@@ -68,7 +68,7 @@ func (h *heldRequest) gone(c *park.Conn) {
 	h.cancel()
 	if h.req.Claim() {
 		c.Close()
-		h.a.logAnswer(context.Background(), h.l, 0, 0)
+		h.a.logAnswer(context.Background(), h.l, StatusClientGone, 0)
 	}
 }
 

@@ -25,10 +25,10 @@ type metrics struct {
 func newMetrics(s *Server) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "gochat_http_requests_total", Help: "API requests answered, by route, method and status.",
+		Name: "gochat_http_requests_total", Help: "HTTP requests answered, by route, method and status (499: the client left first).",
 	}, []string{"route", "method", "status"})
 	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "gochat_http_request_duration_seconds", Help: "Time to answer API requests, long-polls included, by route and method.",
+		Name: "gochat_http_request_duration_seconds", Help: "Time to answer HTTP requests, long-polls included, by route and method.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
 	}, []string{"route", "method"})
 	st := s.stats
@@ -68,7 +68,7 @@ func newMetrics(s *Server) *metrics {
 	return m
 }
 
-// observe records one answered API request.
+// observe records one answered request.
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
 	switch method {
 	case http.MethodGet, http.MethodPost, http.MethodOptions, http.MethodHead:

@@ -130,7 +130,7 @@ func TestRequestID(t *testing.T) {
 	if a == "" || b == "" || a == b || strings.Contains(b, "script") {
 		t.Errorf("generated ids: %q %q", a, b)
 	}
-	if !regexp.MustCompile(`level=INFO msg=request method=GET route=/api/rooms/:room/messages path=/api/rooms/rid/messages status=200 bytes=\d+ duration=\S+ client=127\.0\.0\.1 request_id=abc-123_X\.y`).MatchString(logs.String()) {
+	if !regexp.MustCompile(`level=INFO msg=request method=GET route=/api/rooms/:room/messages path=/api/rooms/rid/messages status=200 outcome=ok bytes=\d+ duration=\S+ client=127\.0\.0\.1 request_id=abc-123_X\.y`).MatchString(logs.String()) {
 		t.Errorf("request log:\n%s", logs.String())
 	}
 }

@@ -316,7 +316,14 @@ func Open(cfg Config) (*Server, error) {
 		s.mln = mln
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", s.metrics.handler(false))
-		s.mhttp = &http.Server{Handler: hostCheck(newHostGuard(cfg.AllowedHosts, cfg.MetricsAddr), mux), ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
+		routeOf := func(p string) string {
+			if p == "/metrics" {
+				return p
+			}
+			return wire.Unmatched
+		}
+		handler := s.adapter.Logged(hostCheck(newHostGuard(cfg.AllowedHosts, cfg.MetricsAddr), mux), routeOf)
+		s.mhttp = &http.Server{Handler: handler, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
 		s.mserved = make(chan error, 1)
 		go func() { s.mserved <- s.mhttp.Serve(mln) }()
 	}
@@ -385,14 +392,31 @@ func (s *Server) routes() http.Handler {
 			static.ServeHTTP(w, r)
 		}
 	}))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.adapter.Logged(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// On every answer, a 421 included; each kind adds its own.
 		wire.SetSecurityHeaders(w.Header(), wire.Any)
 		if s.draining.Load() {
 			w.Header().Set("Connection", "close") // see close
 		}
 		serve.ServeHTTP(w, r)
-	})
+	}), s.routeOf)
+}
+
+// routeStatic is the route of every path the embedded client's files
+// answer, found or not, in logs and metrics.
+const routeStatic = "static"
+
+// routeOf names the route of path in the request log and the metrics:
+// the API's route (or wire.Unmatched), one of the server's own paths, or
+// routeStatic. Its values are few, whatever clients ask for.
+func (s *Server) routeOf(p string) string {
+	switch {
+	case p == "/api" || strings.HasPrefix(p, "/api/"):
+		return s.adapter.RouteOf(p)
+	case p == "/healthz", p == "/readyz", p == "/metrics", p == "/debug/graph", p == "/debug/graph.dot":
+		return p
+	}
+	return routeStatic
 }
 
 // loadGraph reads and validates the configured graph.

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -69,6 +72,8 @@ func OpenRedis(cfg RedisConfig) (*Redis, error) {
 	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = 2*time.Second, 3*time.Second, 3*time.Second
 	opt.MaxRetries = 1
 	rdb := redis.NewClient(opt)
+	dials := &dialErrors{}
+	rdb.AddHook(dials)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.StartTimeout)
 	defer cancel()
 	for delay := 50 * time.Millisecond; ; delay = min(2*delay, time.Second) {
@@ -79,7 +84,13 @@ func OpenRedis(cfg RedisConfig) (*Redis, error) {
 		select {
 		case <-ctx.Done():
 			rdb.Close()
-			return nil, fmt.Errorf("open redis store %s: no answer within %v: %w", redactURL(cfg.URL), cfg.StartTimeout, err)
+			// The last ping ends with the deadline; the dial before it
+			// says why Redis did not answer.
+			cause := err
+			if last := dials.last.Load(); last != nil {
+				cause = rootCause(*last)
+			}
+			return nil, fmt.Errorf("open redis store %s: redis at %s: %w (no answer within %v)", redactURL(cfg.URL), opt.Addr, cause, cfg.StartTimeout)
 		case <-time.After(delay):
 		}
 	}
@@ -90,6 +101,44 @@ func OpenRedis(cfg RedisConfig) (*Redis, error) {
 	r.done.Add(1)
 	go r.listen(lctx, r.ps)
 	return r, nil
+}
+
+// dialErrors is a go-redis hook that keeps the last dial error: why
+// Redis cannot be reached, which a call that gave up at its deadline
+// reports only as the deadline. A dial cut by its deadline (a host that
+// never answers) is kept only until one fails by itself (refused,
+// unreachable), which says more.
+type dialErrors struct{ last atomic.Pointer[error] }
+
+// DialHook implements redis.Hook.
+func (d *dialErrors) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := next(ctx, network, addr)
+		if err != nil && (ctx.Err() == nil || d.last.Load() == nil) {
+			d.last.Store(&err)
+		}
+		return c, err
+	}
+}
+
+// ProcessHook implements redis.Hook; commands pass as they are.
+func (d *dialErrors) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+// ProcessPipelineHook implements redis.Hook; pipelines pass as they are.
+func (d *dialErrors) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// rootCause returns what a failed call to Redis comes down to: the
+// system's word when there is one (connection refused, no route to
+// host), so that a person reads the cause rather than the layers of
+// dialling around it; otherwise err itself.
+func rootCause(err error) error {
+	var sys *os.SyscallError
+	if errors.As(err, &sys) {
+		return sys.Err
+	}
+	return err
 }
 
 func (r *Redis) channel() string { return r.cfg.Prefix + "events" }
