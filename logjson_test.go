@@ -57,3 +57,19 @@ func TestJSONLogsWhenRedisRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestJSONLogsWhenASettingIsRefused: a bad setting given after
+// -log-format json is refused in a JSON line too, with exit code 2.
+func TestJSONLogsWhenASettingIsRefused(t *testing.T) {
+	code, stdout, stderr := runBinary(t, "-log-format", "json", "-history", "0")
+	if code != 2 {
+		t.Errorf("exit code %d, want 2", code)
+	}
+	var line map[string]any
+	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout+stderr)), &line); err != nil {
+		t.Fatalf("not one JSON line (%v):\n%s%s", err, stdout, stderr)
+	}
+	if line["level"] != "ERROR" || !strings.Contains(line["err"].(string), "-history") {
+		t.Errorf("the line should be an error naming -history: %v", line)
+	}
+}

@@ -42,8 +42,7 @@ func main() {
 			fmt.Println("gochat", buildinfo.Read())
 			os.Exit(0)
 		}
-		fmt.Fprintln(os.Stderr, "gochat:", err)
-		os.Exit(2)
+		m.fail(err, 2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -162,6 +161,24 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if port := getenv("PORT"); port != "" && !given["addr"] {
 		*addr = ":" + port
 	}
+	// The logger first, so that every later refusal is a log line in the
+	// format asked for (JSON with -log-format json).
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("-log-level %q: want debug, info, warn or error", *logLevel)
+	}
+	if m.logs == nil {
+		m.logs = logwriter.New(m.out, logFlushInterval)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch *logFormat {
+	case "text":
+		m.Config.Log = slog.New(slog.NewTextHandler(m.logs, opts))
+	case "json":
+		m.Config.Log = slog.New(slog.NewJSONHandler(m.logs, opts))
+	default:
+		return fmt.Errorf("-log-format %q: want text or json", *logFormat)
+	}
 	if *roomTTL < 0 {
 		return fmt.Errorf("-room-ttl must not be negative")
 	}
@@ -175,6 +192,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		return fmt.Errorf("-history, -max-rooms, -max-bytes and -max-wait must be at least 1")
 	}
 	m.Config = server.Config{
+		Log:         m.Config.Log,
 		Addr:        *addr,
 		History:     *history,
 		MaxRooms:    *maxRooms,
@@ -192,22 +210,6 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		Build:       buildinfo.Read(),
 
 		SlowClientTimeout: *slowClient,
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("-log-level %q: want debug, info, warn or error", *logLevel)
-	}
-	if m.logs == nil {
-		m.logs = logwriter.New(m.out, logFlushInterval)
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	switch *logFormat {
-	case "text":
-		m.Config.Log = slog.New(slog.NewTextHandler(m.logs, opts))
-	case "json":
-		m.Config.Log = slog.New(slog.NewJSONHandler(m.logs, opts))
-	default:
-		return fmt.Errorf("-log-format %q: want text or json", *logFormat)
 	}
 	origins, err := server.ParseOrigins(*allowOrigin)
 	if err != nil {
@@ -258,4 +260,18 @@ func (m *Main) Close() error {
 		m.logs.Close()
 	}
 	return err
+}
+
+// fail reports a fatal error and exits with code: through the logger once
+// there is one (so JSON with -log-format json), as plain text before.
+func (m *Main) fail(err error, code int) {
+	if m.Config.Log != nil {
+		m.Config.Log.Error("gochat stops", "err", err)
+		if m.logs != nil {
+			m.logs.Close() // flushes
+		}
+	} else {
+		fmt.Fprintln(os.Stderr, "gochat:", err)
+	}
+	os.Exit(code)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -48,18 +47,4 @@ func redisLevel(log *slog.Logger) logging.LogLevelT {
 func (m *Main) logRedisThrough() {
 	redis.SetLogger(redisLog{m.Config.Log})
 	redis.SetLogLevel(redisLevel(m.Config.Log))
-}
-
-// fail reports a fatal error and exits with code: through the logger once
-// there is one (so JSON with -log-format json), as plain text before.
-func (m *Main) fail(err error, code int) {
-	if m.Config.Log != nil {
-		m.Config.Log.Error("gochat stops", "err", err)
-		if m.logs != nil {
-			m.logs.Close() // flushes
-		}
-	} else {
-		fmt.Fprintln(os.Stderr, "gochat:", err)
-	}
-	os.Exit(code)
 }
