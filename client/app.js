@@ -231,9 +231,66 @@ export function renderMessage(m, mine) {
   time.textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   const text = document.createElement("p");
   text.className = "text";
-  text.textContent = m.text;
+  appendLinked(text, m.text);
   li.append(author, time, text);
   return li;
+}
+
+// A URL in a message: http:// or https:// and what follows up to a space, a
+// quote or an angle bracket (none of which a URL holds unescaped).
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
+
+// What a link is to its page: no access to the chat (noopener), no
+// Referer naming the room (noreferrer), no endorsement by the chat
+// (nofollow, ugc: user-generated content).
+const LINK_REL = "noopener noreferrer nofollow ugc";
+
+/**
+ * appendLinked appends text to parent as text nodes, with each http: or
+ * https: URL in it as a link: an <a> built as a DOM node, its text the URL
+ * as written, its href set only once the URL parser says the protocol is
+ * http: or https:. Nothing is ever parsed as HTML. Links open in a new
+ * tab, so following one leaves the chat (its poll, scroll and draft) as
+ * it was.
+ */
+export function appendLinked(parent, text) {
+  let at = 0;
+  for (const match of text.matchAll(URL_PATTERN)) {
+    const written = trimURL(match[0]);
+    const href = webHref(written);
+    if (!href) continue;
+    if (match.index > at) parent.append(text.slice(at, match.index));
+    const a = document.createElement("a");
+    a.textContent = written;
+    a.href = href;
+    a.rel = LINK_REL;
+    a.target = "_blank";
+    parent.append(a);
+    at = match.index + written.length;
+  }
+  if (at < text.length) parent.append(text.slice(at));
+}
+
+/** webHref returns s as a URL if it parses with the protocol http: or https:, else "". */
+function webHref(s) {
+  let u;
+  try { u = new URL(s); } catch { return ""; }
+  return u.protocol === "http:" || u.protocol === "https:" ? u.href : "";
+}
+
+/**
+ * trimURL drops what ends the sentence rather than the URL: trailing
+ * punctuation, and a closing bracket the URL did not open
+ * ("(see http://a.b/x)" links http://a.b/x; "http://a.b/f_(x)" keeps its ")").
+ */
+function trimURL(s) {
+  const pairs = { ")": "(", "]": "[", "}": "{" };
+  for (;;) {
+    const last = s.at(-1);
+    const open = pairs[last];
+    if (".,;:!?".includes(last) || (open && s.split(open).length < s.split(last).length)) s = s.slice(0, -1);
+    else return s;
+  }
 }
 
 /** stateText says a connection state in words. */

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -130,6 +131,53 @@ func TestMessagesRenderAsText(t *testing.T) {
 	}
 	if pwned := Eval[bool](p, `window.pwned !== undefined`); pwned {
 		t.Error("the message ran script")
+	}
+	p.NoCSPViolations()
+}
+
+// Links to http: and https: URLs are clickable; anything else, and any
+// markup around or inside a URL, stays text.
+func TestLinks(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	p := NewPage(t, MustBrowser(t))
+	p.Do(chromedp.Navigate(s.URL() + "#links"))
+	p.Until("connected", `document.getElementById("status").dataset.state === "connected"`)
+	texts := []string{
+		"see https://example.org/a_(b)?q=1#top, and (http://example.com/x).",
+		`javascript:alert(1) and JAVASCRIPT:alert(2) and data:text/html,<script>window.pwned=3</script>`,
+		`http://x/"><img src=x onerror="window.pwned=4">`,
+		`https://a.b/<script>window.pwned=5</script>`,
+		`<a href="javascript:window.pwned=6">click</a> https://ok.example/"onmouseover="window.pwned=7`,
+		"HTTPS://EXAMPLE.NET/Caps and http:// and https://",
+	}
+	for i, text := range texts {
+		p.Send(text)
+		p.Until("the message", messages+fmt.Sprintf(`.length === %d`, i+1))
+	}
+	if got := Eval[[]string](p, messages); !slices.Equal(got, texts) {
+		t.Errorf("texts:\n got %q\nwant %q", got, texts)
+	}
+	type link struct{ Text, Href, Rel, Target string }
+	got := Eval[[]link](p, `[...document.querySelectorAll("#messages a")].map(a => ({text: a.textContent, href: a.getAttribute("href"), rel: a.rel, target: a.target}))`)
+	want := []link{
+		{"https://example.org/a_(b)?q=1#top", "https://example.org/a_(b)?q=1#top", "", ""},
+		{"http://example.com/x", "http://example.com/x", "", ""},
+		{"http://x/", "http://x/", "", ""},
+		{"https://a.b/", "https://a.b/", "", ""},
+		{"https://ok.example/", "https://ok.example/", "", ""},
+		{"HTTPS://EXAMPLE.NET/Caps", "https://example.net/Caps", "", ""},
+	}
+	for i := range want {
+		want[i].Rel, want[i].Target = "noopener noreferrer nofollow ugc", "_blank"
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("links:\n got %+v\nwant %+v", got, want)
+	}
+	if n := Eval[int](p, `document.querySelectorAll("#messages img, #messages script, #messages [onerror], #messages [onmouseover]").length`); n != 0 {
+		t.Errorf("the messages made %d elements or handlers", n)
+	}
+	if pwned := Eval[bool](p, `window.pwned !== undefined`); pwned {
+		t.Error("a message ran script")
 	}
 	p.NoCSPViolations()
 }
