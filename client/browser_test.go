@@ -182,6 +182,100 @@ func TestLinks(t *testing.T) {
 	p.NoCSPViolations()
 }
 
+// mine is a JavaScript expression for the texts of the messages the page
+// shows as its own.
+const mine = `[...document.querySelectorAll("#messages .message.mine .text")].map(e => e.textContent)`
+
+// postAs posts a message as author over plain HTTP, as another client would.
+func postAs(tb testing.TB, base, room, author, text string) {
+	tb.Helper()
+	c := &http.Client{Transport: &http.Transport{}}
+	defer c.CloseIdleConnections()
+	res, err := c.PostForm(base+"api/rooms/"+room+"/messages", url.Values{"author": {author}, "text": {text}})
+	if err != nil || res.StatusCode != 201 {
+		tb.Fatalf("post: %v %v", res, err)
+	}
+	res.Body.Close()
+}
+
+// Your own messages are the ones this browser posted, not every message
+// under your name or as anonymous.
+func TestOwnMessages(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	b := MustBrowser(t)
+	p := NewPage(t, b)
+	p.Do(chromedp.Navigate(s.URL() + "#own"))
+	p.Until("connected", `document.getElementById("status").dataset.state === "connected"`)
+	p.Send("mine, anonymous")
+	p.Until("the message", messages+`.length === 1`)
+	postAs(t, s.URL(), "own", "", "someone else, anonymous")
+	p.Do(chromedp.SetValue(chromedp.CSS("#name-input"), "ann"))
+	p.Send("mine, as ann")
+	p.Until("the message", messages+`.length === 3`)
+	postAs(t, s.URL(), "own", "ann", "someone else, as ann")
+	p.Until("all four", messages+`.length === 4`)
+	want := []string{"mine, anonymous", "mine, as ann"}
+	if got := Eval[[]string](p, mine); !slices.Equal(got, want) {
+		t.Errorf("shown as mine: %q, want %q", got, want)
+	}
+	// The same browser remembers them: after a reload, and in another tab.
+	p.Do(chromedp.Reload())
+	p.Until("the history", messages+`.length === 4`)
+	if got := Eval[[]string](p, mine); !slices.Equal(got, want) {
+		t.Errorf("after a reload, shown as mine: %q, want %q", got, want)
+	}
+	tab := NewPage(t, b)
+	tab.Do(chromedp.Navigate(s.URL() + "#own"))
+	tab.Until("the history", messages+`.length === 4`)
+	if got := Eval[[]string](tab, mine); !slices.Equal(got, want) {
+		t.Errorf("in another tab, shown as mine: %q, want %q", got, want)
+	}
+	// Another browser, with the same name, posted none of them.
+	other := NewPage(t, MustBrowser(t))
+	other.Do(chromedp.Navigate(s.URL() + "#own"))
+	other.Until("the history", messages+`.length === 4`)
+	other.Do(chromedp.SetValue(chromedp.CSS("#name-input"), "ann"))
+	if got := Eval[[]string](other, mine); len(got) != 0 {
+		t.Errorf("another browser shows as its own: %q", got)
+	}
+	// The ids kept are bounded per room, the newest kept.
+	kept, err := chromedp.Run(p.Ctx, chromedp.Evaluate[[]int](`import("./app.js").then(({ MyMessages, MY_IDS_PER_ROOM }) => {
+		const m = new MyMessages("bounded");
+		for (let id = 1; id <= MY_IDS_PER_ROOM + 100; id++) m.add(id, "e1");
+		const again = new MyMessages("bounded");
+		return [MY_IDS_PER_ROOM, again.has(100) ? 1 : 0, again.has(101) ? 1 : 0, again.has(MY_IDS_PER_ROOM + 100) ? 1 : 0];
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(kept, []int{500, 0, 1, 1}) {
+		t.Errorf("after 600 ids: [limit, has oldest, has 101st, has newest] = %v, want [500 0 1 1]", kept)
+	}
+}
+
+// An empty room says so and invites the first message; a room with
+// messages does not.
+func TestEmptyRoom(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	post(t, s.URL(), "busy", "hello")
+	p := NewPage(t, MustBrowser(t))
+	p.Do(chromedp.Navigate(s.URL() + "#quiet"))
+	const empty = `document.getElementById("empty")`
+	p.Until("the empty room's invitation", `!`+empty+`.hidden`)
+	if got := Eval[string](p, empty+`.textContent`); got != "No messages in #quiet yet. Write the first one below." {
+		t.Errorf("empty room: %q", got)
+	}
+	p.Send("first!")
+	p.Until("the first message, the invitation gone", messages+`.join() === "first!" && `+empty+`.hidden`)
+	p.Do(chromedp.Evaluate[chromedp.Void](`location.hash = "busy"`))
+	p.Until("the busy room", messages+`.join() === "hello"`)
+	if hidden := Eval[bool](p, empty+`.hidden`); !hidden {
+		t.Error("a room with messages says it is empty")
+	}
+	p.Do(chromedp.Evaluate[chromedp.Void](`location.hash = "quiet2"`))
+	p.Until("another empty room's invitation", `!`+empty+`.hidden && `+empty+`.textContent.includes("#quiet2")`)
+}
+
 func TestSwitchRoomsByHash(t *testing.T) {
 	s := MustServer(t, server.Config{})
 	post(t, s.URL(), "lobby", "in+the+lobby")
@@ -210,6 +304,8 @@ func TestRecoversFromServerRestart(t *testing.T) {
 	p := NewPage(t, MustBrowser(t))
 	p.Do(chromedp.Navigate(s.URL()))
 	p.Until("history", messages+`.join() === "before the restart"`)
+	p.Send("mine before the restart")
+	p.Until("the page's message", messages+`.length === 2`)
 
 	closeServer(t, s)
 	p.Until("the reconnecting state", `document.getElementById("status").dataset.state === "reconnecting"`)
@@ -227,11 +323,27 @@ func TestRecoversFromServerRestart(t *testing.T) {
 	}
 
 	s2 := MustServer(t, server.Config{Addr: addr})
-	// The new server has a new life: the page resets (its old history is
-	// gone) and then takes new messages.
-	p.Until("connected again, reset", `document.getElementById("status").dataset.state === "connected" && `+messages+`.length === 0`)
+	// The new server has a new life: the page keeps what it showed, says
+	// that those messages are gone from the server, and takes new ones.
+	const restarted = `[...document.querySelectorAll("#messages .restarted")].map(e => e.textContent)`
+	p.Until("connected again, the restart shown", `document.getElementById("status").dataset.state === "connected" && `+restarted+`.length === 1`)
+	if got := Eval[[]string](p, restarted); got[0] != "The server restarted; messages before this are gone." {
+		t.Errorf("restart notice: %q", got)
+	}
+	if got := Eval[[]string](p, messages); !slices.Equal(got, []string{"before the restart", "mine before the restart"}) {
+		t.Errorf("after the restart the page shows %q", got)
+	}
+	// Ids begin again at 1: the new life's 1 and 2 come after the notice,
+	// and 2 is not the page's own message of the old life.
 	post(t, s2.URL(), "lobby", "after+the+restart")
-	p.Until("new messages", messages+`.join() === "after the restart"`)
+	post(t, s2.URL(), "lobby", "another+after+the+restart")
+	p.Until("new messages", messages+`.join() === "before the restart,mine before the restart,after the restart,another after the restart"`)
+	if got := Eval[string](p, `[...document.querySelectorAll("#messages li")].map(e => e.classList.contains("restarted") ? "|" : e.dataset.id).join(" ")`); got != "1 2 | 1 2" {
+		t.Errorf("list order (ids, | the notice): %s", got)
+	}
+	if got := Eval[[]string](p, mine); !slices.Equal(got, []string{"mine before the restart"}) {
+		t.Errorf("shown as mine: %q", got)
+	}
 }
 
 func TestEmbedCrossOrigin(t *testing.T) {
