@@ -500,7 +500,7 @@ function startPage(root) {
       onReset: () => list.restarted(RESTARTED),
       onAnswer: (page) => { my.seen(page.epoch); list.roomAnswered(); },
       onGap: () => { notice.textContent = "Earlier messages in this room are no longer available."; notice.hidden = false; },
-      onState: (state, why) => { status.dataset.state = state; status.textContent = stateText(state, why); },
+      onState: (state, why) => { status.dataset.state = state; status.textContent = status.title = stateText(state, why); },
     });
     chat.start();
   }
@@ -543,6 +543,12 @@ function startPage(root) {
   });
 
   join();
+  // Leaving the page (a reload, a link) ends its poll at once: a page kept
+  // in the back/forward cache would otherwise hold its connection for the
+  // whole wait, and a few reloads would use up the browser's six
+  // connections to the server. Coming back resumes it.
+  window.addEventListener("pagehide", () => chat.stop());
+  window.addEventListener("pageshow", (e) => { if (e.persisted) chat.start(); });
 }
 
 const root = document.getElementById("gochat-app");

@@ -1,8 +1,10 @@
 package client_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image/png"
 	"io"
 	"log"
 	"net/http"
@@ -23,6 +25,7 @@ import (
 	"go.uber.org/goleak"
 
 	"gochat/internal/browsertest"
+	"gochat/internal/testutil"
 	"gochat/server"
 )
 
@@ -276,6 +279,101 @@ func TestEmptyRoom(t *testing.T) {
 	p.Until("another empty room's invitation", `!`+empty+`.hidden && `+empty+`.textContent.includes("#quiet2")`)
 }
 
+// noSideScroll is a JavaScript expression listing what scrolls sideways:
+// the page, or any element of it holding more than its width (but a text
+// cut off with an ellipsis, on purpose).
+const noSideScroll = `(() => {
+	const d = document.documentElement, out = [];
+	if (d.scrollWidth > d.clientWidth) out.push("the page: " + d.scrollWidth + " > " + d.clientWidth);
+	for (const e of document.querySelectorAll("body *")) {
+		if (e.matches("input, textarea")) continue; // what they hold scrolls inside them, as it should
+		const cs = getComputedStyle(e); // a box that scrolls sideways, or cuts what it holds off without an ellipsis
+		if (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0 && cs.overflowX !== "visible" && cs.textOverflow !== "ellipsis")
+			out.push((e.id || e.className || e.tagName) + ": " + e.scrollWidth + " > " + e.clientWidth);
+	}
+	return out;
+})()`
+
+// Long names, words and URLs wrap at every width down to 320 px: nothing
+// scrolls sideways. The message box's placeholder fits a phone.
+func TestNoHorizontalScroll(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	room := strings.Repeat("r", 64)
+	name := strings.Repeat("n", 64)
+	long := []string{
+		"https://example.org/" + strings.Repeat("path/", 40) + "?q=" + strings.Repeat("x", 100),
+		"a" + strings.Repeat("long", 80) + "word",
+		strings.Repeat("😀", 100),
+	}
+	for _, text := range long {
+		postAs(t, s.URL(), room, name, text)
+	}
+	p := NewPage(t, MustBrowser(t))
+	for _, width := range []int64{320, 390, 1280} {
+		p.Do(chromedp.EmulateViewport(width, 700), chromedp.Navigate(fmt.Sprintf("%s?width=%d#%s", s.URL(), width, room)))
+		p.Until("the history", messages+`.length === 3 && document.getElementById("status").dataset.state === "connected"`)
+		p.Do(chromedp.SetValue(chromedp.CSS("#name-input"), name))
+		if got := Eval[[]string](p, noSideScroll); len(got) != 0 {
+			t.Errorf("at %d px, wider than the screen: %q", width, got)
+		}
+		fits := Eval[[]float64](p, `(() => {
+			const t = document.getElementById("text-input"), cs = getComputedStyle(t);
+			const c = document.createElement("canvas").getContext("2d");
+			c.font = cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
+			return [c.measureText(t.placeholder).width, t.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)];
+		})()`)
+		if fits[0] > fits[1] {
+			t.Errorf("at %d px the placeholder is %.0f px wide, the box %.0f px", width, fits[0], fits[1])
+		}
+	}
+}
+
+// What the status says never moves the Join button, nor the list below.
+func TestStatusDoesNotShiftJoin(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	p := NewPage(t, MustBrowser(t))
+	for _, width := range []int64{320, 390, 1280} {
+		p.Do(chromedp.EmulateViewport(width, 700), chromedp.Navigate(fmt.Sprintf("%s?width=%d#status", s.URL(), width)))
+		p.Until("connected", `document.getElementById("status").dataset.state === "connected"`)
+		where := func(state, text string) string {
+			return Eval[string](p, fmt.Sprintf(`(() => {
+				const s = document.getElementById("status");
+				s.dataset.state = %q;
+				s.textContent = %q;
+				const j = document.querySelector("#room-form button").getBoundingClientRect();
+				const m = document.getElementById("messages").getBoundingClientRect();
+				return [j.x, j.y, j.width, j.height, m.y].join(" ");
+			})()`, state, text))
+		}
+		connected := where("connected", "Connected")
+		for _, st := range [][2]string{{"connecting", "Connecting…"}, {"reconnecting", "Reconnecting…"},
+			{"error", "Problem: this server holds as many rooms as it may, and the reason goes on for a while longer than any status should"}} {
+			if got := where(st[0], st[1]); got != connected {
+				t.Errorf("at %d px, %q moves the Join button and the list (x y width height, list y) from %s to %s", width, st[1], connected, got)
+			}
+		}
+		if got := Eval[[]string](p, noSideScroll); len(got) != 0 {
+			t.Errorf("at %d px with a long status, wider than the screen: %q", width, got)
+		}
+	}
+}
+
+// Leaving the page ends its long-poll at once: reloads do not pile up
+// polls that hold the browser's connections to the server.
+func TestReloadEndsThePoll(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	p := NewPage(t, MustBrowser(t))
+	parked := func() int64 { return s.Stats().Parked.Load() }
+	for i := range 8 {
+		p.Do(chromedp.Navigate(fmt.Sprintf("%s?load=%d#reload", s.URL(), i)))
+		p.Until("connected", `document.getElementById("status").dataset.state === "connected"`)
+		testutil.WaitFor(t, "the page's poll parked", func() bool { return parked() >= 1 })
+		if n := parked(); n > 2 { // its own, and at most one the server has not yet seen leave
+			t.Fatalf("load %d: %d polls parked: the pages left behind still hold theirs", i, n)
+		}
+	}
+}
+
 func TestSwitchRoomsByHash(t *testing.T) {
 	s := MustServer(t, server.Config{})
 	post(t, s.URL(), "lobby", "in+the+lobby")
@@ -429,55 +527,78 @@ func TestEmbedCrossOrigin(t *testing.T) {
 	})
 }
 
-// TestScreenshots saves the page light and dark, at desktop and phone
-// widths, under $TMPDIR/gochat-screenshots for people to look at.
+// TestScreenshots saves the page light and dark, at desktop (1280 px) and
+// phone widths (390 and 320 px), under $TMPDIR/gochat-screenshots for
+// people to look at; docs/*.png are copied from there. Each is re-encoded
+// with the best compression, to keep them small.
 func TestScreenshots(t *testing.T) {
 	s := MustServer(t, server.Config{})
-	for _, m := range []string{"ann=Has+anyone+tried+the+new+graph+reload%3F", "bob=Yes!+SIGHUP+and+the+Filter+was+live.+No+dropped+polls.",
-		"ann=Nice.+Multi-line+works+too%3A%0A-+edit+chat.fbp%0A-+kill+-HUP", "cleo=%3Cb%3Enot+bold%3C%2Fb%3E+%E2%80%94+rendered+as+text"} {
-		who, text, _ := strings.Cut(m, "=")
-		c := &http.Client{Transport: &http.Transport{}}
-		res, err := c.Post(s.URL()+"api/rooms/lobby/messages", "application/x-www-form-urlencoded", strings.NewReader("author="+who+"&text="+text))
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		c.CloseIdleConnections()
+	for _, m := range [][2]string{
+		{"ann", "Has anyone tried the new graph reload?"},
+		{"bob", "Yes! SIGHUP and the Filter was live. No dropped polls. Notes: https://example.org/gochat/graph-reloads"},
+		{"ann", "Nice. Multi-line works too:\n- edit chat.fbp\n- kill -HUP"},
+		{"cleo", "<b>not bold</b> — rendered as text"},
+	} {
+		postAs(t, s.URL(), "lobby", m[0], m[1])
 	}
 	dir := filepath.Join(os.TempDir(), "gochat-screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	p := NewPage(t, MustBrowser(t))
+	p.Do(chromedp.Navigate(s.URL() + "#lobby"))
+	p.Until("the history", messages+`.length === 4`)
+	p.Do(chromedp.SetValue(chromedp.CSS("#name-input"), "dana"))
+	p.Send("Reading it on a 320 px phone: long words and links wrap, nothing scrolls sideways.")
+	p.Until("dana's message", messages+`.length === 5`)
 	for _, shot := range []struct {
 		name          string
 		width, height int64
 		scheme        string
 	}{
-		{"desktop-light", 1100, 700, "light"},
-		{"desktop-dark", 1100, 700, "dark"},
+		{"desktop-light", 1280, 720, "light"},
+		{"desktop-dark", 1280, 720, "dark"},
 		{"phone-light", 390, 780, "light"},
 		{"phone-dark", 390, 780, "dark"},
+		{"phone-320-light", 320, 640, "light"},
+		{"phone-320-dark", 320, 640, "dark"},
 	} {
 		if _, err := chromedp.Call(p.Ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: shot.scheme}},
 		}); err != nil {
 			t.Fatal(err)
 		}
-		p.Do(chromedp.EmulateViewport(shot.width, shot.height), chromedp.Navigate(s.URL()+"#lobby"))
-		p.Until("the history", messages+`.length === 4 && document.getElementById("status").dataset.state === "connected"`)
-		p.Do(chromedp.SetValue(chromedp.CSS("#name-input"), "dana"), chromedp.SetValue(chromedp.CSS("#text-input"), "Looks good on my phone"))
-		png, err := chromedp.Run(p.Ctx, chromedp.CaptureScreenshot())
+		p.Do(chromedp.EmulateViewport(shot.width, shot.height), chromedp.Navigate(fmt.Sprintf("%s?shot=%s#lobby", s.URL(), shot.name)))
+		p.Until("the history", messages+`.length === 5 && document.querySelectorAll("#messages .mine").length === 1 && document.getElementById("status").dataset.state === "connected"`)
+		p.Do(chromedp.SetValue(chromedp.CSS("#text-input"), "Looks good on my phone"))
+		if got := Eval[[]string](p, noSideScroll); len(got) != 0 {
+			t.Errorf("%s: wider than the screen: %q", shot.name, got)
+		}
+		shotPNG, err := chromedp.Run(p.Ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
 		}
 		path := filepath.Join(dir, shot.name+".png")
-		if err := os.WriteFile(path, png, 0o644); err != nil {
+		if err := os.WriteFile(path, recompress(t, shotPNG), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("saved %s", path)
 	}
 	p.NoCSPViolations()
+}
+
+// recompress encodes a PNG again with the best compression.
+func recompress(tb testing.TB, b []byte) []byte {
+	tb.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, img); err != nil {
+		tb.Fatal(err)
+	}
+	return out.Bytes()
 }
 
 func TestNewMessagesMarkerAndGap(t *testing.T) {
