@@ -76,6 +76,9 @@ async function errorText(res) {
  *   onGap()             earlier messages are no longer available
  *   onAnswer(page)      every answer, before its messages: its epoch, last…
  *   onState(state, why) "connecting" | "connected" | "reconnecting" | "error"
+ *                       | "refused" (403: this page's origin may not use the
+ *                       server; the room stops asking, as asking again
+ *                       changes nothing until its operator allows the origin)
  */
 export class ChatRoom {
   constructor({ api, room, onMessages, onReset = () => {}, onGap = () => {}, onAnswer = () => {}, onState = () => {} }) {
@@ -117,6 +120,11 @@ export class ChatRoom {
         if (!res.ok) {
           const why = await errorText(res);
           if (res.status >= 500 || res.status === 429) throw new Error(why);
+          if (res.status === 403) {
+            this.on.onState("refused", why);
+            if (this.abort?.signal === signal) this.abort = null;
+            return;
+          }
           // 4xx: our request is wrong and will stay wrong; say so, retry slowly.
           this.on.onState("error", why);
           failures = Math.max(failures, 3);

@@ -17,7 +17,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
@@ -50,6 +52,17 @@ const (
 )
 
 func Eval[T any](p *Page, expr string) T { return browsertest.Eval[T](p, expr) }
+
+// evalAwait evaluates a JavaScript expression whose value is a promise, and
+// returns what it resolves to.
+func evalAwait[T any](tb testing.TB, p *Page, expr string) T {
+	tb.Helper()
+	v, err := chromedp.Run(p.Ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
 
 // MustServer starts gochat on a free loopback port.
 func MustServer(tb testing.TB, cfg server.Config) *server.Server {
@@ -242,15 +255,12 @@ func TestOwnMessages(t *testing.T) {
 		t.Errorf("another browser shows as its own: %q", got)
 	}
 	// The ids kept are bounded per room, the newest kept.
-	kept, err := chromedp.Run(p.Ctx, chromedp.Evaluate[[]int](`import("./app.js").then(({ MyMessages, MY_IDS_PER_ROOM }) => {
+	kept := evalAwait[[]int](t, p, `import("./app.js").then(({ MyMessages, MY_IDS_PER_ROOM }) => {
 		const m = new MyMessages("bounded");
 		for (let id = 1; id <= MY_IDS_PER_ROOM + 100; id++) m.add(id, "e1");
 		const again = new MyMessages("bounded");
 		return [MY_IDS_PER_ROOM, again.has(100) ? 1 : 0, again.has(101) ? 1 : 0, again.has(MY_IDS_PER_ROOM + 100) ? 1 : 0];
-	})`, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatal(err)
-	}
+	})`)
 	if !slices.Equal(kept, []int{500, 0, 1, 1}) {
 		t.Errorf("after 600 ids: [limit, has oldest, has 101st, has newest] = %v, want [500 0 1 1]", kept)
 	}
@@ -506,13 +516,70 @@ func TestEmbedCrossOrigin(t *testing.T) {
 
 	t.Run("refused", func(t *testing.T) {
 		s := MustServer(t, server.Config{})
+		// The page reaches gochat through a front that counts the API
+		// requests it makes.
+		target, err := url.Parse(s.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := &http.Transport{}
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		proxy.Transport = tr
+		var asked atomic.Int64
+		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				asked.Add(1)
+			}
+			proxy.ServeHTTP(w, r)
+		}))
+		t.Cleanup(func() { // after the page closed
+			front.CloseClientConnections()
+			front.Close()
+			tr.CloseIdleConnections()
+		})
 		p := NewPage(t, b)
-		p.Do(chromedp.Navigate(blog.URL + "/post/?chat=" + s.URL()))
+		p.Do(chromedp.Navigate(blog.URL + "/post/?chat=" + front.URL + "/"))
 		const shadow = `document.getElementById("gochat-comments").shadowRoot`
-		p.Until("the refusal", shadow+` && `+shadow+`.querySelector(".status").textContent.includes("Cannot reach")`)
-		p.Do(chromedp.Evaluate[chromedp.Void](shadow + `.querySelector("textarea").value = "spam from elsewhere"`))
-		p.Do(chromedp.Evaluate[chromedp.Void](shadow + `.querySelector("form").requestSubmit()`))
-		p.Until("the send error", `!`+shadow+`.querySelector(".error").hidden`)
+		p.Until("the refusal", shadow+` && `+shadow+`.querySelector(".status").dataset.state === "refused"`)
+		if got := Eval[string](p, shadow+`.querySelector(".status").textContent`); got != "Comments are not enabled for this site: the chat server's operator can enable them with -allow-origin "+blog.URL+"." {
+			t.Errorf("status: %q", got)
+		}
+		if hidden := Eval[bool](p, shadow+`.querySelector("form").hidden`); !hidden {
+			t.Error("the comment form is still offered")
+		}
+		// It stops asking: a minute passes on the page's clock at once
+		// (virtual time runs ahead whenever the page is idle and waits for
+		// no fetch), and a page that retried would ask again.
+		before := asked.Load()
+		expired := make(chan struct{}, 1)
+		if err := chromedp.Listen(p.Ctx, func(ev any) {
+			if _, ok := ev.(*emulation.EventVirtualTimeBudgetExpired); ok {
+				select {
+				case expired <- struct{}{}:
+				default:
+				}
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		minute := float64(time.Minute / time.Millisecond)
+		if _, err := chromedp.Call(p.Ctx, emulation.SetVirtualTimePolicy, emulation.SetVirtualTimePolicyParams{
+			Policy: emulation.VirtualTimePolicyPauseIfNetworkFetchesPending, Budget: &minute,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-expired:
+		case <-time.After(wait):
+			t.Fatal("the page's minute did not pass")
+		}
+		if n := asked.Load(); n != before {
+			t.Errorf("the embed asked the server %d more times after it was refused", n-before)
+		}
+		// A post from the page is refused too, and stores nothing.
+		if got := evalAwait[float64](t, p, `fetch("`+front.URL+`/api/rooms/post/messages", {method: "POST", body: new URLSearchParams({text: "spam from elsewhere"})}).then(r => r.status)`); got != 403 {
+			t.Errorf("a post from the refused page: %v", got)
+		}
 		c := &http.Client{Transport: &http.Transport{}}
 		defer c.CloseIdleConnections()
 		res, err := c.Get(s.URL() + "api/rooms/post/messages")
