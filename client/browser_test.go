@@ -476,6 +476,11 @@ func TestEmbedCrossOrigin(t *testing.T) {
 		p.Do(chromedp.Navigate(blog.URL + "/2026/11/my-post/?chat=" + s.URL()))
 		const shadow = `document.getElementById("gochat-comments").shadowRoot`
 		p.Until("the thread", shadow+` && `+shadow+`.querySelector(".status").textContent === "Connected"`)
+		// No comments yet: it says so.
+		p.Until("the empty thread's invitation", `!`+shadow+`.querySelector(".empty").hidden`)
+		if got := Eval[string](p, shadow+`.querySelector(".empty").textContent`); got != "No comments yet. Be the first." {
+			t.Errorf("empty thread: %q", got)
+		}
 		p.Do(chromedp.Evaluate[chromedp.Void](shadow + `.querySelector("textarea").value = "nice post"`))
 		p.Do(chromedp.Evaluate[chromedp.Void](shadow + `.querySelector("form").requestSubmit()`))
 		p.Until("the post", `!`+shadow+`.querySelector(".error").hidden || `+shadow+`.querySelectorAll(".text").length === 1`)
@@ -485,6 +490,12 @@ func TestEmbedCrossOrigin(t *testing.T) {
 		// The room comes from the page's path.
 		post(t, s.URL(), "2026-11-my-post", "thanks")
 		p.Until("both comments", `[...`+shadow+`.querySelectorAll(".text")].map(e => e.textContent).join() === "nice post,thanks"`)
+		if got := Eval[string](p, `[...`+shadow+`.querySelectorAll(".mine .text")].map(e => e.textContent).join()`); got != "nice post" {
+			t.Errorf("comments shown as this browser's: %q", got)
+		}
+		if hidden := Eval[bool](p, shadow+`.querySelector(".empty").hidden`); !hidden {
+			t.Error("a thread with comments says it has none")
+		}
 		if font := Eval[string](p, `getComputedStyle(`+shadow+`.querySelector(".text")).fontFamily`); !strings.Contains(font, "Georgia") {
 			t.Errorf("the thread does not inherit the page's font: %q", font)
 		}
