@@ -313,7 +313,7 @@ const LINK_REL = "noopener noreferrer nofollow ugc";
  * tab, so following one leaves the chat (its poll, scroll and draft) as
  * it was.
  */
-export function appendLinked(parent, text) {
+function appendLinked(parent, text) {
   let at = 0;
   for (const match of text.matchAll(URL_PATTERN)) {
     const written = trimURL(match[0]);

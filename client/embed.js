@@ -20,11 +20,9 @@ const CSS = `
 .head h2 { font-size: 1.05em; margin: 0; }
 .status { font-size: .8em; opacity: .7; margin: 0; }
 ol { list-style: none; margin: 0 0 .75rem; padding: 0; max-height: 24rem; overflow-y: auto; display: flex; flex-direction: column; gap: .5rem; }
-.message { display: grid; grid-template-columns: 1fr auto; gap: .1rem .75rem; }
-.author { font-weight: 600; font-size: .92em; }
+.message { display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: .1rem .75rem; }
+.author { font-weight: 600; font-size: .92em; overflow-wrap: anywhere; }
 time { opacity: .65; font-size: .8em; }
-.message { grid-template-columns: minmax(0, 1fr) auto; }
-.author { overflow-wrap: anywhere; }
 .mine .author::after { content: " (you)"; opacity: .65; font-weight: 400; }
 .text { grid-column: 1 / -1; margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .text a { color: inherit; }
