@@ -35,7 +35,11 @@ func ParseOrigins(list string) ([]string, error) {
 // host, or without an Origin header (curl, servers), passes. One from an
 // origin in allowed passes with Access-Control-Allow-Origin, and its
 // preflight is answered here. Any other origin is refused with 403, so a
-// page elsewhere can neither read nor post.
+// page elsewhere can neither read nor post. The refusal alone may be read
+// by that page (it carries Access-Control-Allow-Origin, and holds nothing
+// but the refusal): without it the browser hides the 403 as a network
+// error, and the embed could not tell "not enabled for this site" from
+// "server down" and would retry forever.
 func cors(allowed []string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
@@ -44,6 +48,8 @@ func cors(allowed []string, next http.Handler) http.Handler {
 			return
 		}
 		if !slices.Contains(allowed, "*") && !slices.Contains(allowed, origin) {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+			w.Header().Add("Vary", "Origin")
 			wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusForbidden,
 				"this server does not accept requests from %s (its operator can allow it with -allow-origin)", origin)))
 			return
