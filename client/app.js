@@ -452,6 +452,15 @@ export function stateText(state, why) {
   }
 }
 
+/**
+ * clearSent takes the text a successful send carried out of textarea: what
+ * was typed while it was on its way stays.
+ */
+export function clearSent(textarea, sent) {
+  const now = textarea.value;
+  textarea.value = now.startsWith(sent) ? now.slice(sent.length).trimStart() : now;
+}
+
 /** sendOnEnter makes Enter submit form from textarea, and Shift+Enter add a line. */
 export function sendOnEnter(textarea, form) {
   textarea.addEventListener("keydown", (e) => {
@@ -535,7 +544,7 @@ function startPage(root) {
       const m = await to.send(nameInput.value.trim(), text);
       toMine.add(m.id, to.epoch);
       localStorage.setItem("gochat.name", nameInput.value.trim());
-      textInput.value = "";
+      clearSent(textInput, text);
       sendError.hidden = true;
       if (to === chat) {
         list.add([m]);

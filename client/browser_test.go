@@ -822,3 +822,29 @@ func TestRetryKeepsIdempotencyKey(t *testing.T) {
 		t.Errorf("keys %q: want the first two equal (a retry) and the others new", keys)
 	}
 }
+
+// What is typed while a message is on its way stays in the box: the
+// answer clears only the text that was sent.
+func TestTypingWhileSending(t *testing.T) {
+	s := MustServer(t, server.Config{})
+	p := NewPage(t, MustBrowser(t))
+	p.Do(chromedp.Navigate(s.URL() + "#typing"))
+	p.Until("connected", `document.getElementById("status").dataset.state === "connected"`)
+	// Posts wait until the test lets them go.
+	p.Do(chromedp.Evaluate[chromedp.Void](`{
+		const send = window.fetch;
+		window.fetch = (url, opts) => opts && opts.method === "POST"
+			? new Promise((done) => { window.releasePost = () => done(send(url, opts)); })
+			: send(url, opts);
+	}`))
+	box := `document.getElementById("text-input")`
+	p.Do(chromedp.Evaluate[chromedp.Void](box + `.value = "first"`))
+	p.Do(chromedp.Evaluate[chromedp.Void](`document.getElementById("send-form").requestSubmit()`))
+	p.Until("the post on its way", `typeof window.releasePost === "function"`)
+	p.Do(chromedp.Evaluate[chromedp.Void](box + `.value = "first and more"`))
+	p.Do(chromedp.Evaluate[chromedp.Void](`window.releasePost()`))
+	p.Until("the message", messages+`.length === 1`)
+	if got := Eval[string](p, box+`.value`); got != "and more" {
+		t.Errorf("after the send the box holds %q, want what was typed after it, %q", got, "and more")
+	}
+}

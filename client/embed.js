@@ -9,7 +9,7 @@
 // -allow-origin. The thread lives in a shadow root: it styles itself lightly
 // and inherits the page's fonts and colours.
 import {
-  ChatRoom, MAX_AUTHOR, MAX_TEXT, MessageList, MyMessages, RESTARTED, cleanRoom, limitLength, roomFromPath, sendOnEnter, stateText,
+  ChatRoom, MAX_AUTHOR, MAX_TEXT, MessageList, MyMessages, RESTARTED, cleanRoom, clearSent, limitLength, roomFromPath, sendOnEnter, stateText,
 } from "./app.js";
 
 const CSS = `
@@ -97,12 +97,13 @@ function mount(host) {
   limitLength(name, MAX_AUTHOR);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    if (!text.value.trim()) return;
+    const sent = text.value;
+    if (!sent.trim()) return;
     try {
-      const m = await chat.send(name.value.trim(), text.value);
+      const m = await chat.send(name.value.trim(), sent);
       my.add(m.id, chat.epoch);
       localStorage.setItem("gochat.name", name.value.trim());
-      text.value = "";
+      clearSent(text, sent);
       error.hidden = true;
       messages.add([m]);
       messages.scrollToEnd();
