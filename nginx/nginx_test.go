@@ -1,6 +1,6 @@
 // Package nginx_test runs gochat behind real nginx (Debian's package,
-// installed by .ci/run, or by nginx/run itself) with the config in this
-// folder, rendered by nginx/run.
+// installed by ./test) with the config in this folder, rendered by
+// nginx/run.
 package nginx_test
 
 import (
@@ -50,9 +50,12 @@ func freeAddr(tb testing.TB) string {
 }
 
 // StartNginx runs nginx/run in front of upstreams and returns the base URL
-// of the client, http://127.0.0.1:PORT/gochat/.
+// of the client, http://127.0.0.1:PORT/gochat/. A missing nginx fails the
+// test (nginx/run would install it); under -short the test is skipped (see
+// testutil.Tool).
 func StartNginx(tb testing.TB, upstreams ...string) string {
 	tb.Helper()
+	testutil.Tool(tb, "nginx", "nginx")
 	listen := freeAddr(tb)
 	args := []string{"run", "-l", listen, "-p", tb.TempDir()}
 	for _, u := range upstreams {

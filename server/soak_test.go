@@ -29,6 +29,9 @@ var soakFor = flag.Duration("soak", 2*time.Minute, "how long TestSoak runs its l
 // was logged at warning or error level that the test did not cause on
 // purpose.
 func TestSoak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a soak runs for minutes: not under -short")
+	}
 	const rooms, writersPerRoom, readersPerRoom, disconnectors = 2, 2, 4, 2
 	src := MustGraphs(t)
 	path := filepath.Join(t.TempDir(), "chat.fbp")
