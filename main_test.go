@@ -36,6 +36,10 @@ func TestMain(m *testing.M) {
 	if out, err := exec.Command("go", "build", "-race", "-o", bin, ".").CombinedOutput(); err != nil {
 		panic(fmt.Sprintf("go build: %v\n%s", err, out))
 	}
+	// A program built with -race sleeps 1 s as it exits, for other threads
+	// to finish a race report; the tests run it dozens of times, and each
+	// report is written whole as the race is found.
+	os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	code := m.Run()
 	os.RemoveAll(dir)
 	if code == 0 {
