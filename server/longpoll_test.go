@@ -20,7 +20,13 @@ func TestLongPollWake(t *testing.T) {
 	s, c := MustOpen(t, server.Config{})
 	epoch := c.Get("lobby", "").Read.Epoch // "": the room does not exist yet
 	got := make(chan Answer, 1)
-	go func() { got <- c.Get("lobby", "since=0&wait=30&epoch="+epoch) }()
+	go func() {
+		a, err := c.Read("lobby", "since=0&wait=30&epoch="+epoch)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- a
+	}()
 	WaitParked(t, s.Stats(), 1)
 	m := c.Post("lobby", "ann", "wake up")
 	a := <-got
@@ -61,8 +67,8 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range perWriter {
-				if a := c.PostTo(h, "busy", fmt.Sprint("w", w), fmt.Sprint(i)); a.Status != 201 {
-					t.Errorf("post: %d %s", a.Status, a.Raw)
+				if a, err := c.Write(h, "busy", fmt.Sprint("w", w), fmt.Sprint(i), ""); err != nil || a.Status != 201 {
+					t.Errorf("post: %v %d %s", err, a.Status, a.Raw)
 				}
 			}
 		}()
@@ -107,7 +113,13 @@ func TestGracefulShutdown(t *testing.T) {
 	c.Post("lobby", "", "x")
 	got := make(chan Answer, parked)
 	for range parked {
-		go func() { got <- c.Get("lobby", "since=1&wait=55") }()
+		go func() {
+			a, err := c.Read("lobby", "since=1&wait=55")
+			if err != nil {
+				t.Error(err)
+			}
+			got <- a
+		}()
 	}
 	WaitParked(t, s.Stats(), parked)
 	closed := make(chan struct{})

@@ -58,7 +58,8 @@ func (b *LogBuffer) String() string {
 
 // Within runs f and fails the test if it does not return within Timeout:
 // for calls that must not wait behind something blocked for far longer.
-// what names the call in the failure.
+// what names the call in the failure. f runs on a goroutine of its own,
+// so it must not call t.Fatal (t.Error is fine).
 func Within(tb testing.TB, what string, f func()) {
 	tb.Helper()
 	returned := make(chan struct{})
