@@ -31,6 +31,9 @@ func MustOpen(tb testing.TB, cfg server.Config) (*server.Server, *Client) {
 	}
 	c := NewClient(tb, s.URL())
 	tb.Cleanup(func() { MustClose(tb, s) })
+	// First (cleanups run last first): the client's idle connections
+	// close, so that Close need not give them time to send a request.
+	tb.Cleanup(c.http.CloseIdleConnections)
 	return s, c
 }
 
