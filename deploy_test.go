@@ -138,18 +138,12 @@ func TestStartupURL(t *testing.T) {
 	}
 }
 
-// systemdAnalyze is where Debian's package systemd installs the unit
-// checker.
-const systemdAnalyze = "/usr/bin/systemd-analyze"
-
 // TestSystemdUnit checks deploy/gochat.service with `systemd-analyze
 // verify`, its ExecStart pointed at the test binary (verify wants the
 // program to exist), and fails on anything it says; and checks that the
 // unit keeps its sandbox and its limits.
 func TestSystemdUnit(t *testing.T) {
-	if _, err := os.Stat(systemdAnalyze); err != nil {
-		t.Fatalf("%s is missing (%v): install the Debian package systemd (apt-get install systemd), which the CI installs", systemdAnalyze, err)
-	}
+	systemdAnalyze := testutil.Tool(t, "systemd", "systemd-analyze")
 	raw, err := os.ReadFile("deploy/gochat.service")
 	if err != nil {
 		t.Fatal(err)

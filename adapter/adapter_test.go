@@ -40,17 +40,30 @@ func MustAdapter(tb testing.TB, in chan *wire.Request, grace time.Duration) (*gr
 	return net, srv
 }
 
+// call sends a request and returns the answer's status and body; it
+// fails the test if the request cannot be made. Only the test's goroutine
+// may call it; others call send.
 func call(tb testing.TB, method, url, body string) (int, string) {
 	tb.Helper()
+	status, b, err := send(method, url, body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return status, b
+}
+
+// send is call that returns the error of a request that could not be
+// made. Any goroutine may call it.
+func send(method, url, body string) (int, string, error) {
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		tb.Fatal(err)
+		return 0, "", err
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	return res.StatusCode, string(b), nil
 }
 
 func TestPacketCarriesTheRequest(t *testing.T) {

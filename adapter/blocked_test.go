@@ -24,7 +24,10 @@ func TestSwapAndCloseDoNotWaitForABlockedSend(t *testing.T) {
 	}
 	got := make(chan answer, 1)
 	get := func() {
-		status, body := call(t, "GET", srv.URL+"/api/x", "")
+		status, body, err := send("GET", srv.URL+"/api/x", "")
+		if err != nil {
+			t.Error(err)
+		}
 		got <- answer{status, body}
 	}
 	go get()

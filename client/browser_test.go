@@ -32,7 +32,7 @@ import (
 )
 
 // These tests drive the real client in headless Chromium (Debian's
-// chromium package; .ci/run installs it) against a real gochat.
+// chromium package; ./test installs it) against a real gochat.
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)

@@ -1,6 +1,6 @@
 // Package nginx_test runs gochat behind real nginx (Debian's package,
-// installed by .ci/run, or by nginx/run itself) with the config in this
-// folder, rendered by nginx/run.
+// installed by ./test) with the config in this folder, rendered by
+// nginx/run.
 package nginx_test
 
 import (
@@ -50,9 +50,12 @@ func freeAddr(tb testing.TB) string {
 }
 
 // StartNginx runs nginx/run in front of upstreams and returns the base URL
-// of the client, http://127.0.0.1:PORT/gochat/.
+// of the client, http://127.0.0.1:PORT/gochat/. A missing nginx fails the
+// test (nginx/run would install it); under -short the test is skipped (see
+// testutil.Tool).
 func StartNginx(tb testing.TB, upstreams ...string) string {
 	tb.Helper()
+	testutil.Tool(tb, "nginx", "nginx")
 	listen := freeAddr(tb)
 	args := []string{"run", "-l", listen, "-p", tb.TempDir()}
 	for _, u := range upstreams {
@@ -150,7 +153,9 @@ func NewClient(tb testing.TB, local string) *Client {
 	return &Client{tb: tb, http: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-// Do sends a request with optional headers (key, value, ...).
+// Do sends a request with optional headers (key, value, ...); it fails
+// the test if the request cannot be made. Only the test's goroutine may
+// call it; others call DoContext.
 func (c *Client) Do(method, url, ctype, body string, headers ...string) Answer {
 	c.tb.Helper()
 	a, err := c.DoContext(context.Background(), method, url, ctype, body, headers...)
@@ -161,7 +166,7 @@ func (c *Client) Do(method, url, ctype, body string, headers ...string) Answer {
 }
 
 // DoContext is Do under ctx, and returns the error of a request that
-// could not be made.
+// could not be made. Any goroutine may call it.
 func (c *Client) DoContext(ctx context.Context, method, url, ctype, body string, headers ...string) (Answer, error) {
 	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
 	if err != nil {
@@ -273,7 +278,13 @@ func TestLongPollHeldThroughNginx(t *testing.T) {
 	}
 	// A parked poll is woken through nginx at once (no buffering).
 	got := make(chan Answer, 1)
-	go func() { got <- c.Do("GET", base+"api/rooms/lp/messages?wait=30", "", "") }()
+	go func() {
+		a, err := c.DoContext(context.Background(), "GET", base+"api/rooms/lp/messages?wait=30", "", "")
+		if err != nil {
+			t.Error(err)
+		}
+		got <- a
+	}()
 	testutil.WaitFor(t, "the poll to park", func() bool { return g.Stats().Parked.Load() == 1 })
 	NewClient(t, "").Do("POST", base+"api/rooms/lp/messages", "application/x-www-form-urlencoded", "text=wake")
 	if a := <-got; a.Status != 200 || !strings.Contains(a.Body, `"text":"wake"`) {
@@ -482,7 +493,13 @@ func TestTwoUpstreamsShareRoomsOnRedis(t *testing.T) {
 	base := StartNginx(t, a.Addr, b.Addr)
 	c := NewClient(t, "")
 	got := make(chan Answer, 1)
-	go func() { got <- c.Do("GET", base+"api/rooms/shared/messages?wait=30", "", "") }()
+	go func() {
+		a, err := c.DoContext(context.Background(), "GET", base+"api/rooms/shared/messages?wait=30", "", "")
+		if err != nil {
+			t.Error(err)
+		}
+		got <- a
+	}()
 	testutil.WaitFor(t, "the poll to park", func() bool { return a.Stats().Parked.Load()+b.Stats().Parked.Load() == 1 })
 	poster := NewClient(t, "")
 	for i := 1; i <= 6; i++ {
@@ -589,7 +606,11 @@ func TestShutdownUnderLoadThroughNginx(t *testing.T) {
 			for i := 0; ctx.Err() == nil; i++ {
 				form := fmt.Sprintf("author=w%d&text=%d", w, i)
 				for {
-					ans := c.Do("POST", url, "application/x-www-form-urlencoded", form, "Idempotency-Key", fmt.Sprintf("w%d-%d", w, i))
+					ans, err := c.DoContext(context.Background(), "POST", url, "application/x-www-form-urlencoded", form, "Idempotency-Key", fmt.Sprintf("w%d-%d", w, i))
+					if err != nil {
+						t.Errorf("writer %d: %v", w, err)
+						return
+					}
 					if !count(fmt.Sprint("writer ", w), "POST", ans.Status) {
 						return
 					}

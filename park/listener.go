@@ -111,6 +111,15 @@ func (l *Listener) Close() error {
 	return err
 }
 
+// HandedBack reports whether c is a connection the Listener accepts again
+// after its held request was answered, rather than a new one. net/http
+// reports both as new (http.StateNew), but one handed back is idle: its
+// client was answered and may never send another request.
+func HandedBack(c net.Conn) bool {
+	_, ok := c.(*replayConn)
+	return ok
+}
+
 // replayConn is a connection handed back with bytes its client had
 // already sent: they are read again before the socket.
 type replayConn struct {

@@ -16,6 +16,16 @@ import (
 // (loopback) proxy's X-Real-IP.
 func as(t *testing.T, c *Client, addr, method, path, ctype, body string) Answer {
 	t.Helper()
+	a, err := sendAs(c, addr, method, path, ctype, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// sendAs is as that returns the error of a request that could not be
+// made. Any goroutine may call it.
+func sendAs(c *Client, addr, method, path, ctype, body string) (Answer, error) {
 	req, _ := http.NewRequest(method, c.base+strings.TrimPrefix(path, "/"), strings.NewReader(body))
 	req.Header.Set("X-Real-IP", addr)
 	if ctype != "" {
@@ -23,7 +33,7 @@ func as(t *testing.T, c *Client, addr, method, path, ctype, body string) Answer 
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return Answer{}, err
 	}
 	defer res.Body.Close()
 	var b strings.Builder
@@ -35,7 +45,7 @@ func as(t *testing.T, c *Client, addr, method, path, ctype, body string) Answer 
 			break
 		}
 	}
-	return Answer{Status: res.StatusCode, Header: res.Header, Raw: b.String()}
+	return Answer{Status: res.StatusCode, Header: res.Header, Raw: b.String()}, nil
 }
 
 // TestAbusiveClients plays hostile clients against the real server with
@@ -95,7 +105,13 @@ func TestAbusiveClients(t *testing.T) {
 	}
 	WaitParked(t, s.Stats(), 100)
 	goodPoll := make(chan Answer, 1)
-	go func() { goodPoll <- as(t, c, good, "GET", "api/rooms/hoard/messages?wait=55", "", "") }()
+	go func() {
+		a, err := sendAs(c, good, "GET", "api/rooms/hoard/messages?wait=55", "", "")
+		if err != nil {
+			t.Error(err)
+		}
+		goodPoll <- a
+	}()
 	WaitParked(t, s.Stats(), 101)
 	cancel()
 	WaitParked(t, s.Stats(), 1)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"gochat/park"
 )
 
 // idleGrace is how long a keep-alive connection answered before a
@@ -15,7 +17,10 @@ import (
 const idleGrace = 250 * time.Millisecond
 
 // connTracker knows which of a server's connections are idle, and since
-// when, through the http.Server's ConnState hook.
+// when, through the http.Server's ConnState hook. A connection is idle
+// while net/http waits for its next request after an answer: in
+// http.StateIdle, or in http.StateNew when the Parker handed it back
+// after answering its held read.
 type connTracker struct {
 	mu        sync.Mutex
 	idleSince map[net.Conn]time.Time
@@ -29,16 +34,16 @@ func newConnTracker() *connTracker {
 func (t *connTracker) track(c net.Conn, st http.ConnState) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if st == http.StateIdle {
+	if st == http.StateIdle || st == http.StateNew && park.HandedBack(c) {
 		t.idleSince[c] = time.Now()
 	} else {
 		delete(t.idleSince, c)
 	}
 }
 
-// idle returns how many connections are idle, and when the most recently
-// idled of them has been idle for grace (zero if none is idle).
-func (t *connTracker) idle(grace time.Duration) (n int, settled time.Time) {
+// idle returns when the most recently idled connection has been idle for
+// grace (zero if none is idle).
+func (t *connTracker) idle(grace time.Duration) (settled time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, since := range t.idleSince {
@@ -46,5 +51,17 @@ func (t *connTracker) idle(grace time.Duration) (n int, settled time.Time) {
 			settled = at
 		}
 	}
-	return len(t.idleSince), settled
+	return settled
+}
+
+// closeIdle closes every idle connection and returns how many it closed.
+// net/http's Shutdown would close those in http.StateIdle itself, but
+// waits 5 s before it closes one in http.StateNew that sent nothing.
+func (t *connTracker) closeIdle() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for c := range t.idleSince {
+		c.Close() // net/http's read fails and ends the connection
+	}
+	return len(t.idleSince)
 }

@@ -31,6 +31,9 @@ func MustOpen(tb testing.TB, cfg server.Config) (*server.Server, *Client) {
 	}
 	c := NewClient(tb, s.URL())
 	tb.Cleanup(func() { MustClose(tb, s) })
+	// First (cleanups run last first): the client's idle connections
+	// close, so that Close need not give them time to send a request.
+	tb.Cleanup(c.http.CloseIdleConnections)
 	return s, c
 }
 
@@ -88,8 +91,8 @@ type message struct {
 	Time   string `json:"time"`
 }
 
-// Do sends a request and decodes the answer; it fails the test only if
-// the request could not be made.
+// Do sends a request and decodes the answer; it returns the error of a
+// request that could not be made. Any goroutine may call it.
 func (c *Client) Do(ctx context.Context, method, path, ctype, body string) (Answer, error) {
 	return c.DoHeader(ctx, method, path, ctype, body, nil)
 }
@@ -99,7 +102,7 @@ func (c *Client) Do(ctx context.Context, method, path, ctype, body string) (Answ
 func (c *Client) DoHeader(ctx context.Context, method, path, ctype, body string, header http.Header) (Answer, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+strings.TrimPrefix(path, "/"), strings.NewReader(body))
 	if err != nil {
-		c.tb.Fatalf("new request: %v", err)
+		return Answer{}, fmt.Errorf("new request: %w", err)
 	}
 	for k, vs := range header {
 		req.Header[k] = vs
@@ -137,7 +140,8 @@ func (c *Client) DoHeader(ctx context.Context, method, path, ctype, body string,
 	return a, nil
 }
 
-// MustDo is Do that fails the test when the request cannot be made.
+// MustDo is Do that fails the test when the request cannot be made. Only
+// the test's goroutine may call it, as t.Fatal.
 func (c *Client) MustDo(method, path, ctype, body string) Answer {
 	c.tb.Helper()
 	a, err := c.Do(context.Background(), method, path, ctype, body)
@@ -147,10 +151,17 @@ func (c *Client) MustDo(method, path, ctype, body string) Answer {
 	return a
 }
 
-// Get reads a room with the given query.
+// Get reads a room with the given query. Only the test's goroutine may
+// call it; others call Read.
 func (c *Client) Get(room, query string) Answer {
 	c.tb.Helper()
 	return c.MustDo(http.MethodGet, "api/rooms/"+room+"/messages?"+query, "", "")
+}
+
+// Read is Get that returns the error of a request that could not be
+// made. Any goroutine may call it.
+func (c *Client) Read(room, query string) (Answer, error) {
+	return c.Do(context.Background(), http.MethodGet, "api/rooms/"+room+"/messages?"+query, "", "")
 }
 
 // Post posts text as author to room and wants 201.
@@ -174,11 +185,16 @@ func WaitParked(tb testing.TB, stats *components.Stats, n int64) {
 type LogBuffer = testutil.LogBuffer
 
 // Follow long-polls r's room as a client would, recording each answer in
-// r's history, until stop says so. Any answer but a 200 fails the test.
+// r's history, until stop says so. An error or any answer but a 200 fails
+// the test (t.Errorf) and ends it. Any goroutine may call it.
 func Follow(t testing.TB, c *Client, r *history.Reader, wait int, stop func(r *history.Reader) bool) {
 	for !stop(r) {
 		since, epoch := r.Next()
-		a := c.Get(r.Room(), fmt.Sprintf("since=%d&wait=%d&epoch=%s", since, wait, epoch))
+		a, err := c.Read(r.Room(), fmt.Sprintf("since=%d&wait=%d&epoch=%s", since, wait, epoch))
+		if err != nil {
+			t.Errorf("following %s: %v", r.Room(), err)
+			return
+		}
 		if a.Status != 200 {
 			t.Errorf("following %s: %d %s", r.Room(), a.Status, a.Raw)
 			return
@@ -202,7 +218,8 @@ func (a Answer) History() history.Answer {
 }
 
 // PostTo posts text as author to room, records the 201 in h, and returns
-// the answer; any other status is returned for the test to judge.
+// the answer; any other status is returned for the test to judge. Only
+// the test's goroutine may call it; others call Write.
 func (c *Client) PostTo(h *history.History, room, author, text string) Answer {
 	c.tb.Helper()
 	return c.PostKey(h, room, author, text, "")
@@ -211,6 +228,16 @@ func (c *Client) PostTo(h *history.History, room, author, text string) Answer {
 // PostKey is PostTo with an Idempotency-Key, unless key is "".
 func (c *Client) PostKey(h *history.History, room, author, text, key string) Answer {
 	c.tb.Helper()
+	a, err := c.Write(h, room, author, text, key)
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	return a
+}
+
+// Write is PostKey that returns the error of a post that could not be
+// made, or whose 201 is not a message. Any goroutine may call it.
+func (c *Client) Write(h *history.History, room, author, text, key string) (Answer, error) {
 	body, _ := json.Marshal(map[string]string{"author": author, "text": text})
 	header := http.Header{}
 	if key != "" {
@@ -218,16 +245,16 @@ func (c *Client) PostKey(h *history.History, room, author, text, key string) Ans
 	}
 	a, err := c.DoHeader(context.Background(), http.MethodPost, "api/rooms/"+room+"/messages", "application/json", string(body), header)
 	if err != nil {
-		c.tb.Fatalf("post to %s: %v", room, err)
+		return a, fmt.Errorf("post to %s: %w", room, err)
 	}
 	if a.Status == http.StatusCreated {
 		m, err := history.ParseMessage([]byte(a.Raw))
 		if err != nil {
-			c.tb.Fatal(err)
+			return a, fmt.Errorf("post to %s: %w", room, err)
 		}
 		h.Acked(room, m)
 	}
-	return a
+	return a, nil
 }
 
 // every calls f with 0, 1, 2, … once per period until ctx ends or f

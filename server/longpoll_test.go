@@ -20,7 +20,13 @@ func TestLongPollWake(t *testing.T) {
 	s, c := MustOpen(t, server.Config{})
 	epoch := c.Get("lobby", "").Read.Epoch // "": the room does not exist yet
 	got := make(chan Answer, 1)
-	go func() { got <- c.Get("lobby", "since=0&wait=30&epoch="+epoch) }()
+	go func() {
+		a, err := c.Read("lobby", "since=0&wait=30&epoch="+epoch)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- a
+	}()
 	WaitParked(t, s.Stats(), 1)
 	m := c.Post("lobby", "ann", "wake up")
 	a := <-got
@@ -61,8 +67,8 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range perWriter {
-				if a := c.PostTo(h, "busy", fmt.Sprint("w", w), fmt.Sprint(i)); a.Status != 201 {
-					t.Errorf("post: %d %s", a.Status, a.Raw)
+				if a, err := c.Write(h, "busy", fmt.Sprint("w", w), fmt.Sprint(i), ""); err != nil || a.Status != 201 {
+					t.Errorf("post: %v %d %s", err, a.Status, a.Raw)
 				}
 			}
 		}()
@@ -107,7 +113,13 @@ func TestGracefulShutdown(t *testing.T) {
 	c.Post("lobby", "", "x")
 	got := make(chan Answer, parked)
 	for range parked {
-		go func() { got <- c.Get("lobby", "since=1&wait=55") }()
+		go func() {
+			a, err := c.Read("lobby", "since=1&wait=55")
+			if err != nil {
+				t.Error(err)
+			}
+			got <- a
+		}()
 	}
 	WaitParked(t, s.Stats(), parked)
 	closed := make(chan struct{})
@@ -123,6 +135,39 @@ func TestGracefulShutdown(t *testing.T) {
 	<-closed
 	if _, err := c.Do(context.Background(), http.MethodGet, "api/rooms/lobby/messages", "", ""); err == nil {
 		t.Error("the server still answers after Close")
+	}
+}
+
+// TestCloseSoonAfterAnsweredLongPoll: a connection whose long-poll was
+// answered, and that then stays quiet, is closed by a shutdown once it
+// has been quiet for a moment, as an idle keep-alive connection is.
+// net/http sees a connection the Parker hands back as new, and its
+// Shutdown waits 5 s before it closes a new connection that sent nothing.
+func TestCloseSoonAfterAnsweredLongPoll(t *testing.T) {
+	// Close must be done well before net/http's 5 s for a new connection.
+	const closeWithin = 4 * time.Second
+	var logs LogBuffer
+	s, c := MustOpen(t, server.Config{Log: logs.Logger()})
+	woken := make(chan Answer, 1)
+	go func() {
+		a, err := c.Do(context.Background(), http.MethodGet, "api/rooms/quiet/messages?since=0&wait=30", "", "")
+		if err != nil {
+			t.Error(err)
+		}
+		woken <- a
+	}()
+	WaitParked(t, s.Stats(), 1)
+	c.Post("quiet", "ann", "wake up")
+	if a := <-woken; a.Status != 200 || len(a.Read.Messages) != 1 {
+		t.Fatalf("the long-poll: %d %s", a.Status, a.Raw)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), closeWithin)
+	defer cancel()
+	if err := s.Close(ctx); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if !strings.Contains(logs.String(), "closing idle connections") {
+		t.Errorf("the long-poll's connection was not closed as an idle one:\n%s", logs.String())
 	}
 }
 

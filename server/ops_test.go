@@ -45,7 +45,13 @@ func TestMetrics(t *testing.T) {
 	c.Post("m", "", "two")
 	c.Get("m", "since=x") // 400
 	got := make(chan Answer, 1)
-	go func() { got <- c.Get("m", "since=2&wait=30") }()
+	go func() {
+		a, err := c.Read("m", "since=2&wait=30")
+		if err != nil {
+			t.Error(err)
+		}
+		got <- a
+	}()
 	WaitParked(t, s.Stats(), 1)
 	m := scrape(t, c, s.URL()+"metrics")
 	if m["gochat_parked_readers"] != 1 {

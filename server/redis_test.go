@@ -61,8 +61,8 @@ func TestRedisInstancesAreOneChat(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range perWriter {
-				if a := clients[w%instances].PostTo(h, "shared", fmt.Sprint("w", w), fmt.Sprint(i)); a.Status != 201 {
-					t.Errorf("post: %d %s", a.Status, a.Raw)
+				if a, err := clients[w%instances].Write(h, "shared", fmt.Sprint("w", w), fmt.Sprint(i), ""); err != nil || a.Status != 201 {
+					t.Errorf("post: %v %d %s", err, a.Status, a.Raw)
 				}
 			}
 		}()
@@ -119,7 +119,13 @@ func TestRedisLostAndBack(t *testing.T) {
 
 	// A reader parked on b; Redis dies under it.
 	woken := make(chan Answer, 1)
-	go func() { woken <- cb.Get("lost", "since=1&wait=30") }()
+	go func() {
+		a, err := cb.Read("lost", "since=1&wait=30")
+		if err != nil {
+			t.Error(err)
+		}
+		woken <- a
+	}()
 	WaitParked(t, b.Stats(), 1)
 	srv.Kill()
 
@@ -208,8 +214,8 @@ func TestRedisFollowersUnderLoad(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; ctx.Err() == nil; i++ {
-				if a := clients[w%instances].PostTo(h, room, fmt.Sprint("w", w), fmt.Sprint(i)); a.Status != 201 {
-					t.Errorf("post: %d %s", a.Status, a.Raw)
+				if a, err := clients[w%instances].Write(h, room, fmt.Sprint("w", w), fmt.Sprint(i), ""); err != nil || a.Status != 201 {
+					t.Errorf("post: %v %d %s", err, a.Status, a.Raw)
 					return
 				}
 			}

@@ -57,7 +57,11 @@ func TestRedisStallStoresEachPostOnce(t *testing.T) {
 					key = fmt.Sprintf("w%d-%d", w, i)
 				}
 				for {
-					a := c.PostKey(h, room, fmt.Sprint("w", w), fmt.Sprint(i), key)
+					a, err := c.Write(h, room, fmt.Sprint("w", w), fmt.Sprint(i), key)
+					if err != nil {
+						t.Error(err)
+						return
+					}
 					if a.Status == 201 {
 						posted.Add(1)
 						break
@@ -201,8 +205,12 @@ func redisKilledAndRestarted(t *testing.T, aof bool) {
 			for i := 0; ctx.Err() == nil; i++ {
 				for {
 					sent := phase.Load()
-					a := c.PostKey(h, room, fmt.Sprint("w", w), fmt.Sprint(i), fmt.Sprintf("w%d-%d", w, i))
+					a, err := c.Write(h, room, fmt.Sprint("w", w), fmt.Sprint(i), fmt.Sprintf("w%d-%d", w, i))
 					answered := phase.Load()
+					if err != nil {
+						t.Errorf("writer %d: %v", w, err)
+						return
+					}
 					if a.Status == 201 {
 						if sent == down && answered == down {
 							t.Errorf("writer %d: a post sent and answered while Redis was down was acknowledged: %s", w, a.Raw)

@@ -80,9 +80,9 @@ func TestReloadUnderLoad(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range perWriter {
-				a := c.PostTo(h, "reload", fmt.Sprint("w", w), fmt.Sprint("message ", i))
-				if a.Status != 201 {
-					t.Errorf("writer %d message %d: %d %s", w, i, a.Status, a.Raw)
+				a, err := c.Write(h, "reload", fmt.Sprint("w", w), fmt.Sprint("message ", i), "")
+				if err != nil || a.Status != 201 {
+					t.Errorf("writer %d message %d: %v %d %s", w, i, err, a.Status, a.Raw)
 					return
 				}
 				posted.Add(1)
@@ -146,7 +146,13 @@ func TestReloadKeepsRoomsAndAnswersParked(t *testing.T) {
 	m := c.Post("keep", "", "before")
 	before := c.Get("keep", "").Read
 	got := make(chan Answer, 1)
-	go func() { got <- c.Get("keep", fmt.Sprintf("since=1&wait=30&epoch=%s", before.Epoch)) }()
+	go func() {
+		a, err := c.Read("keep", fmt.Sprintf("since=1&wait=30&epoch=%s", before.Epoch))
+		if err != nil {
+			t.Error(err)
+		}
+		got <- a
+	}()
 	WaitParked(t, s.Stats(), 1)
 	MustWrite(t, path, src.moderated)
 	if err := s.Reload(); err != nil {

@@ -615,8 +615,8 @@ func (s *Server) Close(ctx context.Context) error {
 // on carries "Connection: close", the listener closes and the network
 // drains (requests it holds are answered, later ones get 503); then the
 // connections that went idle just before get idleGrace to bring their
-// next request, which is answered and closes them; only then does
-// Shutdown close what is still idle and wait for what is active.
+// next request, which is answered and closes them; only then are those
+// still idle closed, and Shutdown waits for what is active.
 func (s *Server) close(ctx context.Context) error {
 	close(s.stopWatch)
 	s.watching.Wait()
@@ -665,14 +665,12 @@ func (s *Server) close(ctx context.Context) error {
 }
 
 // awaitIdle waits until every idle connection has been idle for
-// idleGrace, or ctx ends, and logs how many idle connections are left
-// for Shutdown to close.
+// idleGrace, or ctx ends, then closes them and logs how many it closed.
 func (s *Server) awaitIdle(ctx context.Context) {
 	for {
-		n, settled := s.conns.idle(idleGrace)
-		wait := time.Until(settled)
+		wait := time.Until(s.conns.idle(idleGrace))
 		if wait <= 0 {
-			if n > 0 {
+			if n := s.conns.closeIdle(); n > 0 {
 				s.cfg.Log.Info("closing idle connections", "connections", n)
 			}
 			return

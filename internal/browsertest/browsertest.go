@@ -4,7 +4,6 @@ package browsertest
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -12,30 +11,20 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+
+	"gochat/internal/testutil"
 )
 
 // Wait bounds every wait on the page; it only runs out when something is
 // broken.
 const Wait = 30 * time.Second
 
-// chromium finds the browser or fails: a missing browser is a broken
-// setup, not a reason to skip.
-func chromium(tb testing.TB) string {
-	tb.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	tb.Fatal("no chromium on PATH: install Debian's chromium package (bash .ci/run does)")
-	return ""
-}
-
-// MustBrowser starts a headless Chromium for the test.
+// MustBrowser starts a headless Chromium for the test. A missing browser
+// fails the test; under -short the test is skipped (see testutil.Tool).
 func MustBrowser(tb testing.TB) context.Context {
 	tb.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(tb)),
+		chromedp.ExecPath(testutil.Tool(tb, "chromium", "chromium", "chromium-browser", "google-chrome")),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.UserDataDir(tb.TempDir()),

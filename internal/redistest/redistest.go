@@ -32,6 +32,7 @@ type Server struct {
 	tb     testing.TB
 	Addr   string // host:port
 	opts   Options
+	path   string // the redis-server program
 	dir    string
 	cmd    *exec.Cmd
 	exited chan error
@@ -46,16 +47,18 @@ func Start(tb testing.TB) *Server {
 }
 
 // StartWith runs redis-server set up by opts for the test, and stops it
-// when the test ends.
+// when the test ends. A missing redis-server fails the test; under -short
+// the test is skipped (see testutil.Tool).
 func StartWith(tb testing.TB, opts Options) *Server {
 	tb.Helper()
+	path := testutil.Tool(tb, "redis-server", "redis-server")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := &Server{tb: tb, Addr: addr, opts: opts, dir: tb.TempDir()}
+	s := &Server{tb: tb, Addr: addr, opts: opts, path: path, dir: tb.TempDir()}
 	s.start()
 	tb.Cleanup(func() { s.stop(syscall.SIGTERM) })
 	return s
@@ -67,10 +70,6 @@ func (s *Server) URL() string { return "redis://" + s.Addr + "/0" }
 func (s *Server) start() {
 	s.tb.Helper()
 	_, port, _ := net.SplitHostPort(s.Addr)
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		s.tb.Fatal("no redis-server on PATH: install Debian's redis-server package (bash .ci/run does)")
-	}
 	s.out = &testutil.LogBuffer{}
 	persistence := []string{"--appendonly", "no"}
 	if s.opts.AOF {
@@ -78,7 +77,7 @@ func (s *Server) start() {
 	}
 	args := append([]string{"--bind", "127.0.0.1", "--port", port, "--dir", s.dir,
 		"--save", "", "--daemonize", "no", "--logfile", ""}, persistence...)
-	s.cmd = exec.Command(path, args...)
+	s.cmd = exec.Command(s.path, args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {
 		s.tb.Fatal(err)

@@ -4,6 +4,8 @@ package testutil
 import (
 	"bytes"
 	"log/slog"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -56,7 +58,8 @@ func (b *LogBuffer) String() string {
 
 // Within runs f and fails the test if it does not return within Timeout:
 // for calls that must not wait behind something blocked for far longer.
-// what names the call in the failure.
+// what names the call in the failure. f runs on a goroutine of its own,
+// so it must not call t.Fatal (t.Error is fine).
 func Within(tb testing.TB, what string, f func()) {
 	tb.Helper()
 	returned := make(chan struct{})
@@ -77,4 +80,29 @@ func Within(tb testing.TB, what string, f func()) {
 func Blocked(fn string) int {
 	buf := make([]byte, 1<<20)
 	return strings.Count(string(buf[:runtime.Stack(buf, true)]), fn)
+}
+
+// Tool returns the path of a program a test runs, the first of names
+// found (a bare name on PATH and in /usr/sbin, where Debian puts nginx),
+// or fails the test naming pkg, the Debian package that has it: a missing
+// tool is a broken setup (./test installs them all), never a reason to
+// skip. Under -short it skips the test instead, found or not: the short
+// lane runs without the tools and without the slow tests that need them.
+// The helper that starts a tool calls it, so that each tool is gated in
+// one place.
+func Tool(tb testing.TB, pkg string, names ...string) string {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skipf("needs %s (Debian's %s): not under -short", names[0], pkg)
+	}
+	for _, name := range names {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+		if p, err := exec.LookPath(filepath.Join("/usr/sbin", name)); err == nil {
+			return p
+		}
+	}
+	tb.Fatalf("no %s on PATH or in /usr/sbin: install Debian's %s package (./test does)", names[0], pkg)
+	return ""
 }
