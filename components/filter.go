@@ -86,11 +86,13 @@ func (f *Filter) Process() {
 		}
 	}
 	if f.Mode != nil {
-		mode, err := parseChoice("Mode", <-f.Mode, filterModes)
-		if err != nil {
-			f.log.Error("Filter: bad MODE; rejecting", "err", err)
+		if m, ok := <-f.Mode; ok {
+			mode, err := parseChoice("Mode", m, filterModes)
+			if err != nil {
+				f.log.Error("Filter: bad MODE; rejecting", "err", err)
+			}
+			f.mask = mode == FilterMask
 		}
-		f.mask = mode == FilterMask
 	}
 	for cmd := range f.In {
 		text, tHit := f.scan(cmd.Text)
