@@ -72,8 +72,10 @@ func TestConfigPortsDescribed(t *testing.T) {
 }
 
 // TestConfigErrors: each configuration port refuses what it cannot take,
-// in the component's words, and takes what it can.
+// in the component's words, and takes what it can. Every configuration
+// port of the catalogue must have a case it refuses here.
 func TestConfigErrors(t *testing.T) {
+	refused := map[string]bool{} // type.Port
 	for _, tc := range []struct {
 		comp       components.Configurable
 		port, text string
@@ -103,6 +105,16 @@ func TestConfigErrors(t *testing.T) {
 		_, err := ConfigParse(t, tc.comp, tc.port)(tc.text)
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || err.Error() != tc.want) {
 			t.Errorf("%T %s %q: got %v, want %q", tc.comp, tc.port, tc.text, err, tc.want)
+		}
+		if tc.want != "" {
+			refused[reflect.TypeOf(tc.comp).String()+"."+tc.port] = true
+		}
+	}
+	for _, info := range components.Catalog() {
+		for _, c := range components.ConfigPortsOf(info.Type) {
+			if !refused[info.Type.String()+"."+c.Port] {
+				t.Errorf("%s.%s: no case above shows what it refuses", info.Name, c.Port)
+			}
 		}
 	}
 }
