@@ -148,9 +148,9 @@ type resolver struct {
 	fed   map[string]bool    // process.Port inports with a source
 	drawn map[string]bool    // process.Port outports with a target
 	// misnamed holds process/in and process/out when an endpoint names a
-	// port the process does not have: its unconnected ports of that
-	// direction are then not reported, as the misnamed port is likely
-	// one of them.
+	// port of the process that does not exist, goes the wrong way or has
+	// a bad index: its unconnected ports of that direction are then not
+	// reported, as the port meant is likely one of them.
 	misnamed map[string]bool
 	wiring   *wiring
 }
@@ -226,10 +226,19 @@ func (r *resolver) endpoint(e Endpoint, in bool, role string) (components.Port, 
 	if !ok {
 		return components.Port{}, "", false
 	}
-	comp := r.p.comps[proc.Name]
+	port, addr, ok := r.port(e, r.p.comps[proc.Name], ports, in, role)
+	if !ok {
+		// The port meant is likely one of this direction left unconnected.
+		r.misnamed[e.Process+"/"+direction(in)] = true
+	}
+	return port, addr, ok
+}
+
+// port finds the port e names among ports, those of component comp (see
+// endpoint).
+func (r *resolver) port(e Endpoint, comp string, ports []components.Port, in bool, role string) (components.Port, string, bool) {
 	port, ok := components.FindPort(ports, e.Port)
 	if !ok {
-		r.misnamed[e.Process+"/"+direction(in)] = true
 		names := make([]string, 0, len(ports))
 		for _, p := range filterPorts(ports, in) {
 			names = append(names, strings.ToUpper(p.Name))
