@@ -23,8 +23,9 @@ type ConfigPort struct {
 	// number, boolean, array or object.
 	Type string
 	// Default is the value the component takes when no packet arrives,
-	// written as an initial packet would write it; "" when there is none
-	// to show (a required port, or one whose absence means "none").
+	// written as an initial packet would write it: "" for a required
+	// port, which has none, and for an optional one whose default is the
+	// empty text.
 	Default string
 	// Values, when not empty, lists every value the port allows.
 	Values []string

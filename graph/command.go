@@ -93,7 +93,7 @@ func writeComponents(w io.Writer) {
 				if len(c.Values) > 0 {
 					line += "; one of " + strings.Join(c.Values, ", ")
 				}
-				if c.Default != "" {
+				if !p.Required {
 					line += "; default '" + c.Default + "'"
 				}
 			}

@@ -41,7 +41,7 @@ func ComponentsJSON(catalog []components.Info) []byte {
 				Addressable: p.Kind != components.Plain, Description: p.Description}
 			if cfg := p.Config; cfg != nil {
 				pp.Type = cfg.Type
-				if cfg.Default != "" {
+				if !p.Required {
 					pp.Default = value(cfg, cfg.Default)
 				}
 				for _, v := range cfg.Values {
