@@ -165,7 +165,7 @@ func TestGraphCommands(t *testing.T) {
 	code, out, _ = run("graph", "json", "graph/examples/ratelimited.fbp")
 	js := filepath.Join(dir, "rl.json")
 	os.WriteFile(js, []byte(out), 0o644)
-	if c2, out2, errs2 := run("graph", "check", js); code != 0 || c2 != 0 || !strings.Contains(out2, "7 processes, 13 connections, 2 initial packets") {
+	if c2, out2, errs2 := run("graph", "check", js); code != 0 || c2 != 0 || !strings.Contains(out2, "7 processes, 13 connections, 4 initial packets") {
 		t.Errorf("json round trip: %d %d %s %s", code, c2, out2, errs2)
 	}
 	if code, out, _ := run("graph", "dot", "graph/chat.fbp"); code != 0 || !strings.HasPrefix(out, "digraph gochat {") || !strings.Contains(out, `"router" -> "controller" [label="READ → IN"]`) {
