@@ -141,7 +141,7 @@ func TestGraphCommands(t *testing.T) {
 		}
 		return code, out.String(), errs.String()
 	}
-	for _, f := range []string{"graph/chat.fbp", "graph/examples/moderated.fbp", "graph/examples/masked.fbp", "graph/examples/transcript.fbp", "graph/examples/ratelimited.fbp"} {
+	for _, f := range []string{"graph/chat.fbp", "graph/examples/moderated.fbp", "graph/examples/masked.fbp", "graph/examples/transcript.fbp", "graph/examples/ratelimited.fbp", "graph/examples/webhook.fbp"} {
 		if code, out, errs := run("graph", "check", f); code != 0 || !strings.Contains(out, f+": ok") {
 			t.Errorf("check %s: %d %s %s", f, code, out, errs)
 		}
@@ -156,7 +156,7 @@ func TestGraphCommands(t *testing.T) {
 		t.Errorf("serving a bad file: %d\n%s", code, errs)
 	}
 	code, out, _ := run("graph", "components")
-	for _, c := range []string{"Router", "Controller", "SendController", "Storage", "Responder", "Filter", "Transcript", "RateLimit", "WORDS (in, []string, optional)"} {
+	for _, c := range []string{"Router", "Controller", "SendController", "Storage", "Responder", "Filter", "Transcript", "RateLimit", "Webhook", "WORDS (in, []string, optional)"} {
 		if code != 0 || !strings.Contains(out, c) {
 			t.Errorf("components does not list %s:\n%s", c, out)
 		}
