@@ -147,7 +147,7 @@ func TestGraphCommands(t *testing.T) {
 		}
 	}
 	code, _, errs := run("graph", "check", bad)
-	if code != 1 || !strings.Contains(errs, bad+":2:27: unknown component Controler for process c (known components: Controller, Filter,") {
+	if code != 1 || !strings.Contains(errs, bad+":2:27: unknown component Controler for process c (did you mean Controller? known components: Controller, Filter,") {
 		t.Errorf("check of a bad file: %d\n%s", code, errs)
 	}
 	// The server refuses it before it listens, with the same messages.

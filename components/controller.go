@@ -14,9 +14,9 @@ import (
 // ReadQuery with wait clamped to the server's maximum; invalid ones are
 // answered 400 through ERR.
 type Controller struct {
-	In  <-chan *wire.Request // routed reads
-	Out chan<- *ReadQuery    // validated reads, to Storage
-	Err chan<- *Reply        // 400 answers
+	In  <-chan *wire.Request `description:"routed reads"`
+	Out chan<- *ReadQuery    `description:"validated reads, to Storage"`
+	Err chan<- *Reply        `description:"400 answers"`
 
 	maxWait time.Duration
 }

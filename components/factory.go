@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/trustmaster/goflow"
@@ -23,34 +24,46 @@ type Deps struct {
 	Stdout           io.Writer     // where components write when told "stdout"
 }
 
-// Info names a component and says in one line what it does.
+// Info names a component, says in one line what it does, and knows its
+// type, from which its ports and configuration are read without building
+// one.
 type Info struct {
 	Name        string
 	Description string
-	New         func(Deps) any
+	New         func(Deps) any // builds one instance
+	Type        reflect.Type   // what New returns: a pointer to the component's struct
+}
+
+// Ports lists the component's ports, with the descriptions of its
+// configuration ports, without building one.
+func (i Info) Ports() []Port { return PortsOf(i.Type) }
+
+// component makes the Info of a component of type *T built by build.
+func component[T any](name, description string, build func(Deps) *T) Info {
+	return Info{Name: name, Description: description, New: func(d Deps) any { return build(d) }, Type: reflect.TypeFor[*T]()}
 }
 
 // Catalog lists every component a graph may use, by name.
 func Catalog() []Info {
 	return []Info{
-		{"Router", "Routes HTTP requests by method and path to the port of their route; 404/405 otherwise.",
-			func(Deps) any { return NewRouter() }},
-		{"Controller", "Validates reads (room, since, wait, epoch) and clamps the wait.",
-			func(d Deps) any { return NewController(d.MaxWait) }},
-		{"SendController", "Validates writes from a JSON or form body (author, text).",
-			func(Deps) any { return NewSendController() }},
-		{"Storage", "Appends writes, answers reads, parks long-polls and wakes them.",
-			func(d Deps) any { return NewStorage(d.Store, d.StoreConcurrency, d.Stats, d.Log) }},
-		{"Responder", "Encodes results and errors as JSON answers and completes requests.",
-			func(d Deps) any { return NewResponder(d.Log) }},
-		{"Filter", "Moderates writes: rejects (422) or masks messages with listed words.",
-			func(d Deps) any { return NewFilter(d.Log) }},
-		{"Transcript", "Passes replies on and copies each stored message as a JSON line to a file or stdout.",
-			func(d Deps) any { return NewTranscript(d.Stdout, d.Log) }},
-		{"RateLimit", "Limits requests per client (an IPv4 address or an IPv6 /64) with a token bucket; 429 with Retry-After.",
-			func(Deps) any { return NewRateLimit() }},
-		{"Webhook", "Passes replies on and POSTs each stored message as JSON to a URL (signed with SECRET); drops rather than slow the chat.",
-			func(d Deps) any { return NewWebhook(d.Stats, d.Log) }},
+		component("Router", "Routes HTTP requests by method and path to the port of their route; 404/405 otherwise.",
+			func(Deps) *Router { return NewRouter() }),
+		component("Controller", "Validates reads (room, since, wait, epoch) and clamps the wait.",
+			func(d Deps) *Controller { return NewController(d.MaxWait) }),
+		component("SendController", "Validates writes from a JSON or form body (author, text).",
+			func(Deps) *SendController { return NewSendController() }),
+		component("Storage", "Appends writes, answers reads, parks long-polls and wakes them.",
+			func(d Deps) *Storage { return NewStorage(d.Store, d.StoreConcurrency, d.Stats, d.Log) }),
+		component("Responder", "Encodes results and errors as JSON answers and completes requests.",
+			func(d Deps) *Responder { return NewResponder(d.Log) }),
+		component("Filter", "Moderates writes: rejects (422) or masks messages with listed words.",
+			func(d Deps) *Filter { return NewFilter(d.Log) }),
+		component("Transcript", "Passes replies on and copies each stored message as a JSON line to a file or stdout.",
+			func(d Deps) *Transcript { return NewTranscript(d.Stdout, d.Log) }),
+		component("RateLimit", "Limits requests per client (an IPv4 address or an IPv6 /64) with a token bucket; 429 with Retry-After.",
+			func(Deps) *RateLimit { return NewRateLimit() }),
+		component("Webhook", "Passes replies on and POSTs each stored message as JSON to a URL (signed with SECRET); drops rather than slow the chat.",
+			func(d Deps) *Webhook { return NewWebhook(d.Stats, d.Log) }),
 	}
 }
 

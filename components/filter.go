@@ -1,6 +1,7 @@
 package components
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -25,14 +26,45 @@ const (
 type Filter struct {
 	Words <-chan []string      `fbp:"optional"` // the word list, e.g. '["spam","scam"]'
 	Mode  <-chan string        `fbp:"optional"` // "reject" (default) or "mask"
-	In    <-chan *WriteCommand // validated writes
-	Out   chan<- *WriteCommand // writes that pass, masked if so configured
-	Err   chan<- *Reply        // 422 answers
+	In    <-chan *WriteCommand `description:"validated writes"`
+	Out   chan<- *WriteCommand `description:"writes that pass, masked if so configured"`
+	Err   chan<- *Reply        `description:"422 answers"`
 
 	log    *slog.Logger
 	folder *textFolder
 	words  map[string]bool // normalised by folder
 	mask   bool
+}
+
+// filterModes are the values MODE takes.
+var filterModes = []string{FilterReject, FilterMask}
+
+// ConfigPorts implements Configurable: WORDS and MODE.
+func (*Filter) ConfigPorts() []ConfigPort {
+	return []ConfigPort{
+		{Port: "Words", Type: "array", Default: "[]", Description: "the words to reject or mask, as a JSON list, e.g. '[\"spam\",\"scam\"]'",
+			Parse: parseWords},
+		stringChoice("Mode", FilterReject, "what to do with a message holding a listed word: reject it with 422, or mask the word with *", filterModes...),
+	}
+}
+
+// parseWords reads WORDS: a JSON list of words, each one word as the
+// Filter compares them (a listed "sp am" would never match).
+func parseWords(text string) (any, error) {
+	words, err := stringList("Words", text)
+	if err != nil {
+		return nil, err
+	}
+	folder := newTextFolder()
+	for _, w := range words {
+		if w = strings.TrimSpace(w); w == "" {
+			continue
+		}
+		if _, ok := folder.word(w); !ok {
+			return nil, fmt.Errorf("WORDS lists %q, which is not one word: it would never match (list its words one by one)", w)
+		}
+	}
+	return words, nil
 }
 
 // NewFilter returns a Filter that logs a bad MODE or WORDS to log.
@@ -54,12 +86,12 @@ func (f *Filter) Process() {
 		}
 	}
 	if f.Mode != nil {
-		switch mode := <-f.Mode; mode {
-		case FilterMask:
-			f.mask = true
-		case FilterReject, "":
-		default:
-			f.log.Error("Filter: unknown MODE; rejecting", "mode", mode, "known", FilterReject+", "+FilterMask)
+		if m, ok := <-f.Mode; ok {
+			mode, err := parseChoice("Mode", m, filterModes)
+			if err != nil {
+				f.log.Error("Filter: bad MODE; rejecting", "err", err)
+			}
+			f.mask = mode == FilterMask
 		}
 	}
 	for cmd := range f.In {

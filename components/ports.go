@@ -23,13 +23,20 @@ const (
 // A port is required unless its field is tagged `fbp:"optional"`: a
 // required inport must be fed (by a connection, an initial packet or a
 // network inport) and a required outport must go somewhere, or the graph
-// does not load.
+// does not load. Its `description` tag says in one line what flows
+// through it; a configuration port is described by its component's
+// ConfigPorts instead (see Configurable).
 type Port struct {
 	Name     string       // the field name, e.g. Out
 	In       bool         // true for an inport
 	Elem     reflect.Type // what flows through it
-	Kind     PortKind
-	Required bool
+	Kind     PortKind     // plain, array or map
+	Required bool         // whether a graph must connect it
+	// Description says what flows through it, for `gochat graph
+	// components`.
+	Description string
+	// Config describes a configuration port, nil for any other.
+	Config *ConfigPort
 }
 
 // Direction returns "in" or "out".
@@ -58,8 +65,18 @@ func (p Port) String() string {
 
 // Ports lists the ports of component c, a pointer to a struct, in field
 // order.
-func Ports(c any) []Port {
-	t := reflect.TypeOf(c)
+func Ports(c any) []Port { return PortsOf(reflect.TypeOf(c)) }
+
+// PortsOf lists the ports of components of type t, a pointer to a struct
+// (or the struct), in field order, with the descriptions of their
+// configuration ports (see Configurable), without building one.
+func PortsOf(t reflect.Type) []Port {
+	configs := map[string]*ConfigPort{}
+	if t.Kind() == reflect.Pointer {
+		for _, c := range ConfigPortsOf(t) {
+			configs[c.Port] = &c
+		}
+	}
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -85,12 +102,19 @@ func Ports(c any) []Port {
 		if ft.Kind() != reflect.Chan || ft.ChanDir() == reflect.BothDir {
 			continue
 		}
+		desc := f.Tag.Get("description")
+		if c := configs[f.Name]; c != nil {
+			desc = c.Description
+		}
 		ports = append(ports, Port{
 			Name:     f.Name,
 			In:       ft.ChanDir() == reflect.RecvDir,
 			Elem:     ft.Elem(),
 			Kind:     kind,
 			Required: f.Tag.Get("fbp") != "optional",
+
+			Description: desc,
+			Config:      configs[f.Name],
 		})
 	}
 	return ports

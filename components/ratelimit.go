@@ -13,8 +13,10 @@ import (
 
 // RateLimit defaults and bounds.
 const (
-	DefaultRate  = 1.0 // tokens a second per client
-	DefaultBurst = 5   // tokens a client may save up
+	DefaultRate  = 1.0     // tokens a second per client
+	DefaultBurst = 5       // tokens a client may save up
+	MaxRate      = 1e6     // the most RATE a graph may set, tokens a second
+	MaxBurst     = 1 << 20 // the most BURST a graph may set
 	// MaxRateClients bounds the buckets kept. Past it, full buckets are
 	// forgotten first; if all are busy, all are forgotten (fail open).
 	MaxRateClients = 100000
@@ -30,15 +32,22 @@ const (
 type RateLimit struct {
 	Rate  <-chan float64       `fbp:"optional"` // tokens per second
 	Burst <-chan int           `fbp:"optional"` // bucket size
-	In    <-chan *wire.Request // requests
-	Out   chan<- *wire.Request // requests within the limit
-	Err   chan<- *Reply        // 429 answers
-
+	In    <-chan *wire.Request `description:"requests"`
+	Out   chan<- *wire.Request `description:"requests within the limit"`
+	Err   chan<- *Reply        `description:"429 answers"`
 }
 
 type bucket struct {
 	tokens float64
 	at     time.Time
+}
+
+// ConfigPorts implements Configurable: RATE and BURST.
+func (*RateLimit) ConfigPorts() []ConfigPort {
+	return []ConfigPort{
+		positiveNumber("Rate", DefaultRate, MaxRate, "tokens a second", "tokens a client gets a second, e.g. '0.5' for one request every 2 s"),
+		intRange("Burst", DefaultBurst, 1, MaxBurst, "tokens", "tokens a client may save up: how many requests it may make at once"),
+	}
 }
 
 // NewRateLimit returns a RateLimit on the wall clock.
@@ -48,12 +57,12 @@ func NewRateLimit() *RateLimit { return &RateLimit{} }
 func (l *RateLimit) Process() {
 	rate, burst := DefaultRate, DefaultBurst
 	if l.Rate != nil {
-		if r, ok := <-l.Rate; ok && r > 0 {
+		if r, ok := <-l.Rate; ok && checkPositive("Rate", r, MaxRate, "tokens a second") == nil {
 			rate = r
 		}
 	}
 	if l.Burst != nil {
-		if b, ok := <-l.Burst; ok && b > 0 {
+		if b, ok := <-l.Burst; ok && checkInt("Burst", b, 1, MaxBurst, "tokens") == nil {
 			burst = b
 		}
 	}

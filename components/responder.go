@@ -24,7 +24,7 @@ const parallelFrom = 256
 // left to a writer bounded in time, so a slow client never stalls the
 // network.
 type Responder struct {
-	In <-chan *Reply // results and errors from every other component
+	In <-chan *Reply `description:"results and errors from every other component"`
 
 	log *slog.Logger
 }

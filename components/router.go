@@ -6,10 +6,10 @@ import "gochat/wire"
 // wire.Routes, matched by method and path. An unknown path is answered 404
 // and a known path with the wrong method 405 with Allow, both through ERR.
 type Router struct {
-	In    <-chan *wire.Request // requests from the HTTP adapter
-	Read  chan<- *wire.Request `fbp:"optional"` // GET /api/rooms/{room}/messages
-	Write chan<- *wire.Request `fbp:"optional"` // POST /api/rooms/{room}/messages
-	Err   chan<- *Reply        // 404, 405, and 503 for a route the graph left unconnected
+	In    <-chan *wire.Request `description:"requests from the HTTP adapter"`
+	Read  chan<- *wire.Request `fbp:"optional" description:"GET /api/rooms/{room}/messages"`
+	Write chan<- *wire.Request `fbp:"optional" description:"POST /api/rooms/{room}/messages"`
+	Err   chan<- *Reply        `description:"404, 405, and 503 for a route the graph left unconnected"`
 }
 
 // NewRouter returns a Router; goflow connects its ports.

@@ -18,9 +18,9 @@ import (
 // author and text from a JSON or form body. Valid writes go out of OUT as
 // a WriteCommand; invalid ones are answered through ERR (400, 413 or 415).
 type SendController struct {
-	In  <-chan *wire.Request // routed writes
-	Out chan<- *WriteCommand // validated writes, to Storage
-	Err chan<- *Reply        // 400, 413 and 415 answers
+	In  <-chan *wire.Request `description:"routed writes"`
+	Out chan<- *WriteCommand `description:"validated writes, to Storage"`
+	Err chan<- *Reply        `description:"400, 413 and 415 answers"`
 }
 
 // NewSendController returns a SendController; goflow connects its ports.

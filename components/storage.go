@@ -20,6 +20,10 @@ const DefaultCapacity = 10000
 // answered 429. Loopback addresses are not counted.
 const DefaultPerClient = 100
 
+// MaxParked bounds CAPACITY and PERCLIENT: each parked read holds a
+// connection, and no server holds more than this many.
+const MaxParked = 1 << 20
+
 // flushTimeout bounds the store reads that answer parked reads at
 // shutdown, well within the server's own shutdown bound.
 const flushTimeout = 3 * time.Second
@@ -42,11 +46,11 @@ const flushTimeout = 3 * time.Second
 // answers every parked read with what the room holds, and returns: that is
 // how a shutdown or a graph switch releases long-polls at once.
 type Storage struct {
-	Read      <-chan *ReadQuery    `fbp:"optional"` // validated reads
-	Write     <-chan *WriteCommand `fbp:"optional"` // validated writes
+	Read      <-chan *ReadQuery    `fbp:"optional" description:"validated reads"`
+	Write     <-chan *WriteCommand `fbp:"optional" description:"validated writes"`
 	Capacity  <-chan int           `fbp:"optional"` // most parked reads at once (default DefaultCapacity)
 	PerClient <-chan int           `fbp:"optional"` // most parked reads per client address (default DefaultPerClient)
-	Out       chan<- *Reply        // results and errors, to the Responder
+	Out       chan<- *Reply        `description:"results and errors, to the Responder"`
 
 	store  store.Store  // the messages; Storage subscribes to its notices
 	runner *runner      // makes the store calls
@@ -67,20 +71,21 @@ func NewStorage(st store.Store, concurrency int, stats *Stats, log *slog.Logger)
 	return &Storage{store: st, runner: newRunner(st, concurrency), stats: stats, log: log}
 }
 
+// ConfigPorts implements Configurable: CAPACITY and PERCLIENT.
+func (*Storage) ConfigPorts() []ConfigPort {
+	return []ConfigPort{
+		intRange("Capacity", DefaultCapacity, 0, MaxParked, "parked reads",
+			"most long-poll reads parked at once; one more is answered 503"),
+		intRange("PerClient", DefaultPerClient, 0, MaxParked, "parked reads",
+			"most long-poll reads parked at once per client (an IPv4 address or an IPv6 /64); one more is answered 429"),
+	}
+}
+
 // Process serves reads and writes until both inports close. It first
-// takes its capacity from CAPACITY, if connected.
+// takes its capacity from CAPACITY and PERCLIENT, if connected.
 func (s *Storage) Process() {
-	capacity, perClient := DefaultCapacity, DefaultPerClient
-	if s.Capacity != nil {
-		if n, ok := <-s.Capacity; ok && n >= 0 {
-			capacity = n
-		}
-	}
-	if s.PerClient != nil {
-		if n, ok := <-s.PerClient; ok && n >= 0 {
-			perClient = n
-		}
-	}
+	capacity := s.config(s.Capacity, "Capacity", DefaultCapacity)
+	perClient := s.config(s.PerClient, "PerClient", DefaultPerClient)
 	s.waiters = newWaiters(capacity, perClient, s.stats)
 	s.rooms = newRooms()
 	sub := s.store.Subscribe()
@@ -300,6 +305,24 @@ func (s *Storage) release(r release) {
 		s.run(&job{kind: jobAnswer, room: w.q.Room, q: w.q, since: w.q.Since})
 	}
 	s.tidy(w.q.Room)
+}
+
+// config takes a number of parked reads from port, if connected: def if
+// it closes first, or if the number is out of range (logged; graph check
+// refuses it).
+func (s *Storage) config(port <-chan int, name string, def int) int {
+	if port == nil {
+		return def
+	}
+	n, ok := <-port
+	if !ok {
+		return def
+	}
+	if err := checkInt(name, n, 0, MaxParked, "parked reads"); err != nil {
+		s.log.Error("Storage: bad configuration; using the default", "err", err, "default", def)
+		return def
+	}
+	return n
 }
 
 // flush answers every parked read with what its room holds: one read per

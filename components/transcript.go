@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"gochat/internal/regularfile"
@@ -26,14 +25,14 @@ const (
 // Transcript is a tap on the answer path: it passes every reply on
 // unchanged and copies each stored message (a 201 reply) as one JSON line
 // to PATH: a regular file, appended to, or "stdout" (the default); a
-// FIFO, a device or a directory is refused (see CheckConfig), and opening
+// FIFO, a device or a directory is refused (see ConfigPorts), and opening
 // never blocks. Lines are written by their own goroutine behind a buffer
 // of TranscriptBuffer lines: a slow output never slows or blocks the
 // chat; when the buffer is full, lines are dropped and the drops logged.
 type Transcript struct {
 	Path <-chan string `fbp:"optional"` // a regular file, appended to, or "stdout"
-	In   <-chan *Reply // replies, e.g. from Storage
-	Out  chan<- *Reply // the same replies, e.g. to the Responder
+	In   <-chan *Reply `description:"replies, e.g. from Storage"`
+	Out  chan<- *Reply `description:"the same replies, e.g. to the Responder"`
 
 	stdout io.Writer
 	log    *slog.Logger
@@ -104,13 +103,19 @@ func (t *Transcript) open(path string) (io.Writer, func()) {
 	return f, func() { f.Close() }
 }
 
-// CheckConfig implements ConfigChecker: a PATH must be "stdout" or a
-// regular file the Transcript can open for appending (created if
-// missing). The check leaves no file behind.
-func (t *Transcript) CheckConfig(port string, value any) error {
-	path, ok := value.(string)
-	if !strings.EqualFold(port, "Path") || !ok || isStdout(path) {
-		return nil
+// ConfigPorts implements Configurable: PATH.
+func (*Transcript) ConfigPorts() []ConfigPort {
+	return []ConfigPort{{Port: "Path", Type: "string", Default: "stdout",
+		Description: "where the lines go: a regular file, appended to (created if missing), or stdout",
+		Parse:       parsePath}}
+}
+
+// parsePath reads PATH: "stdout" or a regular file the Transcript can
+// open for appending (created if missing). The check leaves no file
+// behind.
+func parsePath(path string) (any, error) {
+	if isStdout(path) {
+		return path, nil
 	}
 	flag := 0
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
@@ -118,13 +123,13 @@ func (t *Transcript) CheckConfig(port string, value any) error {
 	}
 	f, err := openTranscript(path, flag)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f.Close()
 	if flag != 0 {
 		os.Remove(path)
 	}
-	return nil
+	return path, nil
 }
 
 func isStdout(path string) bool { return path == "" || path == "stdout" || path == "-" }

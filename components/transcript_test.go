@@ -98,9 +98,8 @@ func TestTranscriptNeverOpensAFIFO(t *testing.T) {
 	}
 }
 
-// TestTranscriptCheckConfig: what graph check asks the Transcript about
-// its PATH.
-func TestTranscriptCheckConfig(t *testing.T) {
+// TestTranscriptPath: how graph check reads the Transcript's PATH.
+func TestTranscriptPath(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -109,7 +108,7 @@ func TestTranscriptCheckConfig(t *testing.T) {
 	existing := filepath.Join(dir, "existing.jsonl")
 	os.WriteFile(existing, []byte("{}\n"), 0o644)
 	fresh := filepath.Join(dir, "fresh.jsonl")
-	tr := components.NewTranscript(nil, nil)
+	parse := ConfigParse(t, (*components.Transcript)(nil), "Path")
 	for path, want := range map[string]string{
 		"stdout":                 "",
 		existing:                 "",
@@ -119,7 +118,7 @@ func TestTranscriptCheckConfig(t *testing.T) {
 		dir:                      "PATH must be a regular file or 'stdout': " + dir + " is a directory",
 		dir + "/missing/x.jsonl": "cannot open PATH for appending: open " + dir + "/missing/x.jsonl: no such file or directory",
 	} {
-		err := tr.CheckConfig("PATH", path)
+		_, err := parse(path)
 		if (want == "") != (err == nil) || err != nil && err.Error() != want {
 			t.Errorf("%s: got %v, want %q", path, err, want)
 		}
@@ -129,8 +128,5 @@ func TestTranscriptCheckConfig(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(existing); string(b) != "{}\n" {
 		t.Errorf("the check changed %s: %q", existing, b)
-	}
-	if err := tr.CheckConfig("IN", 1); err != nil {
-		t.Errorf("another port: %v", err)
 	}
 }

@@ -12,31 +12,6 @@ import (
 // Anonymous is the author of a message posted without one.
 const Anonymous = "anonymous"
 
-// ConfigChecker is implemented by components whose configuration can be
-// wrong in ways its type does not show, such as a file that cannot be
-// opened. graph.Validate calls CheckConfig with each initial packet sent
-// to such a component, converted to its port's type, so that `gochat
-// graph check` refuses the graph rather than the network failing or
-// blocking once it runs.
-type ConfigChecker interface {
-	// CheckConfig returns why value is no good for port, or nil.
-	CheckConfig(port string, value any) error
-}
-
-// CheckConfig checks value, an initial packet for port of the component
-// named component in Catalog, if that component is a ConfigChecker.
-func CheckConfig(component, port string, value any) error {
-	for _, info := range Catalog() {
-		if info.Name != component {
-			continue
-		}
-		if c, ok := info.New(Deps{}).(ConfigChecker); ok {
-			return c.CheckConfig(port, value)
-		}
-	}
-	return nil
-}
-
 // checkRoom validates a room name: 1 to wire.MaxRoomLen characters of
 // [A-Za-z0-9_-].
 func checkRoom(room string) *wire.Error {

@@ -49,7 +49,7 @@ func carriesRequest(t reflect.Type) bool {
 // readers, so every reader must lead to an answerer.
 //
 // It runs on a plan without other problems.
-func checkAnswered(p *plan, w *wiring, probs *problems) {
+func checkAnswered(p *Plan, w *wiring, probs *problems) {
 	procs := map[string]Process{}
 	for _, proc := range p.g.Processes {
 		procs[proc.Name] = proc
@@ -114,7 +114,7 @@ func checkAnswered(p *plan, w *wiring, probs *problems) {
 	swallows := map[string]bool{}
 	for name := range reached {
 		proc := procs[name]
-		if proc.Component == answerer || len(next[name]) > 0 || exported[name] {
+		if p.comps[name] == answerer || len(next[name]) > 0 || exported[name] {
 			continue
 		}
 		swallows[name] = true
@@ -134,7 +134,7 @@ func checkAnswered(p *plan, w *wiring, probs *problems) {
 	answers := map[string]bool{}
 	explained := map[string]bool{}
 	for name := range reached {
-		answers[name] = procs[name].Component == answerer
+		answers[name] = p.comps[name] == answerer
 		explained[name] = swallows[name] || exported[name]
 	}
 	for changed := true; changed; {

@@ -21,7 +21,7 @@ func MustNetwork(b *testing.B) *graph.Network {
 	if err != nil {
 		b.Fatal(err)
 	}
-	n, err := graph.Start(graph.Default(), f, 64, false)
+	n, err := graph.Start(MustPlan(b, graph.Default()), f, 64, false)
 	if err != nil {
 		b.Fatal(err)
 	}

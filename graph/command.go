@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -12,9 +13,11 @@ import (
 // CommandUsage describes the graph subcommands.
 const CommandUsage = `Usage: gochat graph COMMAND [FILE]
 
-  components   list every component, what it does and its ports
+  components   list every component, what it does, its ports and their defaults
+               (--json: as FBP protocol component messages' payloads)
   check FILE   validate a graph file; exit 0 if it is sound, 1 with every problem if not
-  dot FILE     print the graph in Graphviz DOT (render: dot -Tsvg)
+  dot FILE     print the graph in Graphviz DOT (render: dot -Tsvg), its problems
+               marked in red and listed on stderr
   json FILE    print the graph in the FBP JSON format
 
 FILE is an FBP DSL file (.fbp) or an FBP JSON graph (.json); "-" names the
@@ -23,9 +26,15 @@ embedded default graph.
 
 // Command runs `gochat graph ARGS...` and returns its exit code.
 func Command(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 1 && args[0] == "components" {
-		writeComponents(stdout)
-		return 0
+	if len(args) >= 1 && args[0] == "components" {
+		switch {
+		case len(args) == 1:
+			writeComponents(stdout)
+			return 0
+		case len(args) == 2 && args[1] == "--json":
+			stdout.Write(ComponentsJSON(components.Catalog()))
+			return 0
+		}
 	}
 	if len(args) != 2 || !strings.Contains(" check dot json ", " "+args[0]+" ") {
 		fmt.Fprint(stderr, CommandUsage)
@@ -38,8 +47,19 @@ func Command(args []string, stdout, stderr io.Writer) int {
 	} else {
 		g, err = Load(args[1])
 	}
-	if err == nil {
-		err = Validate(g, DefaultCatalog())
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	err = Validate(g, DefaultCatalog())
+	if args[0] == "dot" {
+		// Drawn even with problems, which are marked: check is the gate.
+		var probs Problems
+		if errors.As(err, &probs) {
+			fmt.Fprintln(stderr, err)
+		}
+		stdout.Write(DOTProblems(g, probs))
+		return 0
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -48,8 +68,6 @@ func Command(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "check":
 		fmt.Fprintf(stdout, "%s: ok: %d processes, %d connections, %d initial packets\n", g.File, len(g.Processes), len(g.Connections), len(g.IIPs))
-	case "dot":
-		stdout.Write(DOT(g, nil))
 	case "json":
 		b, err := MarshalJSON(g, strings.TrimSuffix(filepath.Base(g.File), filepath.Ext(g.File)))
 		if err != nil {
@@ -61,11 +79,23 @@ func Command(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// writeComponents lists every component, what it does, and its ports;
+// a configuration port says what it takes and its default.
 func writeComponents(w io.Writer) {
 	for _, info := range components.Catalog() {
 		fmt.Fprintf(w, "%s\n    %s\n", info.Name, info.Description)
-		for _, p := range components.Ports(info.New(components.Deps{})) {
-			fmt.Fprintf(w, "    %s\n", p)
+		for _, p := range info.Ports() {
+			line := "    " + p.String()
+			if p.Description != "" {
+				line += ": " + p.Description
+			}
+			if c := p.Config; c != nil {
+				if len(c.Values) > 0 {
+					line += "; one of " + strings.Join(c.Values, ", ")
+				}
+				line += "; default '" + c.Default + "'"
+			}
+			fmt.Fprintln(w, line)
 		}
 	}
 }

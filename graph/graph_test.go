@@ -24,6 +24,16 @@ func MustDeps(tb testing.TB) components.Deps {
 	return components.Deps{Store: st, MaxWait: time.Second, Stats: &components.Stats{}, Log: slog.New(slog.DiscardHandler)}
 }
 
+// MustPlan checks g against the default catalogue.
+func MustPlan(tb testing.TB, g *graph.Graph) *graph.Plan {
+	tb.Helper()
+	p, err := graph.Check(g, graph.DefaultCatalog())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
 // MustStart runs the default graph, counting packets, on a fresh store.
 func MustStart(tb testing.TB) *graph.Network {
 	tb.Helper()
@@ -31,7 +41,7 @@ func MustStart(tb testing.TB) *graph.Network {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	n, err := graph.Start(graph.Default(), f, 0, true)
+	n, err := graph.Start(MustPlan(tb, graph.Default()), f, 0, true)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -66,11 +76,9 @@ func TestStartAndStop(t *testing.T) {
 	}
 }
 
-func TestBuildErrors(t *testing.T) {
-	f, err := components.NewFactory(MustDeps(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+// TestCheckErrors: Check refuses a graph edited after parsing, as Build
+// would need it.
+func TestCheckErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		edit func(*graph.Graph)
@@ -83,7 +91,7 @@ func TestBuildErrors(t *testing.T) {
 	} {
 		g := graph.Default()
 		tc.edit(g)
-		if _, err := graph.Build(g, f, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if p, err := graph.Check(g, graph.DefaultCatalog()); p != nil || err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error with %q", tc.name, err, tc.want)
 		}
 	}

@@ -25,19 +25,15 @@ type Network struct {
 	Counts []*atomic.Uint64
 }
 
-// Build validates g against the component catalogue and creates the
-// goflow graph it describes, with its processes made by f. A graph with
-// problems returns them all as Problems and builds nothing. When counts is
-// not nil it must have one counter per connection of g: each connection
-// then runs through a components.Tap that counts its packets.
-func Build(g *Graph, f *goflow.Factory, counts []*atomic.Uint64) (*goflow.Graph, error) {
-	p, err := check(g, DefaultCatalog())
-	if err != nil {
-		return nil, err
-	}
+// Build creates the goflow graph p describes, validated by Check, with
+// its processes made by f, which must know every component of the
+// catalogue p was checked against. When counts is not nil it must have
+// one counter per connection of p's graph: each connection then runs
+// through a components.Tap that counts its packets.
+func Build(p *Plan, f *goflow.Factory, counts []*atomic.Uint64) (*goflow.Graph, error) {
 	net := goflow.NewGraph()
-	for _, proc := range g.Processes {
-		if err := net.AddNew(proc.Name, proc.Component, f); err != nil {
+	for _, proc := range p.g.Processes {
+		if err := net.AddNew(proc.Name, p.comps[proc.Name], f); err != nil {
 			return nil, fmt.Errorf("add process %s(%s): %w", proc.Name, proc.Component, err)
 		}
 	}
@@ -80,10 +76,11 @@ func Build(g *Graph, f *goflow.Factory, counts []*atomic.Uint64) (*goflow.Graph,
 	return net, nil
 }
 
-// Start builds g with f and runs it, with a channel of buffer slots as its
-// HTTP inport. With count, the network counts the packets on each
+// Start builds p with f and runs it, with a channel of buffer slots as
+// its HTTP inport. With count, the network counts the packets on each
 // connection (see Network.Counts), at the cost of one more hop per edge.
-func Start(g *Graph, f *goflow.Factory, buffer int, count bool) (*Network, error) {
+func Start(p *Plan, f *goflow.Factory, buffer int, count bool) (*Network, error) {
+	g := p.g
 	n := &Network{Graph: g}
 	if count {
 		n.Counts = make([]*atomic.Uint64, len(g.Connections))
@@ -91,7 +88,7 @@ func Start(g *Graph, f *goflow.Factory, buffer int, count bool) (*Network, error
 			n.Counts[i] = new(atomic.Uint64)
 		}
 	}
-	net, err := Build(g, f, n.Counts)
+	net, err := Build(p, f, n.Counts)
 	if err != nil {
 		return nil, fmt.Errorf("build network: %w", err)
 	}

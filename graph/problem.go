@@ -57,6 +57,10 @@ func (ps *problems) add(pos Pos, hint, format string, args ...any) {
 	ps.list = append(ps.list, Problem{File: ps.file, Pos: pos, Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
+// full reports whether more problems would go uncounted but listed no
+// more: a caller may then skip working out a hint.
+func (ps *problems) full() bool { return len(ps.list) == MaxProblems }
+
 // err returns the problems, nil if there are none; call it after
 // sortProblems.
 func (ps *problems) err() error {

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -34,8 +35,12 @@ func TestValidate(t *testing.T) {
 	for _, tc := range []struct{ name, edit, want string }{
 		{"unknown component", "x(Nope) OUT -> IN responder",
 			"bad.fbp:8:1: unknown component Nope for process x (known components: Controller, Filter, RateLimit, Responder, Router, SendController, Storage, Transcript)"},
+		{"misspelt component", "x(Controler) OUT -> IN responder",
+			"bad.fbp:8:1: unknown component Controler for process x (did you mean Controller? known components: "},
 		{"unknown port", "router NOPE -> IN responder",
 			"bad.fbp:8:8: Router router has no port NOPE (Router has IN (in, *wire.Request), READ (out, *wire.Request, optional)"},
+		{"misspelt port", "router WRTIE -> IN responder",
+			"bad.fbp:8:8: Router router has no port WRTIE (did you mean WRITE? Router has IN"},
 		{"wrong direction", "responder IN -> IN controller",
 			"bad.fbp:8:11: IN is an inport of Responder, not an outport (a connection leaves from needs an outport; Responder has no such ports)"},
 		{"wrong direction at the target", "router ERR -> ERR controller",
@@ -43,7 +48,7 @@ func TestValidate(t *testing.T) {
 		{"types that cannot flow", "controller OUT -> WRITE storage",
 			"bad.fbp:8:16: controller.OUT sends *components.ReadQuery but storage.WRITE takes *components.WriteCommand"},
 		{"initial packet of the wrong type", "'many' -> CAPACITY storage",
-			`bad.fbp:8:1: initial packet "many" cannot be a int for storage.CAPACITY`},
+			`bad.fbp:8:1: CAPACITY takes a number of parked reads, got 'many' (the initial packet to storage.CAPACITY; without one it is '10000')`},
 		{"index on a plain port", "router ERR[0] -> IN responder",
 			"bad.fbp:8:8: ERR of Router is not an array or map port (drop [0])"},
 		{"inport nothing feeds", "spare(Controller) OUT -> READ storage\nspare ERR -> IN responder",
@@ -110,5 +115,127 @@ func TestEveryRequestIsAnswered(t *testing.T) {
 	g, _ := graph.ParseFBP("ok.fbp", []byte(strings.Replace(strings.Replace(base, writes, "", 1), "sender ERR -> IN responder\n", "", 1)))
 	if err := graph.Validate(g, cat); err != nil {
 		t.Errorf("a graph without writes: %v", err)
+	}
+}
+
+// TestConfigurationChecked: every configuration port reads its initial
+// packet when the graph is checked, and a value it refuses is reported
+// at the packet, in the component's words.
+func TestConfigurationChecked(t *testing.T) {
+	graphs := base + `router WRITE -> IN limit(RateLimit) OUT -> IN sender2(SendController) OUT -> IN filter(Filter)
+filter OUT -> WRITE storage
+limit ERR -> IN responder
+filter ERR -> IN responder
+sender2 ERR -> IN responder
+storage OUT -> IN tr(Transcript) OUT -> IN responder
+`
+	graphs = strings.Replace(strings.Replace(graphs, "router WRITE -> IN sender(SendController) OUT -> WRITE storage\n", "", 1), "sender ERR -> IN responder\n", "", 1)
+	graphs = strings.Replace(graphs, "storage OUT -> IN responder(Responder)\n", "responder(Responder)\n", 1)
+	dir := t.TempDir()
+	for _, tc := range []struct{ packet, want string }{
+		{"'block' -> MODE filter", "MODE is reject or mask, got 'block' (the initial packet to filter.MODE; without one it is 'reject')"},
+		{"'spam' -> WORDS filter", `WORDS takes a list of words as JSON, e.g. '["spam","scam"]', got 'spam'`},
+		{"'fast' -> RATE limit", "RATE takes a number of tokens a second, got 'fast' (the initial packet to limit.RATE; without one it is '1')"},
+		{"'-2' -> RATE limit", "RATE takes a number of tokens a second above 0 and at most 1000000, got '-2'"},
+		{"'0' -> BURST limit", "BURST takes a number of tokens from 1 to 1048576, got '0'"},
+		{"'-1' -> CAPACITY storage", "CAPACITY takes a number of parked reads from 0 to 1048576, got '-1' (the initial packet to storage.CAPACITY; without one it is '10000')"},
+		{"'-1' -> PERCLIENT storage", "PERCLIENT takes a number of parked reads from 0 to 1048576, got '-1'"},
+		{"'" + dir + "/missing/t.jsonl' -> PATH tr", "cannot open PATH for appending: open " + dir + "/missing/t.jsonl: no such file or directory"},
+	} {
+		src := graphs + "# the packet:\n" + tc.packet + "\n"
+		g, err := graph.ParseFBP("bad.fbp", []byte(src))
+		if err != nil {
+			t.Fatalf("%s: parse: %v", tc.packet, err)
+		}
+		line := strings.Count(src, "\n")
+		want := fmt.Sprintf("bad.fbp:%d:1: %s", line, tc.want)
+		err = graph.Validate(g, graph.DefaultCatalog())
+		if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: got\n%v\nwant one problem:\n%s", tc.packet, err, want)
+		}
+	}
+	g, err := graph.ParseFBP("ok.fbp", []byte(graphs+"'mask' -> MODE filter\n'[\"spam\"]' -> WORDS filter\n'0.5' -> RATE limit\n'3' -> BURST limit\n'0' -> CAPACITY storage\n'7' -> PERCLIENT storage\n'stdout' -> PATH tr\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := graph.Validate(g, graph.DefaultCatalog()); err != nil {
+		t.Errorf("good values: %v", err)
+	}
+}
+
+// TestOneRootCauseOneProblem: a mistake is reported once, where it is
+// made, and not again through what follows from it.
+func TestOneRootCauseOneProblem(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"misspelt component",
+			strings.Replace(base, "OUT -> WRITE storage", "OUT -> IN filter(Filtre) OUT -> WRITE storage", 1),
+			"bad.fbp:3:53: unknown component Filtre for process filter (did you mean Filter? known components: "},
+		{"misspelt port",
+			strings.Replace(base, "sender ERR -> IN responder", "sender ERROR -> IN responder", 1),
+			"bad.fbp:7:8: SendController sender has no port ERROR (did you mean ERR? "},
+		{"port the wrong way round",
+			strings.Replace(base, "READ -> IN controller(Controller)", "READ -> ERR controller(Controller)", 1),
+			"bad.fbp:2:24: ERR is an outport of Controller, not an inport (a connection arrives at needs an inport; Controller has IN (in, *wire.Request))"},
+		{"port of the wrong type",
+			strings.Replace(base, "controller ERR -> IN responder", "controller ERR -> READ storage", 1),
+			"bad.fbp:6:16: controller.ERR sends *components.Reply but storage.READ takes *components.ReadQuery"},
+	} {
+		g, err := graph.ParseFBP("bad.fbp", []byte(tc.src))
+		if err != nil {
+			t.Fatalf("%s: parse: %v", tc.name, err)
+		}
+		err = graph.Validate(g, graph.DefaultCatalog())
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: got\n%v\nwant one problem:\n%s", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestMisspeltProcess: a connection to a process nobody declared (the
+// DSL declares processes where first used; FBP JSON does not) names the
+// one meant, and its other end is not reported as unconnected.
+func TestMisspeltProcess(t *testing.T) {
+	g, err := graph.ParseFBP("bad.fbp", []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range g.Connections {
+		if c.Src.Process == "sender" && c.Tgt.Process == "storage" {
+			g.Connections[i].Tgt.Process = "storag"
+		}
+	}
+	want := "bad.fbp:3:50: unknown process storag (did you mean storage? declare it as storag(Component))"
+	if err := graph.Validate(g, graph.DefaultCatalog()); err == nil || err.Error() != want {
+		t.Errorf("got\n%v\nwant\n%s", err, want)
+	}
+}
+
+// TestLibraryPrefix: components may be named with gochat's library
+// prefix, as FBP graphs shared between runtimes do, and such a graph
+// runs.
+func TestLibraryPrefix(t *testing.T) {
+	src := strings.NewReplacer("(Router)", "(gochat/Router)", "(Controller)", "(gochat/Controller)", "(Responder)", "(gochat/Responder)").Replace(base)
+	g, err := graph.ParseFBP("lib.fbp", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := graph.MarshalJSON(g, "lib")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err = graph.ParseJSON("lib.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := graph.Validate(g, graph.DefaultCatalog()); err != nil {
+		t.Errorf("gochat/ prefix in FBP JSON: %v", err)
+	}
+	for i := range g.Processes {
+		if g.Processes[i].Name == "router" {
+			g.Processes[i].Component = "other/Router"
+		}
+	}
+	if err := graph.Validate(g, graph.DefaultCatalog()); err == nil || !strings.Contains(err.Error(), "unknown component other/Router for process router (did you mean Router?") {
+		t.Errorf("another library: %v", err)
 	}
 }

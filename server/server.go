@@ -245,7 +245,7 @@ func Open(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("open server: IPv6 prefix length must be 1 to 128, got %d", cfg.IPv6Prefix)
 	}
 	s := &Server{cfg: cfg, stats: &components.Stats{}, served: make(chan error, 1), stopWatch: make(chan struct{})}
-	g, src, err := s.loadGraph()
+	p, src, err := s.loadGraph()
 	if err != nil {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
@@ -262,7 +262,7 @@ func Open(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	n, err := graph.Start(g, s.factory, inportBuffer, cfg.Debug)
+	n, err := graph.Start(p, s.factory, inportBuffer, cfg.Debug)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("open server: %w", err)
@@ -419,13 +419,16 @@ func (s *Server) routeOf(p string) string {
 	return routeStatic
 }
 
-// loadGraph reads and validates the configured graph.
-func (s *Server) loadGraph() (*graph.Graph, []byte, error) {
+// loadGraph reads and validates the configured graph, and returns the
+// plan to build and the file's text.
+func (s *Server) loadGraph() (*graph.Plan, []byte, error) {
 	if s.cfg.GraphFile == "" {
 		if s.cfg.Graph != nil {
-			return s.cfg.Graph, nil, graph.Validate(s.cfg.Graph, graph.DefaultCatalog())
+			p, err := graph.Check(s.cfg.Graph, graph.DefaultCatalog())
+			return p, nil, err
 		}
-		return graph.Default(), graph.DefaultSource(), nil
+		p, err := graph.Check(graph.Default(), graph.DefaultCatalog())
+		return p, graph.DefaultSource(), err
 	}
 	read := graph.ReadFile
 	if s.readGraph != nil {
@@ -436,10 +439,11 @@ func (s *Server) loadGraph() (*graph.Graph, []byte, error) {
 		return nil, nil, err
 	}
 	g, err := graph.Parse(s.cfg.GraphFile, src)
-	if err == nil {
-		err = graph.Validate(g, graph.DefaultCatalog())
+	if err != nil {
+		return nil, src, err
 	}
-	return g, src, err
+	p, err := graph.Check(g, graph.DefaultCatalog())
+	return p, src, err
 }
 
 // Handler returns the server's HTTP handler.
@@ -495,10 +499,11 @@ func (s *Server) Reload() error {
 	}
 	read := s.reads.Add(1)
 	name := s.cfg.GraphName()
-	g, _, err := s.loadGraph()
+	p, _, err := s.loadGraph()
 	if err == nil {
 		var swapped bool
-		swapped, err = s.swap(g, read)
+		g := p.Graph()
+		swapped, err = s.swap(p, read)
 		switch {
 		case errors.Is(err, errClosed):
 			return err
@@ -526,11 +531,11 @@ func (s *Server) Reload() error {
 // errClosed is what Reload returns once Close has begun.
 var errClosed = errors.New("reload graph: the server is closed")
 
-// swap starts g, the graph of read number read, and makes it take every
+// swap starts p, the graph of read number read, and makes it take every
 // new request, unless Close has begun or a later read already runs (two
 // reloads at once: the later file wins); it then reports false. The old
 // network drains in the background.
-func (s *Server) swap(g *graph.Graph, read uint64) (bool, error) {
+func (s *Server) swap(p *graph.Plan, read uint64) (bool, error) {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	if s.closed.Load() {
@@ -539,7 +544,7 @@ func (s *Server) swap(g *graph.Graph, read uint64) (bool, error) {
 	if read < s.running {
 		return false, nil
 	}
-	n, err := graph.Start(g, s.factory, inportBuffer, s.cfg.Debug)
+	n, err := graph.Start(p, s.factory, inportBuffer, s.cfg.Debug)
 	if err != nil {
 		return false, err
 	}
@@ -556,7 +561,7 @@ func (s *Server) swap(g *graph.Graph, read uint64) (bool, error) {
 		select {
 		case <-old.Done:
 		case <-t.C:
-			s.cfg.Log.Error("the old network did not stop in time after a reload", "graph", g.File, "timeout", drainTimeout)
+			s.cfg.Log.Error("the old network did not stop in time after a reload", "graph", p.Graph().File, "timeout", drainTimeout)
 		case <-s.stopWatch: // Close waits for it, and reports it
 		}
 	}()
