@@ -13,7 +13,7 @@ import (
 // pass graph check and then stop the network at its start.
 func TestCatalogPortsAreAddressable(t *testing.T) {
 	for _, info := range components.Catalog() {
-		for _, p := range components.Ports(info.New(components.Deps{})) {
+		for _, p := range info.Ports() {
 			if lower := strings.ToLower(p.Name); p.Name == strings.ToUpper(p.Name) && p.Name != strings.ToUpper(lower[:1])+lower[1:] {
 				t.Errorf("%s: port field %s cannot be addressed by goflow; name it %s", info.Name, p.Name, strings.ToUpper(lower[:1])+lower[1:])
 			}

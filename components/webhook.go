@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"gochat/wire"
@@ -57,11 +56,11 @@ const SignatureHeader = "X-Gochat-Signature"
 // WebhookAttempts times in all; a message that still fails, or finds the
 // queue full, is dropped, logged and counted (Stats.WebhookDropped).
 type Webhook struct {
-	Url     <-chan string // where to POST: an http:// or https:// URL (Url: goflow title-cases port URL)
+	Url     <-chan string // where to POST (Url: goflow title-cases port URL)
 	Secret  <-chan string `fbp:"optional"` // signs each body; none by default
-	Timeout <-chan string `fbp:"optional"` // bounds each POST, e.g. "5s" (DefaultWebhookTimeout)
-	In      <-chan *Reply // replies, e.g. from Storage
-	Out     chan<- *Reply // the same replies, e.g. to the Responder
+	Timeout <-chan string `fbp:"optional"` // bounds each POST, e.g. "5s"
+	In      <-chan *Reply `description:"replies, e.g. from Storage"`
+	Out     chan<- *Reply `description:"the same replies, e.g. to the Responder"`
 
 	stats *Stats
 	log   *slog.Logger
@@ -134,7 +133,8 @@ func (w *Webhook) Process() {
 	}
 }
 
-// config reads URL, SECRET and TIMEOUT, each if connected.
+// config reads URL, SECRET and TIMEOUT, each if connected, with the
+// parsers graph check uses (see ConfigPorts).
 func (w *Webhook) config() (webhookConfig, error) {
 	cfg := webhookConfig{timeout: DefaultWebhookTimeout}
 	if w.Url != nil {
@@ -144,15 +144,15 @@ func (w *Webhook) config() (webhookConfig, error) {
 		cfg.secret = []byte(<-w.Secret)
 	}
 	if w.Timeout != nil {
-		if s, ok := <-w.Timeout; ok && s != "" {
-			d, err := parseWebhookTimeout(s)
+		if text, ok := <-w.Timeout; ok {
+			d, err := webhookTimeout(text)
 			if err != nil {
 				return cfg, err
 			}
 			cfg.timeout = d
 		}
 	}
-	if err := checkWebhookURL(cfg.url); err != nil {
+	if _, err := parseWebhookURL(cfg.url); err != nil {
 		return cfg, err
 	}
 	u, _ := url.Parse(cfg.url)
@@ -253,37 +253,41 @@ func signature(secret, body []byte) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// CheckConfig implements ConfigChecker: URL must be an absolute http://
-// or https:// URL, TIMEOUT a positive duration up to MaxWebhookTimeout.
-func (w *Webhook) CheckConfig(port string, value any) error {
-	s, ok := value.(string)
-	switch {
-	case !ok:
-		return nil
-	case strings.EqualFold(port, "URL"):
-		return checkWebhookURL(s)
-	case strings.EqualFold(port, "Timeout"):
-		_, err := parseWebhookTimeout(s)
-		return err
+// ConfigPorts implements Configurable: URL, SECRET and TIMEOUT.
+func (*Webhook) ConfigPorts() []ConfigPort {
+	return []ConfigPort{
+		{Port: "Url", Type: "string", Parse: parseWebhookURL,
+			Description: "where to POST each stored message: an http:// or https:// URL"},
+		{Port: "Secret", Type: "string", Default: "", Parse: func(text string) (any, error) { return text, nil },
+			Description: "signs each POST: " + SignatureHeader + ": sha256=<hex HMAC-SHA256 of the body under it>"},
+		{Port: "Timeout", Type: "string", Default: DefaultWebhookTimeout.String(), Parse: parseWebhookTimeout,
+			Description: "bounds each POST: a duration up to " + MaxWebhookTimeout.String() + ", such as '5s'"},
 	}
-	return nil
 }
 
-// checkWebhookURL says why s is not a URL a Webhook can POST to.
-func checkWebhookURL(s string) error {
-	u, err := url.Parse(s)
+// parseWebhookURL reads URL: an absolute http:// or https:// URL.
+func parseWebhookURL(text string) (any, error) {
+	u, err := url.Parse(text)
 	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("URL must be an http:// or https:// URL, got '%s'", s)
+		return nil, fmt.Errorf("URL must be an http:// or https:// URL, got '%s'", text)
 	}
-	return nil
+	return text, nil
 }
 
-// parseWebhookTimeout reads a TIMEOUT: a positive duration up to
-// MaxWebhookTimeout.
-func parseWebhookTimeout(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
+// parseWebhookTimeout reads TIMEOUT: a positive duration up to
+// MaxWebhookTimeout. The port takes the text; timeout reads it.
+func parseWebhookTimeout(text string) (any, error) {
+	if _, err := webhookTimeout(text); err != nil {
+		return nil, err
+	}
+	return text, nil
+}
+
+// webhookTimeout returns the duration TIMEOUT text says.
+func webhookTimeout(text string) (time.Duration, error) {
+	d, err := time.ParseDuration(text)
 	if err != nil || d <= 0 || d > MaxWebhookTimeout {
-		return 0, fmt.Errorf("TIMEOUT takes a positive duration up to %v such as '5s', got '%s'", MaxWebhookTimeout, s)
+		return 0, fmt.Errorf("TIMEOUT takes a positive duration up to %v such as '5s', got '%s'", MaxWebhookTimeout, text)
 	}
 	return d, nil
 }

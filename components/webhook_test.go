@@ -312,28 +312,3 @@ func TestWebhookBadConfiguration(t *testing.T) {
 		t.Errorf("logs:\n%s", logs.String())
 	}
 }
-
-// TestWebhookCheckConfig: what graph check asks the Webhook about its
-// configuration.
-func TestWebhookCheckConfig(t *testing.T) {
-	w := components.NewWebhook(nil, nil)
-	for _, tc := range []struct{ port, value, want string }{
-		{"URL", "https://hooks.example.com/gochat?x=1", ""},
-		{"url", "http://127.0.0.1:8080/", ""},
-		{"URL", "ftp://example.com/", "URL must be an http:// or https:// URL, got 'ftp://example.com/'"},
-		{"URL", "example.com/hook", "URL must be an http:// or https:// URL, got 'example.com/hook'"},
-		{"URL", "http://", "URL must be an http:// or https:// URL, got 'http://'"},
-		{"URL", "http://exa mple.com/", "URL must be an http:// or https:// URL, got 'http://exa mple.com/'"},
-		{"TIMEOUT", "250ms", ""},
-		{"TIMEOUT", "fast", "TIMEOUT takes a positive duration up to 1m0s such as '5s', got 'fast'"},
-		{"TIMEOUT", "0s", "TIMEOUT takes a positive duration up to 1m0s such as '5s', got '0s'"},
-		{"TIMEOUT", "-1s", "TIMEOUT takes a positive duration up to 1m0s such as '5s', got '-1s'"},
-		{"TIMEOUT", "2h", "TIMEOUT takes a positive duration up to 1m0s such as '5s', got '2h'"},
-		{"SECRET", "anything at all", ""},
-	} {
-		err := w.CheckConfig(tc.port, tc.value)
-		if (tc.want == "") != (err == nil) || err != nil && err.Error() != tc.want {
-			t.Errorf("%s %q: got %v, want %q", tc.port, tc.value, err, tc.want)
-		}
-	}
-}

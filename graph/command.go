@@ -93,7 +93,9 @@ func writeComponents(w io.Writer) {
 				if len(c.Values) > 0 {
 					line += "; one of " + strings.Join(c.Values, ", ")
 				}
-				line += "; default '" + c.Default + "'"
+				if !p.Required {
+					line += "; default '" + c.Default + "'"
+				}
 			}
 			fmt.Fprintln(w, line)
 		}
