@@ -23,7 +23,8 @@ type ConfigPort struct {
 	// number, boolean, array or object.
 	Type string
 	// Default is the value the component takes when no packet arrives,
-	// written as an initial packet would write it.
+	// written as an initial packet would write it; "" when there is none
+	// to show (a required port, or one whose absence means "none").
 	Default string
 	// Values, when not empty, lists every value the port allows.
 	Values []string

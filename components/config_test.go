@@ -46,22 +46,18 @@ func TestConfigPortsDescribed(t *testing.T) {
 				continue
 			}
 			names[c.Port] = true
-			if c.Type == "" || c.Parse == nil {
-				t.Errorf("%s.%s: type %q, parse %v: both are needed", info.Name, p.Name, c.Type, c.Parse != nil)
+			if c.Type == "" || c.Description == "" || c.Parse == nil {
+				t.Errorf("%s.%s: type %q, description %q, parse %v: all are needed", info.Name, p.Name, c.Type, c.Description, c.Parse != nil)
 				continue
 			}
-			// A required port (a Webhook's URL) has no default; an
-			// optional one has one, "" where the empty text is it (a
-			// Webhook's SECRET: none).
-			if p.Required {
-				if c.Default != "" {
+			if c.Default != "" {
+				if p.Required {
 					t.Errorf("%s.%s has a default, so it must be optional", info.Name, p.Name)
 				}
-				continue
-			}
-			v, err := c.Parse(c.Default)
-			if err != nil || reflect.TypeOf(v) != p.Elem {
-				t.Errorf("%s.%s: its default %q reads as %T, %v; the port takes %s", info.Name, p.Name, c.Default, v, err, p.Elem)
+				v, err := c.Parse(c.Default)
+				if err != nil || reflect.TypeOf(v) != p.Elem {
+					t.Errorf("%s.%s: its default %q reads as %T, %v; the port takes %s", info.Name, p.Name, c.Default, v, err, p.Elem)
+				}
 			}
 			for _, allowed := range c.Values {
 				if _, err := c.Parse(allowed); err != nil {

@@ -41,7 +41,9 @@ func ComponentsJSON(catalog []components.Info) []byte {
 				Addressable: p.Kind != components.Plain, Description: p.Description}
 			if cfg := p.Config; cfg != nil {
 				pp.Type = cfg.Type
-				pp.Default = value(cfg, cfg.Default)
+				if cfg.Default != "" {
+					pp.Default = value(cfg, cfg.Default)
+				}
 				for _, v := range cfg.Values {
 					pp.Values = append(pp.Values, value(cfg, v))
 				}

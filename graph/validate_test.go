@@ -1,14 +1,18 @@
 package graph_test
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"gochat/components"
 	"gochat/graph"
 	"gochat/wire"
+
+	"go.uber.org/goleak"
 )
 
 // base is a valid graph that the cases below append a line to.
@@ -214,6 +218,7 @@ func TestMisspeltProcess(t *testing.T) {
 // prefix, as FBP graphs shared between runtimes do, and such a graph
 // runs.
 func TestLibraryPrefix(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	src := strings.NewReplacer("(Router)", "(gochat/Router)", "(Controller)", "(gochat/Controller)", "(Responder)", "(gochat/Responder)").Replace(base)
 	g, err := graph.ParseFBP("lib.fbp", []byte(src))
 	if err != nil {
@@ -230,6 +235,27 @@ func TestLibraryPrefix(t *testing.T) {
 	if err := graph.Validate(g, graph.DefaultCatalog()); err != nil {
 		t.Errorf("gochat/ prefix in FBP JSON: %v", err)
 	}
+	f, err := components.NewFactory(MustDeps(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := graph.Start(MustPlan(t, g), f, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := wire.NewRequest(context.Background())
+	req.Method, req.Path = "GET", "/api/rooms/lobby/messages"
+	n.In <- req
+	select {
+	case a := <-req.Answer():
+		if a.Status != 200 {
+			t.Errorf("answer: %d %s", a.Status, a.Body)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer")
+	}
+	close(n.In)
+	<-n.Done
 	for i := range g.Processes {
 		if g.Processes[i].Name == "router" {
 			g.Processes[i].Component = "other/Router"
