@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"gochat/graph"
 )
 
 // guide is the "Write your own component" guide, from this package's
@@ -16,9 +18,14 @@ const guide = "../docs/components.md"
 // copied from as a link relative to the guide: [path](../path):
 var source = regexp.MustCompile(`\[([^\]]+)\]\(\.\./([^)]+)\):\s*$`)
 
+// output matches the line before an excerpt of what a graph command
+// prints: from `gochat graph ARGS`:
+var output = regexp.MustCompile("from `gochat graph ([^`]+)`:\\s*$")
+
 // TestGuideExcerpts keeps the guide's code honest: every Go block, and
 // every other block whose preceding line names a file, is copied word
-// for word from that file, so it compiles and runs as the guide shows.
+// for word from that file, so it compiles and runs as the guide shows;
+// a block said to come from a graph command is what it prints now.
 // Edit the code, and the guide fails this test until its excerpt is
 // copied again.
 func TestGuideExcerpts(t *testing.T) {
@@ -27,7 +34,7 @@ func TestGuideExcerpts(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(string(b), "\n")
-	checked, file := 0, ""
+	checked, file, command := 0, "", ""
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]
 		if m := source.FindStringSubmatch(line); m != nil {
@@ -37,9 +44,13 @@ func TestGuideExcerpts(t *testing.T) {
 			file = m[2]
 			continue
 		}
+		if m := output.FindStringSubmatch(line); m != nil {
+			command = m[1]
+			continue
+		}
 		if !strings.HasPrefix(line, "```") {
 			if strings.TrimSpace(line) != "" {
-				file = "" // a source names only the block right after it
+				file, command = "", "" // a source names only the block right after it
 			}
 			continue
 		}
@@ -53,6 +64,12 @@ func TestGuideExcerpts(t *testing.T) {
 		switch {
 		case file == "" && lang == "go":
 			t.Errorf("%s:%d: a Go excerpt must follow a line naming its file, e.g. From [components/webhook.go](../components/webhook.go):", guide, start)
+		case command != "":
+			var out, errs strings.Builder
+			if code := graph.Command(strings.Fields(command), &out, &errs); code != 0 || !strings.Contains(out.String(), excerpt) {
+				t.Errorf("%s:%d: gochat graph %s (exit %d) does not print this any more; copy it again:\n%s%s", guide, start, command, code, out.String(), errs.String())
+			}
+			checked++
 		case file != "":
 			src, err := os.ReadFile(filepath.Join("..", file))
 			if err != nil {
@@ -62,7 +79,7 @@ func TestGuideExcerpts(t *testing.T) {
 			}
 			checked++
 		}
-		file = ""
+		file, command = "", ""
 	}
 	if checked < 10 {
 		t.Errorf("only %d excerpts checked; the guide's excerpts are not found", checked)

@@ -259,7 +259,7 @@ func (*Webhook) ConfigPorts() []ConfigPort {
 		{Port: "Url", Type: "string", Parse: parseWebhookURL,
 			Description: "where to POST each stored message: an http:// or https:// URL"},
 		{Port: "Secret", Type: "string", Default: "", Parse: func(text string) (any, error) { return text, nil },
-			Description: "signs each POST: " + SignatureHeader + ": sha256=<hex HMAC-SHA256 of the body under it>"},
+			Description: "signs each POST: " + SignatureHeader + ": sha256=<hex HMAC-SHA256 of the body under it>; none by default"},
 		{Port: "Timeout", Type: "string", Default: DefaultWebhookTimeout.String(), Parse: parseWebhookTimeout,
 			Description: "bounds each POST: a duration up to " + MaxWebhookTimeout.String() + ", such as '5s'"},
 	}
