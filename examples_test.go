@@ -1,15 +1,23 @@
 package main
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"gochat/graph"
 	"gochat/internal/testutil"
 )
 
@@ -141,7 +149,7 @@ func TestGraphCommands(t *testing.T) {
 		}
 		return code, out.String(), errs.String()
 	}
-	for _, f := range []string{"graph/chat.fbp", "graph/examples/moderated.fbp", "graph/examples/masked.fbp", "graph/examples/transcript.fbp", "graph/examples/ratelimited.fbp"} {
+	for _, f := range []string{"graph/chat.fbp", "graph/examples/moderated.fbp", "graph/examples/masked.fbp", "graph/examples/transcript.fbp", "graph/examples/ratelimited.fbp", "graph/examples/webhook.fbp"} {
 		if code, out, errs := run("graph", "check", f); code != 0 || !strings.Contains(out, f+": ok") {
 			t.Errorf("check %s: %d %s %s", f, code, out, errs)
 		}
@@ -156,7 +164,7 @@ func TestGraphCommands(t *testing.T) {
 		t.Errorf("serving a bad file: %d\n%s", code, errs)
 	}
 	code, out, _ := run("graph", "components")
-	for _, c := range []string{"Router", "Controller", "SendController", "Storage", "Responder", "Filter", "Transcript", "RateLimit", "WORDS (in, []string, optional)"} {
+	for _, c := range []string{"Router", "Controller", "SendController", "Storage", "Responder", "Filter", "Transcript", "RateLimit", "Webhook", "WORDS (in, []string, optional)"} {
 		if code != 0 || !strings.Contains(out, c) {
 			t.Errorf("components does not list %s:\n%s", c, out)
 		}
@@ -165,7 +173,7 @@ func TestGraphCommands(t *testing.T) {
 	code, out, _ = run("graph", "json", "graph/examples/ratelimited.fbp")
 	js := filepath.Join(dir, "rl.json")
 	os.WriteFile(js, []byte(out), 0o644)
-	if c2, out2, errs2 := run("graph", "check", js); code != 0 || c2 != 0 || !strings.Contains(out2, "7 processes, 13 connections, 2 initial packets") {
+	if c2, out2, errs2 := run("graph", "check", js); code != 0 || c2 != 0 || !strings.Contains(out2, "7 processes, 13 connections, 4 initial packets") {
 		t.Errorf("json round trip: %d %d %s %s", code, c2, out2, errs2)
 	}
 	if code, out, _ := run("graph", "dot", "graph/chat.fbp"); code != 0 || !strings.HasPrefix(out, "digraph gochat {") || !strings.Contains(out, `"router" -> "controller" [label="READ → IN"]`) {
@@ -212,5 +220,68 @@ func TestSIGHUPReload(t *testing.T) {
 	}
 	if err := p.Stop(syscall.SIGTERM); err != nil {
 		t.Errorf("stop: %v", err)
+	}
+}
+
+// TestExampleWebhookReload follows the last step of docs/components.md
+// with the built binary: it serves the default graph, the file becomes
+// graph/examples/webhook.fbp pointed at a receiver on loopback, SIGHUP
+// reloads it, and the next post arrives at the receiver, signed; the
+// rooms stay.
+func TestExampleWebhookReload(t *testing.T) {
+	const secret = "s3cret"
+	bodies := make(chan string, 10)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write(body)
+		if r.Header.Get("X-Gochat-Signature") != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
+			body = append([]byte("bad signature: "), body...)
+		}
+		bodies <- string(body)
+	}))
+	defer rcv.Close()
+	example, err := os.ReadFile("graph/examples/webhook.fbp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Replace(string(example), "'http://127.0.0.1:8080/gochat'", "'"+rcv.URL+"/hook'", 1)
+	src = strings.Replace(src, "'change me'", "'"+secret+"'", 1)
+	path := filepath.Join(t.TempDir(), "my.fbp")
+	os.WriteFile(path, graph.DefaultSource(), 0o644)
+	p := StartBinary(t, "-graph", path)
+	if a := p.Post("hook", "ann", "before"); a.status != 201 {
+		t.Fatalf("post: %d %s", a.status, a.body)
+	}
+	if code, out, errs := runBinary(t, "graph", "check", path); code != 0 {
+		t.Fatalf("graph check: %d %s %s", code, out, errs)
+	}
+	os.WriteFile(path, []byte(src), 0o644)
+	if code, out, errs := runBinary(t, "graph", "check", path); code != 0 || !strings.Contains(out, path+": ok: 7 processes") {
+		t.Fatalf("graph check of the webhook graph: %d %s %s", code, out, errs)
+	}
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	testutil.WaitFor(t, "the reload", func() bool { return strings.Contains(p.stderr.String(), "graph reloaded") })
+	if a := p.Post("hook", "bob", "after"); a.status != 201 || !strings.Contains(a.body, `"id":2,`) {
+		t.Errorf("post after the reload: %d %s", a.status, a.body)
+	}
+	var m struct {
+		ID   uint64 `json:"id"`
+		Room string `json:"room"`
+		Text string `json:"text"`
+	}
+	select {
+	case b := <-bodies:
+		if err := json.Unmarshal([]byte(b), &m); err != nil || m.ID != 2 || m.Room != "hook" || m.Text != "after" {
+			t.Errorf("the receiver got %s (%v)", b, err)
+		}
+	case <-time.After(testutil.Timeout):
+		t.Fatalf("nothing arrived at the receiver\n%s", p.stderr.String())
+	}
+	if err := p.Stop(syscall.SIGTERM); err != nil {
+		t.Errorf("stop: %v\n%s", err, p.stderr.String())
+	}
+	if len(bodies) != 0 {
+		t.Errorf("the receiver got more: %s", <-bodies)
 	}
 }

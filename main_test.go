@@ -281,7 +281,7 @@ func TestGraphCheckRefusesGraphsThatNeverAnswer(t *testing.T) {
 	exported := strings.Replace(string(graph.DefaultSource()), "storage OUT -> IN responder(Responder)", "OUTPORT=storage.OUT:REPLIES\nresponder(Responder)", 1)
 	for name, tc := range map[string]struct{ src, want string }{
 		"fifo.fbp": {strings.Replace(string(transcript), "'stdout' -> PATH transcript", "'"+fifo+"' -> PATH transcript", 1),
-			":17:1: PATH must be a regular file or 'stdout': " + fifo + " is a FIFO (the initial packet to transcript.PATH; without one it is 'stdout')"},
+			":18:1: PATH must be a regular file or 'stdout': " + fifo + " is a FIFO (the initial packet to transcript.PATH; without one it is 'stdout')"},
 		"exported.fbp": {exported,
 			":13:9: storage.OUT carries requests (*components.Reply) but is exported as the network outport REPLIES, which nothing reads: they would never be answered (wire storage OUT to a Responder's IN)"},
 	} {

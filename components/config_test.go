@@ -107,6 +107,18 @@ func TestConfigErrors(t *testing.T) {
 		{(*components.RateLimit)(nil), "Burst", "3", ""},
 		{(*components.Transcript)(nil), "Path", "/dev/null", "PATH must be a regular file or 'stdout': /dev/null is a character device"},
 		{(*components.Transcript)(nil), "Path", "stdout", ""},
+		{(*components.Webhook)(nil), "Url", "https://hooks.example.com/gochat?x=1", ""},
+		{(*components.Webhook)(nil), "Url", "http://127.0.0.1:8080/", ""},
+		{(*components.Webhook)(nil), "Url", "ftp://example.com/", "URL must be an http:// or https:// URL, got 'ftp://example.com/'"},
+		{(*components.Webhook)(nil), "Url", "example.com/hook", "URL must be an http:// or https:// URL, got 'example.com/hook'"},
+		{(*components.Webhook)(nil), "Url", "http://", "URL must be an http:// or https:// URL, got 'http://'"},
+		{(*components.Webhook)(nil), "Url", "http://exa mple.com/", "URL must be an http:// or https:// URL, got 'http://exa mple.com/'"},
+		{(*components.Webhook)(nil), "Timeout", "250ms", ""},
+		{(*components.Webhook)(nil), "Timeout", "fast", "TIMEOUT takes a positive duration up to 1m0s such as '5s', got 'fast'"},
+		{(*components.Webhook)(nil), "Timeout", "0s", "TIMEOUT takes a positive duration up to 1m0s such as '5s', got '0s'"},
+		{(*components.Webhook)(nil), "Timeout", "-1s", "TIMEOUT takes a positive duration up to 1m0s such as '5s', got '-1s'"},
+		{(*components.Webhook)(nil), "Timeout", "2h", "TIMEOUT takes a positive duration up to 1m0s such as '5s', got '2h'"},
+		{(*components.Webhook)(nil), "Secret", "any text at all", ""},
 	} {
 		_, err := ConfigParse(t, tc.comp, tc.port)(tc.text)
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || err.Error() != tc.want) {
@@ -116,6 +128,8 @@ func TestConfigErrors(t *testing.T) {
 			refused[reflect.TypeOf(tc.comp).String()+"."+tc.port] = true
 		}
 	}
+	// Ports that take any text, so refuse nothing.
+	refused["*components.Webhook.Secret"] = true
 	for _, info := range components.Catalog() {
 		for _, c := range components.ConfigPortsOf(info.Type) {
 			if !refused[info.Type.String()+"."+c.Port] {

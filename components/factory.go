@@ -62,6 +62,8 @@ func Catalog() []Info {
 			func(d Deps) *Transcript { return NewTranscript(d.Stdout, d.Log) }),
 		component("RateLimit", "Limits requests per client (an IPv4 address or an IPv6 /64) with a token bucket; 429 with Retry-After.",
 			func(Deps) *RateLimit { return NewRateLimit() }),
+		component("Webhook", "Passes replies on and POSTs each stored message as JSON to a URL (signed with SECRET); drops rather than slow the chat.",
+			func(d Deps) *Webhook { return NewWebhook(d.Stats, d.Log) }),
 	}
 }
 

@@ -12,4 +12,6 @@ type Stats struct {
 	StoreErrors    atomic.Uint64 // store calls that failed
 	Reloads        atomic.Uint64 // graph reloads that took effect
 	ReloadFailures atomic.Uint64 // graph reloads refused for problems
+	WebhookPosted  atomic.Uint64 // messages a Webhook delivered
+	WebhookDropped atomic.Uint64 // messages a Webhook dropped: queue full or final failure
 }

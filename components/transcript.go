@@ -150,11 +150,18 @@ func openTranscript(path string, flag int) (*os.File, error) {
 
 // messageJSON returns the JSON line of a stored message's reply (a 201).
 func messageJSON(rep *Reply) ([]byte, bool) {
-	if rep.Err != nil || rep.Status != 201 {
-		return nil, false
-	}
-	if b, ok := rep.Body.(*wire.Payload); ok {
+	if b, ok := storedMessage(rep); ok {
 		return append(slices.Clip(b.Bytes()), '\n'), true
 	}
 	return nil, false
+}
+
+// storedMessage returns the message of a stored message's reply (a 201
+// from Storage), not yet encoded.
+func storedMessage(rep *Reply) (*wire.Payload, bool) {
+	if rep.Err != nil || rep.Status != 201 {
+		return nil, false
+	}
+	b, ok := rep.Body.(*wire.Payload)
+	return b, ok
 }

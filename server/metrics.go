@@ -46,6 +46,8 @@ func newMetrics(s *Server) *metrics {
 		counter("gochat_messages_posted_total", "Messages stored by this instance.", st.Posted.Load),
 		counter("gochat_longpoll_wakeups_total", "Parked reads answered because a message arrived.", st.Wakeups.Load),
 		counter("gochat_store_errors_total", "Store calls that failed.", st.StoreErrors.Load),
+		counter("gochat_webhook_posted_total", "Messages a Webhook delivered.", st.WebhookPosted.Load),
+		counter("gochat_webhook_dropped_total", "Messages a Webhook dropped: its queue was full or every attempt failed.", st.WebhookDropped.Load),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gochat_graph_reloads_total", Help: "Graph reloads, by result.",
 			ConstLabels: prometheus.Labels{"result": "ok"}}, func() float64 { return float64(st.Reloads.Load()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gochat_graph_reloads_total", Help: "Graph reloads, by result.",
