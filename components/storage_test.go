@@ -293,10 +293,21 @@ func TestStorageSharesAnswers(t *testing.T) {
 			r.get(ctx, components.ReadQuery{Room: "lobby"})
 			return Recv(t, r.out).Body.(*wire.Payload)
 		}
-		// Repeated catch-up reads share one encoded answer…
-		first := payload()
-		if again := payload(); again != first {
-			t.Error("a repeated read was encoded again")
+		// Repeated catch-up reads share one encoded answer… (The store's
+		// own notice of the post may still drop the room's entry once, and
+		// an entry lives pageCacheAge, which a busy machine may pass
+		// between two reads: so two reads in a row must share it, within
+		// a few tries.)
+		first, shared := payload(), false
+		for range 20 {
+			again := payload()
+			if shared = again == first; shared {
+				break
+			}
+			first = again
+		}
+		if !shared {
+			t.Error("every repeated read was encoded again")
 		}
 		// …until the room changes.
 		r.post(t, "lobby", "two")
