@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -188,5 +189,40 @@ func TestWatch(t *testing.T) {
 	testutil.WaitFor(t, "the watcher to try", func() bool { return s.Stats().ReloadFailures.Load() == 1 })
 	if a := c.MustDo("POST", "api/rooms/w/messages", "application/json", `{"text":"scam"}`); a.Status != 422 {
 		t.Errorf("after a broken change: %d %s", a.Status, a.Raw)
+	}
+}
+
+// TestApply: a graph given as a value goes live by the same hot reload as
+// a file; one with problems changes nothing and says what they are.
+func TestApply(t *testing.T) {
+	src := MustGraphs(t)
+	s, c := MustOpen(t, server.Config{})
+	m := c.Post("apply", "", "before")
+	moderated, err := graph.Parse("moderated.fbp", src.moderated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(moderated, "edit"); err != nil {
+		t.Fatal(err)
+	}
+	if a := c.MustDo("POST", "api/rooms/apply/messages", "application/json", `{"text":"spam"}`); a.Status != 422 {
+		t.Errorf("the applied graph's Filter is not in effect: %d %s", a.Status, a.Raw)
+	}
+	broken, err := graph.Parse("broken.fbp", src.broken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var probs graph.Problems
+	if err := s.Apply(broken, "edit"); !errors.As(err, &probs) || !strings.Contains(probs.Error(), "unknown component Nope") {
+		t.Errorf("applying a broken graph: %v", err)
+	}
+	if a := c.MustDo("POST", "api/rooms/apply/messages", "application/json", `{"text":"spam"}`); a.Status != 422 {
+		t.Errorf("a broken graph changed the running one: %d %s", a.Status, a.Raw)
+	}
+	if r := c.Get("apply", "").Read; len(r.Messages) != 1 || r.Messages[0] != m {
+		t.Errorf("the room across applies: %+v", r)
+	}
+	if got, fails := s.Stats().Reloads.Load(), s.Stats().ReloadFailures.Load(); got != 1 || fails != 1 {
+		t.Errorf("reloads: %d ok, %d failed; want 1 and 1", got, fails)
 	}
 }

@@ -498,8 +498,27 @@ func (s *Server) Reload() error {
 		return errClosed
 	}
 	read := s.reads.Add(1)
-	name := s.cfg.GraphName()
 	p, _, err := s.loadGraph()
+	return s.install(p, read, s.cfg.GraphName(), err)
+}
+
+// Apply makes g the running graph by the same hot reload as Reload, once
+// it passes the checks graph check makes: parked reads and posts in flight
+// are kept, and nothing is lost. A graph with problems changes nothing,
+// and Apply returns its graph.Problems. A later Reload runs the -graph
+// file again; name is what the logs call g.
+func (s *Server) Apply(g *graph.Graph, name string) error {
+	if s.closed.Load() {
+		return errClosed
+	}
+	read := s.reads.Add(1)
+	p, err := graph.Check(g, graph.DefaultCatalog())
+	return s.install(p, read, name, err)
+}
+
+// install swaps p, the graph of read number read, in unless loading it
+// failed with err; it logs and counts the outcome either way.
+func (s *Server) install(p *graph.Plan, read uint64, name string, err error) error {
 	if err == nil {
 		var swapped bool
 		g := p.Graph()
@@ -512,7 +531,7 @@ func (s *Server) Reload() error {
 			s.cfg.Log.Info("graph reloaded", "graph", name, "processes", len(g.Processes), "connections", len(g.Connections))
 			return nil
 		case err == nil:
-			s.cfg.Log.Info("graph reload skipped: a later reload already runs the file", "graph", name)
+			s.cfg.Log.Info("graph reload skipped: a later reload already runs", "graph", name)
 			return nil
 		}
 	}
