@@ -121,8 +121,10 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["metrics"] = "GOCHAT_METRICS"
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics on a listener of its own at this address, to anyone who reaches it (env GOCHAT_METRICS_ADDR)")
 	env["metrics-addr"] = "GOCHAT_METRICS_ADDR"
-	debug := boolFlag(fs, "debug", false, "serve the running graph with packet counts at /debug/graph and /debug/graph.dot (env GOCHAT_DEBUG)")
+	debug := boolFlag(fs, "debug", false, "serve the live graph page at /debug/ (the running graph with packet counts, to view and edit), to loopback peers only unless -debug-addr is set (env GOCHAT_DEBUG)")
 	env["debug"] = "GOCHAT_DEBUG"
+	debugAddr := fs.String("debug-addr", "", "serve /debug/ on a listener of its own at this address, to anyone who reaches it; implies -debug (env GOCHAT_DEBUG_ADDR)")
+	env["debug-addr"] = "GOCHAT_DEBUG_ADDR"
 	allowOrigin := fs.String("allow-origin", "", "comma-separated origins whose pages may use the API, e.g. https://blog.example for the comments embed; * allows all (env GOCHAT_ALLOW_ORIGIN)")
 	env["allow-origin"] = "GOCHAT_ALLOW_ORIGIN"
 	allowedHosts := fs.String("allowed-hosts", "", "comma-separated host names requests may be for (the Host header), e.g. chat.example,*.chat.example; * allows any; others get 421. Default: on a loopback -addr, loopback names only; otherwise any (env GOCHAT_ALLOWED_HOSTS)")
@@ -205,7 +207,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		RoomTTL:     *roomTTL,
 		RedisPrefix: *redisPrefix,
 		Watch:       *watch,
-		Debug:       *debug,
+		Debug:       *debug || *debugAddr != "",
+		DebugAddr:   *debugAddr,
 		IPv6Prefix:  *ipv6Prefix,
 		Build:       buildinfo.Read(),
 
