@@ -93,7 +93,7 @@ func writeComponents(w io.Writer) {
 				if len(c.Values) > 0 {
 					line += "; one of " + strings.Join(c.Values, ", ")
 				}
-				if !p.Required {
+				if !p.Required && c.Default != "" { // an empty default goes without saying
 					line += "; default '" + c.Default + "'"
 				}
 			}
