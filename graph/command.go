@@ -16,9 +16,12 @@ const CommandUsage = `Usage: gochat graph COMMAND [FILE]
   check FILE   validate a graph file; exit 0 if it is sound, 1 with every problem if not
   dot FILE     print the graph in Graphviz DOT (render: dot -Tsvg)
   json FILE    print the graph in the FBP JSON format
+  fbp FILE     print the graph in the FBP DSL
 
 FILE is an FBP DSL file (.fbp) or an FBP JSON graph (.json); "-" names the
-embedded default graph.
+embedded default graph. json and fbp convert any graph the grammar
+accepts, whatever its components; check and dot validate it against
+gochat's components.
 `
 
 // Command runs `gochat graph ARGS...` and returns its exit code.
@@ -27,7 +30,7 @@ func Command(args []string, stdout, stderr io.Writer) int {
 		writeComponents(stdout)
 		return 0
 	}
-	if len(args) != 2 || !strings.Contains(" check dot json ", " "+args[0]+" ") {
+	if len(args) != 2 || !strings.Contains(" check dot json fbp ", " "+args[0]+" ") {
 		fmt.Fprint(stderr, CommandUsage)
 		return 2
 	}
@@ -38,7 +41,7 @@ func Command(args []string, stdout, stderr io.Writer) int {
 	} else {
 		g, err = Load(args[1])
 	}
-	if err == nil {
+	if err == nil && args[0] != "json" && args[0] != "fbp" {
 		err = Validate(g, DefaultCatalog())
 	}
 	if err != nil {
@@ -55,6 +58,16 @@ func Command(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
+		}
+		stdout.Write(b)
+	case "fbp":
+		b, lost, err := MarshalFBP(g)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		for _, l := range lost {
+			fmt.Fprintf(stderr, "%s: not written, the DSL cannot say it: %s\n", g.File, l)
 		}
 		stdout.Write(b)
 	}

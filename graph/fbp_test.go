@@ -13,7 +13,7 @@ func TestParseFBP(t *testing.T) {
 INPORT=router.IN:HTTP
 OUTPORT=storage.OUT:ANSWERS   # exported outport
 router(Router) READ -> IN controller(Controller) OUT -> READ storage(Storage)
-router WRITE -(16)-> in sender(SendController:some metadata), sender OUT -> WRITE storage
+router WRITE -(16)-> in sender(SendController:some_metadata), sender OUT -> WRITE storage
 storage OUT -> IN responder(Responder)
 'it' -> CAPACITY storage
 'a \'quoted\' \\ text' -> X p(P)
@@ -70,8 +70,8 @@ func TestParseFBPErrors(t *testing.T) {
 		{"a(A) OUT -> IN b(B)\n'oops -> IN b", "t.fbp:2:1: unterminated initial packet"},
 		{"a(A) OUT => IN b(B)", "t.fbp:1:10: expected '->', found '='"},
 		{"a(A) OUT -> IN b(B) ; x", "t.fbp:1:21: unexpected character ';'"},
-		{"a(A) OUT -> b(B)", "t.fbp:1:13: expected a port after '->', found 'b'"},
-		{"a(A) OUT -> IN", "t.fbp:1:13: expected a process after port IN"},
+		{"a(A) OUT -> 'b'", "t.fbp:1:13: expected a port after '->', found an initial packet"},
+		{"a(A) OUT -> IN", "t.fbp:1:13: process IN has no component"}, // the reference reads IN as a process here
 		{"a(A) OUT IN b(B)", "t.fbp:1:10: expected '->', found 'IN'"},
 		{"a(A) OUT -> IN b(B) OUT", "expected '->', found the end of the statement"},
 		{"a(A) OUT -(x)-> IN b(B)", "t.fbp:1:10: bad buffered connection"},
@@ -88,7 +88,7 @@ func TestParseFBPErrors(t *testing.T) {
 		}
 	}
 	// Every problem is reported, not just the first.
-	_, err := graph.ParseFBP("t.fbp", []byte("a(A) OUT -> b(B)\nc(C) X -> d(D)\n"))
+	_, err := graph.ParseFBP("t.fbp", []byte("a(A) OUT -> 'b'\nc(C) X Y -> d(D)\n"))
 	if probs, ok := err.(graph.Problems); !ok || len(probs) != 2 {
 		t.Errorf("two bad lines: got %v", err)
 	}
