@@ -151,8 +151,10 @@ type element struct {
 // reference grammar reads it.
 func (p *fbpParser) chain(toks []token) {
 	first := toks[0]
-	if len(toks) == 1 && first.kind == tIdent && first.hasComp && !first.hasIndex {
-		p.use(first) // a declaration alone: name(Component)
+	if len(toks) == 1 && first.kind == tIdent && first.hasComp {
+		if p.isNode(first) {
+			p.use(first) // a declaration alone: name(Component)
+		}
 		return
 	}
 	// Split at the arrows.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -76,8 +77,10 @@ func MarshalFBP(g *Graph) (src []byte, lost []string, err error) {
 		case i == 0:
 		case it.comment && it.pos.Line == line && line > 0:
 			w.b.WriteString(" ") // a comment after a statement stays on its line
-		case line > 0 && it.pos.Line > line+1:
-			w.b.WriteString("\n\n") // keep a blank line where the file had lines between
+		case len(g.Comments) > 0 && line > 0 && it.pos.Line > line+1:
+			// A DSL file's blank lines between statements stay, one each;
+			// positions in a JSON file are not lines of the DSL.
+			w.b.WriteString("\n\n")
 		default:
 			w.b.WriteString("\n")
 		}
@@ -147,14 +150,13 @@ func (w *fbpWriter) properties(props map[string]any) {
 	})
 	for _, k := range keys {
 		v := props[k]
-		if k == "environment" {
-			if env, ok := v.(map[string]any); ok && len(env) == 1 {
-				if typ, ok := env["type"].(string); ok && isAnnotationValue(typ) {
-					w.printf("# @runtime %s\n", typ)
-					continue
-				}
+		if env, ok := v.(map[string]any); ok && k == "environment" && len(env) == 1 {
+			if typ, ok := env["type"].(string); ok && isAnnotationValue(typ) {
+				w.printf("# @runtime %s\n", typ)
+				continue
 			}
-		} else if s, ok := v.(string); ok && isAnnotationKey(k) && k != "runtime" && isAnnotationValue(s) {
+		}
+		if s, ok := v.(string); ok && isAnnotationKey(k) && k != "runtime" && isAnnotationValue(s) {
 			w.printf("# @%s %s\n", k, s)
 			continue
 		}
@@ -207,7 +209,7 @@ func (w *fbpWriter) metadata(p *Process) string {
 // metaText returns the DSL text of a metadata value that ParseFBP reads
 // back as the same value.
 func metaText(k string, v any) (string, bool) {
-	if k == "" || !allBytes(k, isMetaKeyByte) {
+	if !allBytes(k, isMetaKeyByte) {
 		return "", false
 	}
 	if k != "x" && k != "y" {
@@ -228,10 +230,10 @@ func metaText(k string, v any) (string, bool) {
 	default:
 		return "", false
 	}
-	if f < 0 || f != float64(int64(f)) || f > 1<<53 {
+	if f < 0 || f != math.Trunc(f) || math.IsInf(f, 0) {
 		return "", false
 	}
-	return strconv.FormatInt(int64(f), 10), true
+	return strconv.FormatFloat(f, 'f', -1, 64), true
 }
 
 func isMetaKeyByte(c byte) bool { return isNameByte(c) || c == '/' }
