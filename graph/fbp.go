@@ -1,7 +1,7 @@
 package graph
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -30,20 +30,9 @@ import (
 func ParseFBP(file string, src []byte) (*Graph, error) {
 	p := &fbpParser{g: &Graph{File: file}, probs: problems{file: file}, procs: map[string]int{}, used: map[string]Pos{},
 		anonymous: map[string]int{}, defaultIn: "IN", defaultOut: "OUT"}
-	l := lex(string(src), &p.probs)
-	p.broken = l.skipped
+	l := lex(string(src), &p.probs, p.statement)
+	p.broken = p.broken || l.skipped
 	p.g.Properties, p.g.Comments = l.props, l.comments
-	var stmt []token
-	for _, t := range l.toks {
-		if t.kind == tNewline || t.kind == tComma || t.kind == tEOF {
-			if len(stmt) > 0 {
-				p.statement(stmt)
-			}
-			stmt = stmt[:0]
-			continue
-		}
-		stmt = append(stmt, t)
-	}
 	// A process used but never declared is worth a problem of its own
 	// only when every statement was read: a garbled one may declare it.
 	if !p.broken {
@@ -321,7 +310,7 @@ func (p *fbpParser) use(t token) string {
 			base = base[:i] + "_" + base[j:]
 		}
 		p.anonymous[base]++
-		name = fmt.Sprintf("_%s_%d", base, p.anonymous[base])
+		name = "_" + base + "_" + strconv.Itoa(p.anonymous[base])
 	}
 	if _, ok := p.used[name]; !ok {
 		p.used[name] = t.pos

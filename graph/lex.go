@@ -69,9 +69,10 @@ const maxBuffer = 1 << 16
 // lexer holds the state of one pass over a DSL file.
 type lexer struct {
 	src             string
-	i               int // the next byte to read
-	line, lineStart int // the line of src[i] and where that line starts
-	toks            []token
+	i               int           // the next byte to read
+	line, lineStart int           // the line of src[i] and where that line starts
+	stmt            []token       // the statement read so far
+	statement       func([]token) // takes each statement, not keeping the slice
 	probs           *problems
 	skipped         bool           // a line was skipped after a mistake
 	props           map[string]any // from annotations
@@ -112,9 +113,11 @@ func isComponentByte(c byte) bool { return isNameByte(c) || strings.IndexByte("/
 // has it.
 func isMetaByte(c byte) bool { return isNameByte(c) || strings.IndexByte("/=_,", c) >= 0 }
 
-// lex splits src into tokens.
-func lex(src string, probs *problems) *lexer {
-	l := &lexer{src: src, line: 1, probs: probs}
+// lex splits src into tokens, and hands each statement's to statement:
+// statements end at a newline, a comma and the end of the file. Only
+// one statement's tokens are held at a time.
+func lex(src string, probs *problems, statement func([]token)) *lexer {
+	l := &lexer{src: src, line: 1, probs: probs, statement: statement}
 	for l.i < len(src) {
 		c, next := src[l.i], l.peek(1)
 		found := false
@@ -142,7 +145,16 @@ func (l *lexer) peek(n int) byte {
 
 func (l *lexer) pos() Pos { return Pos{l.line, l.i - l.lineStart + 1} }
 
-func (l *lexer) emit(t token) { l.toks = append(l.toks, t) }
+func (l *lexer) emit(t token) {
+	if t.kind != tNewline && t.kind != tComma && t.kind != tEOF {
+		l.stmt = append(l.stmt, t)
+		return
+	}
+	if len(l.stmt) > 0 {
+		l.statement(l.stmt)
+	}
+	l.stmt = l.stmt[:0]
+}
 
 // fail reports a problem and skips the rest of the line.
 func (l *lexer) fail(pos Pos, hint, format string, args ...any) {
@@ -279,13 +291,17 @@ func (l *lexer) scanArrow() {
 // an object or a "string", which may span lines.
 func (l *lexer) scanJSON() {
 	start := l.pos()
-	dec := json.NewDecoder(strings.NewReader(l.src[l.i:]))
+	text := l.src[l.i:jsonEnd(l.src, l.i)]
+	// A bad packet is skipped whole, so that each byte is scanned once
+	// however the packets nest.
 	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
+	if err := json.Unmarshal([]byte(text), &raw); err != nil {
+		l.advance(len(text))
 		l.fail(start, "write JSON, or text in single quotes", "bad JSON initial packet: %v", err)
 		return
 	}
-	if jsonDepth(string(raw)) > MaxDepth-iipDepth {
+	if jsonDepth(text) > MaxDepth-iipDepth {
+		l.advance(len(text))
 		l.fail(start, "configuration is shallow: a number, a string, a list", "initial packet nests deeper than %d", MaxDepth-iipDepth)
 		return
 	}
@@ -298,8 +314,41 @@ func (l *lexer) scanJSON() {
 		_ = json.Compact(&b, raw) // raw is valid JSON
 		t.text, t.json = b.String(), true
 	}
-	l.advance(int(dec.InputOffset()))
+	l.advance(len(text))
 	l.emit(t)
+}
+
+// jsonEnd returns where the JSON value that starts at src[i] ends: after
+// its closing quote or bracket, or after the run of number bytes; the
+// end of src if it is not closed. It does not check the value.
+func jsonEnd(src string, i int) int {
+	depth := 0
+	for j := i; j < len(src); j++ {
+		switch c := src[j]; {
+		case c == '"':
+			for j++; j < len(src) && src[j] != '"'; j++ {
+				if src[j] == '\\' {
+					j++
+				}
+			}
+		case c == '[' || c == '{':
+			depth++
+			continue
+		case c == ']' || c == '}':
+			depth--
+		case j == i: // a number
+			for j < len(src) && strings.IndexByte("+-.0123456789eE", src[j]) >= 0 {
+				j++
+			}
+			return j
+		default:
+			continue
+		}
+		if depth <= 0 {
+			return min(j+1, len(src))
+		}
+	}
+	return len(src)
 }
 
 // scanName reads a name: [A-Za-z_][A-Za-z0-9_.-]*, where '.' and '-'
