@@ -46,11 +46,10 @@ type Group struct {
 	Metadata map[string]any `json:"metadata,omitempty"` // what editors keep about it, as JSON values
 }
 
-// Comment is a comment in a DSL file: its text after the '#' and where
-// the '#' is.
+// Comment is a comment in a DSL file.
 type Comment struct {
-	Text string
-	Pos  Pos
+	Text string // what follows the '#', to the end of the line
+	Pos  Pos    // where the '#' is
 }
 
 // Pos is a place in a graph file; line and column count from 1. The zero

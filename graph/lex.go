@@ -9,7 +9,8 @@ import (
 )
 
 // The lexer of the FBP DSL. Each kind of token has its own small
-// scanner; lex picks the scanner by the token's first byte. A scanner
+// scanner, as goflow's dsl/lex has them; lex picks the scanner by the
+// token's first byte (scannerFor). A scanner
 // that finds a mistake reports it and skips the rest of the line, so one
 // mistake gives one problem and the next lines are still read.
 
@@ -79,26 +80,30 @@ type lexer struct {
 	comments        []Comment
 }
 
-// scanner reads one token starting at l.i.
-type scanner struct {
-	starts func(c, next byte) bool
-	scan   func(l *lexer)
-}
-
-// scanners are tried in order; the first whose starts matches reads the
-// token.
-var scanners = []scanner{
-	{func(c, _ byte) bool { return c == ' ' || c == '\t' || c == '\r' }, (*lexer).scanSpace},
-	{func(c, _ byte) bool { return c == '\n' }, (*lexer).scanNewline},
-	{func(c, _ byte) bool { return c == '#' }, (*lexer).scanComment},
-	{func(c, _ byte) bool { return strings.IndexByte(",=.:", c) >= 0 }, (*lexer).scanPunct},
-	{func(c, _ byte) bool { return c == '\'' }, (*lexer).scanQuoted},
-	{func(c, next byte) bool { return c == '-' && (next == '>' || next == '(') }, (*lexer).scanArrow},
-	{func(c, next byte) bool {
-		return strings.IndexByte("{[\"0123456789", c) >= 0 || c == '-' && isDigit(next)
-	}, (*lexer).scanJSON},
-	{func(c, _ byte) bool { return isNameStart(c) }, (*lexer).scanName},
-	{func(c, _ byte) bool { return c == '(' }, (*lexer).scanAnonymous},
+// scannerFor returns the scanner of the token that starts with c
+// (followed by next), nil if no token starts so.
+func scannerFor(c, next byte) func(*lexer) {
+	switch {
+	case c == ' ' || c == '\t' || c == '\r':
+		return (*lexer).scanSpace
+	case c == '\n':
+		return (*lexer).scanNewline
+	case c == '#':
+		return (*lexer).scanComment
+	case strings.IndexByte(",=.:", c) >= 0:
+		return (*lexer).scanPunct
+	case c == '\'':
+		return (*lexer).scanQuoted
+	case c == '-' && (next == '>' || next == '('):
+		return (*lexer).scanArrow
+	case strings.IndexByte("{[\"0123456789", c) >= 0 || c == '-' && isDigit(next):
+		return (*lexer).scanJSON
+	case isNameStart(c):
+		return (*lexer).scanName
+	case c == '(':
+		return (*lexer).scanAnonymous
+	}
+	return nil
 }
 
 func isDigit(c byte) bool     { return '0' <= c && c <= '9' }
@@ -111,7 +116,7 @@ func isComponentByte(c byte) bool { return isNameByte(c) || strings.IndexByte("/
 
 // isMetaByte: node metadata is [A-Za-z0-9/=_,], as the reference grammar
 // has it.
-func isMetaByte(c byte) bool { return isNameByte(c) || strings.IndexByte("/=_,", c) >= 0 }
+func isMetaByte(c byte) bool { return isNameByte(c) || strings.IndexByte("/=,", c) >= 0 }
 
 // lex splits src into tokens, and hands each statement's to statement:
 // statements end at a newline, a comma and the end of the file. Only
@@ -119,17 +124,10 @@ func isMetaByte(c byte) bool { return isNameByte(c) || strings.IndexByte("/=_,",
 func lex(src string, probs *problems, statement func([]token)) *lexer {
 	l := &lexer{src: src, line: 1, probs: probs, statement: statement}
 	for l.i < len(src) {
-		c, next := src[l.i], l.peek(1)
-		found := false
-		for _, s := range scanners {
-			if s.starts(c, next) {
-				s.scan(l)
-				found = true
-				break
-			}
-		}
-		if !found {
-			l.fail(l.pos(), "", "unexpected character %q", rune(c))
+		if scan := scannerFor(src[l.i], l.peek(1)); scan != nil {
+			scan(l)
+		} else {
+			l.fail(l.pos(), "", "unexpected character %q", rune(src[l.i]))
 		}
 	}
 	l.emit(token{kind: tEOF, pos: l.pos()})
@@ -182,7 +180,15 @@ func (l *lexer) scanNewline() {
 }
 
 func (l *lexer) scanPunct() {
-	kind := map[byte]tokenKind{',': tComma, '=': tEquals, '.': tDot, ':': tColon}[l.src[l.i]]
+	kind := tColon
+	switch l.src[l.i] {
+	case ',':
+		kind = tComma
+	case '=':
+		kind = tEquals
+	case '.':
+		kind = tDot
+	}
 	l.emit(token{kind: kind, pos: l.pos()})
 	l.i++
 }
