@@ -22,9 +22,8 @@ import (
 // What the DSL cannot say is left out and listed in lost, one line
 // each: groups, and properties and metadata that are not annotation or
 // metadata text ([A-Za-z0-9/_] in metadata; x and y whole numbers). A
-// process, port or
-// exported name that the DSL cannot spell is an error: the graph written
-// without it would be another graph.
+// process, port or exported name that the DSL cannot spell is an error:
+// the graph written without it would be another graph.
 func MarshalFBP(g *Graph) (src []byte, lost []string, err error) {
 	w := &fbpWriter{declared: map[string]bool{}, procs: map[string]*Process{}}
 	for i := range g.Processes {
@@ -43,32 +42,33 @@ func MarshalFBP(g *Graph) (src []byte, lost []string, err error) {
 	}
 	type item struct {
 		pos     Pos
-		comment bool
+		comment bool   // a comment, text, which may follow a statement on its line
+		text    string // a comment's text
 		write   func()
 	}
 	var items []item
 	for _, e := range g.InPorts {
-		items = append(items, item{e.Pos, false, func() { w.printf("INPORT=%s.%s:%s", e.Process, portName(e.Endpoint), e.Name) }})
+		items = append(items, item{e.Pos, false, "", func() { w.printf("INPORT=%s.%s:%s", e.Process, portName(e.Endpoint), e.Name) }})
 	}
 	for _, e := range g.OutPorts {
-		items = append(items, item{e.Pos, false, func() { w.printf("OUTPORT=%s.%s:%s", e.Process, portName(e.Endpoint), e.Name) }})
+		items = append(items, item{e.Pos, false, "", func() { w.printf("OUTPORT=%s.%s:%s", e.Process, portName(e.Endpoint), e.Name) }})
 	}
 	for _, c := range g.Connections {
 		arrow := "->"
 		if c.Buffer > 0 {
 			arrow = fmt.Sprintf("-(%d)->", c.Buffer)
 		}
-		items = append(items, item{c.Pos, false, func() {
+		items = append(items, item{c.Pos, false, "", func() {
 			w.printf("%s %s %s %s %s", w.node(c.Src.Process), portName(c.Src), arrow, portName(c.Tgt), w.node(c.Tgt.Process))
 		}})
 	}
 	for _, iip := range g.IIPs {
-		items = append(items, item{iip.Pos, false, func() {
+		items = append(items, item{iip.Pos, false, "", func() {
 			w.printf("%s -> %s %s", packet(iip), portName(iip.Tgt), w.node(iip.Tgt.Process))
 		}})
 	}
 	for _, c := range g.Comments {
-		items = append(items, item{c.Pos, true, func() { w.printf("#%s", c.Text) }})
+		items = append(items, item{c.Pos, true, c.Text, func() { w.printf("#%s", c.Text) }})
 	}
 	slices.SortStableFunc(items, func(a, b item) int { return comparePos(a.pos, b.pos) })
 	line := 0
@@ -77,6 +77,7 @@ func MarshalFBP(g *Graph) (src []byte, lost []string, err error) {
 		case i == 0:
 		case it.comment && it.pos.Line == line && line > 0:
 			w.b.WriteString(" ") // a comment after a statement stays on its line
+			it.comment = false
 		case len(g.Comments) > 0 && line > 0 && it.pos.Line > line+1:
 			// A DSL file's blank lines between statements stay, one each;
 			// positions in a JSON file are not lines of the DSL.
@@ -86,6 +87,11 @@ func MarshalFBP(g *Graph) (src []byte, lost []string, err error) {
 		}
 		if it.pos.Line > 0 {
 			line = it.pos.Line
+		}
+		if _, _, ok := annotation(it.text); ok && it.comment {
+			// An indented comment that would be an annotation at the
+			// start of a line stays indented.
+			w.b.WriteString(" ")
 		}
 		it.write()
 	}

@@ -54,6 +54,15 @@ func TestFBPRoundTrip(t *testing.T) {
 			t.Errorf("%s: DSL → DSL lost something:\n%s", f, direct)
 		}
 	}
+	// Comments that only look like annotations stay comments.
+	g0, err := graph.ParseFBP("c.fbp", []byte("  # @name x\na(A) OUT -> IN b(B) # @name y\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out0 := marshalFBP(t, g0)
+	if g1, err := graph.ParseFBP("c.fbp", out0); err != nil || g1.Properties != nil || len(g1.Comments) != 2 {
+		t.Errorf("comments like annotations:\n%s", out0)
+	}
 	// The default graph written back is itself but for its chains.
 	g := graph.Default()
 	out := string(marshalFBP(t, g))
