@@ -8,12 +8,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"gochat/internal/history"
+	"gochat/internal/redistest"
 	"gochat/internal/testutil"
 )
 
@@ -139,5 +142,46 @@ func TestFileStoreRefusals(t *testing.T) {
 	code, _, stderr = runBinary(t, "-addr", "127.0.0.1:0", "-store", "file:"+corrupt)
 	if code != 1 || !strings.Contains(stderr, corrupt) || !strings.Contains(stderr, "corrupt") {
 		t.Errorf("gochat on a corrupt file: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestStoreCopyCommand: `gochat store copy` moves rooms from a file to
+// Redis and from Redis to another file, with their ids and epochs: a
+// gochat on the last one serves the rooms as they were and goes on with
+// their ids. The memory store is refused.
+func TestStoreCopyCommand(t *testing.T) {
+	dir := t.TempDir()
+	first, second := "file:"+filepath.Join(dir, "first.db"), "file:"+filepath.Join(dir, "second.db")
+	b := StartBinary(t, "-store", first)
+	for i := range 5 {
+		b.Post(fmt.Sprint("room", i%2), "ann", fmt.Sprint("t", i))
+	}
+	before, err := history.ParseRead([]byte(b.Get("room0", "").body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Stop(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := redistest.Start(t)
+	for _, c := range [][2]string{{first, srv.URL()}, {srv.URL(), second}} {
+		code, stdout, stderr := runBinary(t, "store", "copy", c[0], c[1])
+		if code != 0 || !strings.Contains(stdout, "copied 2 rooms, 5 messages") {
+			t.Fatalf("store copy %s %s: exit %d\n%s%s", c[0], c[1], code, stdout, stderr)
+		}
+	}
+	b = StartBinary(t, "-store", second)
+	after, err := history.ParseRead([]byte(b.Get("room0", fmt.Sprintf("since=0&epoch=%s", before.Epoch)).body))
+	if err != nil || !reflect.DeepEqual(after, before) {
+		t.Errorf("room0 after two copies: %+v %v, want %+v", after, err, before)
+	}
+	if a := b.Post("room0", "ann", "next"); !strings.Contains(a.body, `"id":4`) {
+		t.Errorf("the next post: %d %s, want id 4", a.status, a.body)
+	}
+
+	code, _, stderr := runBinary(t, "store", "copy", "memory", second)
+	if code != 1 || !strings.Contains(stderr, "memory store holds nothing") {
+		t.Errorf("store copy from memory: exit %d\n%s", code, stderr)
 	}
 }

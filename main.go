@@ -33,6 +33,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "graph" {
 		os.Exit(graph.Command(os.Args[2:], os.Stdout, os.Stderr))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "store" {
+		os.Exit(storeCommand(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	m := NewMain(os.Stderr)
 	if err := m.ParseFlags(os.Args[1:], os.Getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -133,7 +136,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["ipv6-prefix"] = "GOCHAT_IPV6_PREFIX"
 	showVersion := boolFlag(fs, "version", false, "print gochat's version, commit and Go version, and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(m.out, "Usage: gochat [flags]\n       gochat graph components|check|dot|json [FILE]\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
+		fmt.Fprintf(m.out, "Usage: gochat [flags]\n       gochat graph components|check|dot|json [FILE]\n       gochat store copy FROM TO\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -73,6 +73,7 @@ type File struct {
 	db   *bolt.DB
 	mem  *Memory         // the copy reads are served from; only run changes it
 	reqs chan *appendReq // appends for run
+	puts chan *putReq    // whole rooms for run (PutRoom)
 	quit chan struct{}   // closed by Close
 	once sync.Once
 	done sync.WaitGroup
@@ -87,6 +88,12 @@ type appendReq struct {
 	room  string
 	d     Draft
 	reply chan appendRes // buffered: run never waits on it
+}
+
+// putReq is one PutRoom waiting for run.
+type putReq struct {
+	room  Room
+	reply chan error // buffered: run never waits on it
 }
 
 // appendRes is what run answers an appendReq.
@@ -124,7 +131,7 @@ func OpenFile(cfg FileConfig) (*File, error) {
 	mem.SetMaxBytes(cfg.MaxBytes)
 	_, statErr := os.Stat(cfg.Path)
 	created := errors.Is(statErr, os.ErrNotExist)
-	f := &File{cfg: cfg, mem: mem, reqs: make(chan *appendReq), quit: make(chan struct{}), touched: map[string]time.Time{}}
+	f := &File{cfg: cfg, mem: mem, reqs: make(chan *appendReq), puts: make(chan *putReq), quit: make(chan struct{}), touched: map[string]time.Time{}}
 	if err := f.open(); err != nil {
 		if f.db != nil {
 			f.db.Close()
@@ -330,6 +337,97 @@ func (f *File) Close() error {
 // Rooms returns how many rooms the store holds.
 func (f *File) Rooms() int { return f.mem.Rooms() }
 
+// RoomNames implements Copyable.
+func (f *File) RoomNames(context.Context) ([]string, error) {
+	f.mem.mu.Lock()
+	defer f.mem.mu.Unlock()
+	names := make([]string, 0, len(f.mem.rooms))
+	for name := range f.mem.rooms {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// PutRoom implements Copyable. It keeps the newest History messages of r.
+func (f *File) PutRoom(ctx context.Context, r Room) error {
+	req := &putReq{room: r, reply: make(chan error, 1)}
+	select {
+	case f.puts <- req:
+	case <-f.quit:
+		return fmt.Errorf("put room %q: %w", r.Name, ErrClosed)
+	case <-ctx.Done():
+		return fmt.Errorf("put room %q: %w", r.Name, ctx.Err())
+	}
+	select {
+	case err := <-req.reply:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("put room %q: the commit outlasted the call: %w", r.Name, ctx.Err())
+	}
+}
+
+// put writes room r whole, on disk then in the copy.
+func (f *File) put(r Room) error {
+	m := f.mem
+	if err := checkRoom(r); err != nil {
+		return fmt.Errorf("put room %q: %w", r.Name, err)
+	}
+	if _, ok := m.rooms[r.Name]; ok {
+		return fmt.Errorf("put room %q: %w", r.Name, ErrRoomExists)
+	}
+	msgs := r.Messages[max(0, len(r.Messages)-m.history):]
+	touched := time.Now()
+	if n := len(msgs); n > 0 {
+		touched = msgs[n-1].Time
+	}
+	err := f.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.Bucket(roomsBucket).CreateBucket([]byte(r.Name))
+		if err != nil {
+			return err
+		}
+		if err := b.Put(metaKey, encodeMeta(r.Epoch, r.Last, touched)); err != nil {
+			return err
+		}
+		for _, msg := range msgs {
+			if err := b.Put(msgKey(msg.ID), msg.AppendJSON(nil)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put room %q: file store %s: %w", r.Name, f.cfg.Path, err)
+	}
+	ring := &ring{name: r.Name, epoch: r.Epoch, buf: make([]Message, 0, min(m.history, 16))}
+	m.mu.Lock()
+	for _, msg := range msgs {
+		msg.Room = r.Name
+		ring.push(msg, m.history)
+		m.bytes += size(msg)
+	}
+	ring.last = r.Last
+	m.rooms[r.Name] = ring
+	m.mu.Unlock()
+	f.touched[r.Name] = touched
+	m.hub.publish(r.Name, false)
+	return nil
+}
+
+// checkRoom checks that r can be stored: an epoch, and messages with
+// contiguous ids up to r.Last.
+func checkRoom(r Room) error {
+	if r.Epoch == "" {
+		return errors.New("no epoch")
+	}
+	for i, msg := range r.Messages {
+		if want := r.Last - uint64(len(r.Messages)-1-i); msg.ID != want {
+			return fmt.Errorf("message %d where %d belongs (last %d)", msg.ID, want, r.Last)
+		}
+	}
+	return nil
+}
+
 // Commits returns how many transactions the store has committed: the
 // appends of a batch share one.
 func (f *File) Commits() int64 { return f.commits.Load() }
@@ -358,6 +456,8 @@ func (f *File) run() {
 				}
 			}
 			f.commit(batch)
+		case req := <-f.puts:
+			req.reply <- f.put(req.room)
 		case now := <-sweep:
 			if err := f.sweep(now); err != nil {
 				f.cfg.Log.Warn("idle rooms stay until the next sweep", "err", err)
