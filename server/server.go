@@ -80,7 +80,7 @@ type Config struct {
 	RedisPrefix string        // namespace of gochat's Redis keys; default "gochat:"
 	RoomTTL     time.Duration // Redis and file: forget rooms idle this long; 0 keeps them
 	// StoreConcurrency is how many store calls one Storage runs at once;
-	// 0 picks per store (inline for memory, 64 for Redis).
+	// 0 picks per store (inline for memory, 64 for file and Redis).
 	StoreConcurrency int
 	// StoreTimeout bounds the wait for the store at start (default
 	// DefaultStoreTimeout); past it Open fails.

@@ -337,6 +337,9 @@ func (f *File) Close() error {
 // Rooms returns how many rooms the store holds.
 func (f *File) Rooms() int { return f.mem.Rooms() }
 
+// Messages returns how many messages the store holds.
+func (f *File) Messages() int { return f.mem.Messages() }
+
 // RoomNames implements Copyable.
 func (f *File) RoomNames(context.Context) ([]string, error) {
 	f.mem.mu.Lock()
