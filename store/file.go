@@ -635,8 +635,8 @@ func (f *File) planOne(plans map[string]*plan, order *[]string, bytes *int64, re
 	}
 	msg := Message{ID: p.last + 1, Room: room, Author: d.Author, Text: d.Text, Time: d.Time}
 	freed := int64(0)
-	if gone := int64(msg.ID) - int64(m.history); gone >= 1 {
-		freed = size(p.message(uint64(gone)))
+	if p.retained() >= m.history { // the oldest goes, as in Memory.Append
+		freed = size(p.message(msg.ID - uint64(m.history)))
 	}
 	grown := size(msg)
 	if d.Key != "" {
@@ -662,6 +662,16 @@ func (f *File) newRooms(plans map[string]*plan) int {
 		if p.ring == nil && len(p.msgs) > 0 {
 			n++
 		}
+	}
+	return n
+}
+
+// retained returns how many messages the room holds as planned, before
+// trimming: fewer than History after a restart with a larger History.
+func (p *plan) retained() int {
+	n := len(p.msgs)
+	if p.ring != nil {
+		n += len(p.ring.buf)
 	}
 	return n
 }

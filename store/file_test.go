@@ -268,3 +268,27 @@ func TestFileStaysBounded(t *testing.T) {
 		t.Errorf("the file grew from %d to %d bytes", sizeAt10k, info.Size())
 	}
 }
+
+// TestFileByteBoundAfterLargerHistory: after a restart with a larger
+// -history, a room holds fewer messages than it may, and a post frees
+// nothing until it is full: the byte bound counts as much.
+func TestFileByteBoundAfterLargerHistory(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "chat.db")
+	const msg = 96 + 1 + 10 // a message of room "r" with a 10-byte text
+	s := openFile(t, store.FileConfig{Path: path, History: 2, MaxRooms: 10})
+	for i := range 5 {
+		if _, err := s.Append(ctx, "r", store.Draft{Text: "0123456789", Time: time.Now()}); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+	}
+	s.Close()
+	s = openFile(t, store.FileConfig{Path: path, History: 4, MaxRooms: 10, MaxBytes: 3*msg + 50})
+	defer s.Close()
+	if _, err := s.Append(ctx, "r", store.Draft{Text: "0123456789", Time: time.Now()}); err != nil {
+		t.Fatalf("a third message: %v", err)
+	}
+	if m, err := s.Append(ctx, "r", store.Draft{Text: "0123456789", Time: time.Now()}); !errors.Is(err, store.ErrFull) {
+		t.Errorf("a fourth message past the byte bound: %+v %v, want ErrFull", m, err)
+	}
+}
