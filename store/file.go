@@ -69,14 +69,14 @@ type FileConfig struct {
 // them to the copy and answers. So a returned message is on disk, readers
 // never see a message that is not, and concurrent appends share an fsync.
 type File struct {
-	cfg  FileConfig
-	db   *bolt.DB
+	cfg  FileConfig      // as OpenFile was given it
+	db   *bolt.DB        // the file; run writes it
 	mem  *Memory         // the copy reads are served from; only run changes it
 	reqs chan *appendReq // appends for run
 	puts chan *putReq    // whole rooms for run (PutRoom)
 	quit chan struct{}   // closed by Close
-	once sync.Once
-	done sync.WaitGroup
+	once sync.Once       // closes quit
+	done sync.WaitGroup  // run
 
 	// touched is when each room got its last post; only run uses it.
 	touched map[string]time.Time
@@ -85,21 +85,21 @@ type File struct {
 
 // appendReq is one Append waiting for run.
 type appendReq struct {
-	room  string
-	d     Draft
+	room  string         // the room posted to
+	d     Draft          // the post
 	reply chan appendRes // buffered: run never waits on it
 }
 
 // putReq is one PutRoom waiting for run.
 type putReq struct {
-	room  Room
+	room  Room       // the room to write
 	reply chan error // buffered: run never waits on it
 }
 
 // appendRes is what run answers an appendReq.
 type appendRes struct {
-	msg Message
-	err error
+	msg Message // the stored message, or the original of a repeated key
+	err error   // why it was not stored
 }
 
 // Bucket and key names in the file.
