@@ -721,14 +721,13 @@ async function apply(url) {
   await loadRunning();
 }
 
+// download saves the edited graph as graph.fbp, through the page's
+// download link; a data: URL, which the page's policy lets it download
+// (a graph is at most 1 MiB).
 function download() {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([fbpDSL(state.model)], { type: 'text/plain' }));
-  a.download = 'graph.fbp';
-  document.body.append(a);
+  const a = $('download-link');
+  a.href = 'data:text/plain;charset=utf-8,' + encodeURIComponent(fbpDSL(state.model));
   a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
 function setEditing(on) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -309,11 +310,27 @@ func TestLiveGraphEdit(t *testing.T) {
 	h.CheckComplete(t)
 	p.Until("the new edge's count", `document.querySelector('#graph g.edge[data-src="filter.OUT"][data-tgt="storage.WRITE"] text.count').textContent === "1"`)
 
+	// Download .fbp: a DSL file graph check accepts, with the Filter.
+	p.Do(chromedp.Click(chromedp.CSS("#download-button")))
+	href := Eval[string](p, `document.getElementById("download-link").href`)
+	dsl, err := url.PathUnescape(strings.TrimPrefix(href, "data:text/plain;charset=utf-8,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fbp := filepath.Join(t.TempDir(), "download.fbp")
+	if err := os.WriteFile(fbp, []byte(dsl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	if code := graph.Command([]string{"check", fbp}, io.Discard, &stderr); code != 0 || !strings.Contains(dsl, "filter OUT -> WRITE storage") {
+		t.Errorf("the downloaded graph: %s\n%s", stderr.String(), dsl)
+	}
+
 	// Save, with the Filter where it was dragged.
 	transform := Eval[string](p, `document.querySelector('#graph g.process[data-name="filter"]').getAttribute("transform")`)
 	p.Do(chromedp.Click(chromedp.CSS("#save-button")))
 	p.Until("saved", `document.getElementById("message").textContent.startsWith("Saved to")`)
-	var stderr strings.Builder
+	stderr.Reset()
 	if code := graph.Command([]string{"check", file}, io.Discard, &stderr); code != 0 {
 		t.Errorf("graph check of the saved file: %s", stderr.String())
 	}

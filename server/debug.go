@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -94,15 +95,16 @@ func (d *debugUI) handler(onlyLoopback bool) http.Handler {
 			return
 		}
 		p := r.URL.Path
-		allow := http.MethodGet
-		if p == "/debug/graph" {
-			allow = "GET, POST"
-		} else if p == "/debug/save" {
-			allow = http.MethodPost
+		allow := []string{http.MethodGet, http.MethodHead}
+		switch p {
+		case "/debug/graph":
+			allow = append(allow, http.MethodPost)
+		case "/debug/save":
+			allow = []string{http.MethodPost}
 		}
-		if !strings.Contains(allow, r.Method) && !(r.Method == http.MethodHead && strings.Contains(allow, http.MethodGet)) {
-			e := wire.Errorf(http.StatusMethodNotAllowed, "%s takes %s", p, allow)
-			e.Header = http.Header{"Allow": {allow}}
+		if !slices.Contains(allow, r.Method) {
+			e := wire.Errorf(http.StatusMethodNotAllowed, "%s takes %s", p, strings.Join(allow, ", "))
+			e.Header = http.Header{"Allow": {strings.Join(allow, ", ")}}
 			wire.WriteAnswer(w, wire.ErrorAnswer(e))
 			return
 		}
