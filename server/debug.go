@@ -65,6 +65,9 @@ type debugUI struct {
 	files http.Handler
 	// subscribers counts the /debug/events streams being served.
 	subscribers atomic.Int64
+	// interval and writeTimeout are debugEventInterval and
+	// debugEventWriteTimeout, but for tests (SetDebugEvents).
+	interval, writeTimeout atomic.Int64
 }
 
 func newDebugUI(s *Server) (*debugUI, error) {
@@ -77,11 +80,14 @@ func newDebugUI(s *Server) (*debugUI, error) {
 		return nil, fmt.Errorf("debug page: %w", err)
 	}
 	token := hex.EncodeToString(b[:])
-	return &debugUI{
+	d := &debugUI{
 		s: s, token: token,
 		page:  bytes.ReplaceAll(page, []byte(debugui.TokenPlaceholder), []byte(token)),
 		files: http.StripPrefix("/debug/", http.FileServerFS(debugui.FS())),
-	}, nil
+	}
+	d.interval.Store(int64(debugEventInterval))
+	d.writeTimeout.Store(int64(debugEventWriteTimeout))
+	return d, nil
 }
 
 // handler serves everything under /debug/; with onlyLoopback it answers
@@ -296,7 +302,7 @@ func (d *debugUI) serveEvents(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no")
 	rc := http.NewResponseController(w)
 	var last *graph.Network
-	tick := time.NewTicker(debugEventInterval)
+	tick := time.NewTicker(time.Duration(d.interval.Load()))
 	defer tick.Stop()
 	for {
 		var b bytes.Buffer
@@ -309,7 +315,7 @@ func (d *debugUI) serveEvents(w http.ResponseWriter, r *http.Request) {
 			Packets []uint64 `json:"packets"`
 		}{counts(n)})
 		fmt.Fprintf(&b, "event: counts\ndata: %s\n\n", data)
-		if err := rc.SetWriteDeadline(time.Now().Add(debugEventWriteTimeout)); err != nil {
+		if err := rc.SetWriteDeadline(time.Now().Add(time.Duration(d.writeTimeout.Load()))); err != nil {
 			return
 		}
 		if _, err := w.Write(b.Bytes()); err != nil {

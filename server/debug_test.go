@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"gochat/graph"
 	"gochat/internal/testutil"
@@ -333,4 +335,25 @@ func TestDebugEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	testutil.WaitFor(t, "a graph event after the reload", func() bool { ev, _ := next(); return ev == "graph" })
+}
+
+// TestDebugEventsDropSlowSubscriber: a subscriber that stops reading is
+// dropped once it takes no event within the write timeout, and it never
+// holds up the chat meanwhile.
+func TestDebugEventsDropSlowSubscriber(t *testing.T) {
+	s, c := MustOpen(t, server.Config{Debug: true})
+	streams := server.SetDebugEvents(s, 10*time.Microsecond, 200*time.Millisecond)
+	conn, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.(*net.TCPConn).SetReadBuffer(4096)
+	fmt.Fprintf(conn, "GET /debug/events HTTP/1.1\r\nHost: %s\r\n\r\n", s.Addr())
+	testutil.WaitFor(t, "the stream served", func() bool { return streams() == 1 })
+	// It never reads: once the socket's buffers are full, the stream's
+	// writes block, and it is dropped.
+	c.Post("slow", "a", "the chat goes on")
+	testutil.WaitFor(t, "the slow subscriber dropped", func() bool { return streams() == 0 })
+	c.Post("slow", "a", "and on")
 }
