@@ -38,17 +38,12 @@ const (
 	editName = "the live graph page's edit"
 )
 
-// debugRoutes are the paths under /debug/ that the live graph page
-// answers; each is its own route in logs and metrics.
-var debugRoutes = map[string]bool{
-	"/debug/": true, "/debug/graph": true, "/debug/graph.dot": true, "/debug/events": true,
-	"/debug/components": true, "/debug/save": true, "/debug/app.js": true, "/debug/style.css": true,
-}
-
 // debugRoute names the route of p, a path under /debug, in logs and
-// metrics: one of debugRoutes, or "/debug/" for any other.
+// metrics: each path the live graph page answers is its own route, and
+// any other is "/debug/".
 func debugRoute(p string) string {
-	if debugRoutes[p] {
+	switch p {
+	case "/debug/graph", "/debug/graph.dot", "/debug/events", "/debug/components", "/debug/save", "/debug/app.js", "/debug/style.css":
 		return p
 	}
 	return "/debug/"
@@ -59,10 +54,10 @@ func isDebugPath(p string) bool { return p == "/debug" || strings.HasPrefix(p, "
 
 // debugUI serves the live graph page and its endpoints under /debug/.
 type debugUI struct {
-	s     *Server
-	token string // the per-process CSRF token edits must carry
-	page  []byte // index.html with the token in it
-	files http.Handler
+	s     *Server      // the server whose graph it shows and edits
+	token string       // the per-process CSRF token edits must carry
+	page  []byte       // index.html with the token in it
+	files http.Handler // the page's script and style
 	// subscribers counts the /debug/events streams being served.
 	subscribers atomic.Int64
 	// interval and writeTimeout are debugEventInterval and
@@ -171,13 +166,13 @@ func (d *debugUI) checkEdit(r *http.Request) *wire.Error {
 // that the page can draw it: a process, a port (process.PORT) or a
 // connection (src -> tgt, ports as /debug/graph names them).
 type problemJSON struct {
-	Line       int    `json:"line,omitempty"`
-	Col        int    `json:"col,omitempty"`
-	Message    string `json:"message"`
-	Hint       string `json:"hint,omitempty"`
-	Process    string `json:"process,omitempty"`
-	Port       string `json:"port,omitempty"`
-	Connection string `json:"connection,omitempty"`
+	Line       int    `json:"line,omitempty"`       // where in the posted text, from 1; 0 for the whole graph
+	Col        int    `json:"col,omitempty"`        // the column, from 1
+	Message    string `json:"message"`              // what is wrong
+	Hint       string `json:"hint,omitempty"`       // how to fix it, when that helps
+	Process    string `json:"process,omitempty"`    // the process it concerns
+	Port       string `json:"port,omitempty"`       // the port it concerns, process.PORT
+	Connection string `json:"connection,omitempty"` // the connection it concerns, src -> tgt
 }
 
 // edit applies the graph posted as FBP JSON by the same checked hot
@@ -243,8 +238,8 @@ func (d *debugUI) edit(w http.ResponseWriter, r *http.Request, save bool) {
 
 // errJSON is the error of an answer, as wire.ErrorAnswer writes it.
 type errJSON struct {
-	Status  int    `json:"status"`
-	Message string `json:"message"`
+	Status  int    `json:"status"`  // the HTTP status
+	Message string `json:"message"` // what went wrong
 }
 
 // concerns returns probs with, for each, the process, port or connection

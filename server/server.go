@@ -99,7 +99,10 @@ type Config struct {
 	// packets on every connection. On the main listener they answer
 	// loopback peers only; with DebugAddr they move to a listener of
 	// their own, for anyone who reaches it.
-	Debug     bool
+	Debug bool
+	// DebugAddr, with Debug, is where the live graph page listens on its
+	// own (host:port; port 0 picks one); "" serves it on the main
+	// listener.
 	DebugAddr string
 	// AllowOrigins lists the origins (scheme://host[:port], or "*") whose
 	// pages may use the API, e.g. a blog with the comments embed. Requests
