@@ -88,10 +88,11 @@ func count(p *Page, src, tgt string) string {
 
 // TestLiveGraphDraws: the page draws the default graph, naming every
 // process with its component, every connection, the initial packets on
-// their ports, without a crossing; the counts rise as messages are
-// posted, with no reload. Clicking a process shows its component, ports
-// and configuration. A broken edit shows its problem on the picture and
-// changes nothing.
+// their ports, with only the crossing its ports make unavoidable; the
+// counts rise as messages are posted, with no reload. Clicking a process
+// shows its component, ports and configuration. A broken edit shows its
+// problem on the picture and changes nothing; removing the process at
+// fault makes it sound again.
 func TestLiveGraphDraws(t *testing.T) {
 	s, p := open(t, server.Config{})
 	g := graph.Default()
@@ -167,6 +168,14 @@ func TestLiveGraphDraws(t *testing.T) {
 	if st, _ := api(t, "POST", s.URL()+"api/rooms/live/messages", `{"text":"still here"}`); st != 201 {
 		t.Errorf("post after a broken edit: %d", st)
 	}
+	// Removing the stray process makes the graph sound again.
+	p.Do(chromedp.Click(chromedp.CSS(`#graph g.process[data-name="stray"] .title`)))
+	p.Until("stray's details", `document.getElementById("remove-button") !== null`)
+	p.Do(chromedp.Click(chromedp.CSS("#remove-button")))
+	p.Until("stray removed", `document.querySelector('#graph g.process[data-name="stray"]') === null`)
+	p.Do(chromedp.Click(chromedp.CSS("#apply-button")))
+	p.Until("applied", `document.body.dataset.applied === "1" && document.getElementById("problems-box").hidden`)
+	p.Until("the graph drawn again", fmt.Sprintf(`document.querySelectorAll("#graph g.process").length === %d`, len(g.Processes)))
 	p.NoCSPViolations()
 }
 
