@@ -125,7 +125,7 @@ function portsOf(m, p) {
     const e = endpoint(s);
     if (e.process !== p.name) return;
     const name = portText(e).slice(p.name.length + 1);
-    if (!list.includes(name) && !list.includes(e.port.toUpperCase()) ) list.push(name);
+    if (!list.includes(name) && !list.includes(e.port.toUpperCase())) list.push(name);
   };
   for (const c of m.connections) {
     add(outs, c.src);
@@ -317,7 +317,10 @@ function layout(m) {
   for (const [key, chain] of bends) {
     state.routes.set(key, chain.map((d) => ({ x: at.get(d).x + NODE_W / 2, y: at.get(d).y + DUMMY_H / 2 })));
   }
-  state.laidOut = new Map(names.map((n) => [n, { ...state.positions.get(n) }]));
+  // Where the layout put each process: an edge between two processes
+  // still there follows its bend points; one whose end was dragged
+  // elsewhere goes straight.
+  state.laidOut = new Map(names.map((n) => [n, { x: at.get(n).x, y: at.get(n).y }]));
   return bestX;
 }
 
@@ -383,7 +386,11 @@ function draw() {
     const key = edgeKey(c);
     const s = endpoint(c.src).process;
     const t = endpoint(c.tgt).process;
-    const moved = [s, t].some((n) => { const l = state.laidOut?.get(n); const q = state.positions.get(n); return !l || l.x !== q.x || l.y !== q.y; });
+    const moved = [s, t].some((n) => {
+      const l = state.laidOut?.get(n);
+      const q = state.positions.get(n);
+      return !l || l.x !== q.x || l.y !== q.y;
+    });
     const bends = moved ? [] : state.routes.get(key) || [];
     const g = el('g', { class: 'edge', 'data-src': c.src, 'data-tgt': c.tgt }, edges);
     const d = curve([a, ...bends, b]);
