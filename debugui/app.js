@@ -12,7 +12,7 @@ const token = document.querySelector('meta[name="gochat-csrf"]').content;
 const NODE_W = 170;
 const HEAD_H = 40;
 const PORT_H = 18;
-const COL_GAP = 170; // between columns: room for initial packets and counts
+const COL_GAP = 150; // between columns: room for initial packets and counts
 const ROW_GAP = 28;
 const DUMMY_H = 14; // a long edge's bend point takes this much room in its column
 const MARGIN = 30;
@@ -352,6 +352,19 @@ function portAt(boxes, s, inport) {
   return { x: b.x + (inport ? 0 : NODE_W), y: b.y + HEAD_H + i * PORT_H + PORT_H / 2 };
 }
 
+// along returns the point a fraction t along the first segment curve
+// draws from a to b.
+function along(a, b, t) {
+  const dx = Math.max(30, (b.x - a.x) / 2);
+  const u = 1 - t;
+  const p1 = { x: a.x + dx, y: a.y };
+  const p2 = { x: b.x - dx, y: b.y };
+  const at = (k) => u * u * u * a[k] + 3 * u * u * t * p1[k] + 3 * u * t * t * p2[k] + t * t * t * b[k];
+  return { x: at('x'), y: at('y') };
+}
+
+// curve returns the path through points, a smooth S from each to the
+// next.
 function curve(points) {
   let d = 'M' + points[0].x + ',' + points[0].y;
   for (let i = 1; i < points.length; i++) {
@@ -402,7 +415,10 @@ function draw() {
       el('title', {}, g).textContent = why;
     }
     if (key === state.selectedEdge) g.classList.add('selected');
-    const mid = bends.length ? bends[Math.floor((bends.length - 1) / 2)] : { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+    // The count: on a long edge at a bend (a column's free room), on a
+    // short one near its outport, clear of the initial packets written
+    // beside inports.
+    const mid = bends.length ? bends[Math.floor((bends.length - 1) / 2)] : along(a, b, 0.3);
     const n = state.counts.get(key);
     text(g, mid.x, mid.y - 5, n === undefined ? '–' : String(n), { class: 'count', 'text-anchor': 'middle', 'data-edge': key });
     g.addEventListener('click', () => selectEdge(key));

@@ -1,9 +1,11 @@
 package debugui_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"io"
 	"math"
 	"net/http"
@@ -18,6 +20,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"go.uber.org/goleak"
@@ -365,4 +368,49 @@ func TestLiveGraphEdit(t *testing.T) {
 		t.Error("the old file was not kept as FILE.bak")
 	}
 	p.NoCSPViolations()
+}
+
+// TestScreenshots saves the page light and dark at 1280 px, with storage
+// selected and a few messages counted, under $TMPDIR/gochat-screenshots
+// for people to look at; docs/debug-*.png are copied from there. The
+// drawing fits the canvas: nothing scrolls sideways.
+func TestScreenshots(t *testing.T) {
+	s, p := open(t, server.Config{})
+	for i := range 3 {
+		if st, body := api(t, "POST", s.URL()+"api/rooms/lobby/messages", fmt.Sprintf(`{"text":"hello %d"}`, i)); st != 201 {
+			t.Fatalf("post: %d %s", st, body)
+		}
+	}
+	dir := filepath.Join(os.TempDir(), "gochat-screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, scheme := range []string{"light", "dark"} {
+		if _, err := chromedp.Call(p.Ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		p.Do(chromedp.EmulateViewport(1280, 720))
+		p.Do(chromedp.Click(chromedp.CSS(`#graph g.process[data-name="storage"] .title`)))
+		p.Until("the counts", `document.querySelector('#graph g.edge[data-src="storage.OUT"] text.count').textContent === "3"`)
+		if Eval[bool](p, `(c => c.scrollWidth > c.clientWidth)(document.getElementById("canvas"))`) {
+			t.Errorf("%s: the drawing is wider than the canvas", scheme)
+		}
+		shot, err := chromedp.Run(p.Ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(shot))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "debug-"+scheme+".png"), out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
