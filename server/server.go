@@ -118,7 +118,15 @@ type Config struct {
 	// a listener of its own.
 	NoMetrics   bool
 	MetricsAddr string
-	Log         *slog.Logger // nil discards logs
+	// FBPAddr, when not empty, is where gochat serves the FBP network
+	// protocol (see package fbpproto); FBPSecret, when not empty, is the
+	// secret its messages must carry, and FBPAllowOrigins the origins
+	// (scheme://host, as ParseOrigins reads them) whose pages may connect
+	// besides its own host. AllowedHosts guards its Host header too.
+	FBPAddr         string
+	FBPSecret       string
+	FBPAllowOrigins []string
+	Log             *slog.Logger // nil discards logs
 	// Build names the binary, for the gochat_build_info metric; the zero
 	// Info takes the running binary's (buildinfo.Read).
 	Build buildinfo.Info
@@ -212,6 +220,7 @@ type Server struct {
 	mhttp       *http.Server // the metrics listener of MetricsAddr
 	mln         net.Listener
 	mserved     chan error
+	fbp         *fbpListener // the FBP protocol's listener of FBPAddr; nil without
 
 	conns    *connTracker
 	draining atomic.Bool // shutting down: every answer closes its connection
@@ -326,6 +335,21 @@ func Open(cfg Config) (*Server, error) {
 		s.mhttp = &http.Server{Handler: handler, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
 		s.mserved = make(chan error, 1)
 		go func() { s.mserved <- s.mhttp.Serve(mln) }()
+	}
+	if cfg.FBPAddr != "" {
+		if s.fbp, err = s.openFBP(); err != nil {
+			if s.mhttp != nil {
+				s.mhttp.Close()
+				<-s.mserved
+			}
+			serveLn.Close()
+			if s.parker != nil {
+				_ = s.parker.Close(context.Background())
+			}
+			_ = s.nets.Close(context.Background())
+			st.Close()
+			return nil, fmt.Errorf("open server: %w", err)
+		}
 	}
 	go func() { s.served <- s.http.Serve(serveLn) }()
 	if cfg.Watch && cfg.GraphFile != "" {
@@ -661,6 +685,9 @@ func (s *Server) close(ctx context.Context) error {
 	if s.mhttp != nil {
 		s.mhttp.Shutdown(ctx)
 		<-s.mserved
+	}
+	if s.fbp != nil {
+		s.fbp.close(ctx) // before the networks: it may be applying an edit
 	}
 	// Requests arriving from now on are answered 503; the networks,
 	// current and draining after a reload, finish what they hold.

@@ -1,0 +1,61 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+
+	"gochat/fbpproto"
+	"gochat/graph"
+	"gochat/wire"
+)
+
+// fbpListener serves the FBP network protocol on Config.FBPAddr.
+type fbpListener struct {
+	rt     *fbpproto.Runtime
+	http   *http.Server
+	ln     net.Listener
+	served chan error
+}
+
+// openFBP listens on FBPAddr and serves the FBP protocol there, behind
+// the Host guard (against DNS rebinding); the runtime checks the Origin.
+func (s *Server) openFBP() (*fbpListener, error) {
+	ln, err := net.Listen("tcp", s.cfg.FBPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("FBP protocol listener: %w", err)
+	}
+	rt := fbpproto.New(fbpproto.Config{
+		Secret: s.cfg.FBPSecret, AllowOrigins: s.cfg.FBPAllowOrigins,
+		Chat: s, Factory: s.factory, Log: s.cfg.Log,
+	})
+	routeOf := func(string) string { return wire.Unmatched }
+	f := &fbpListener{rt: rt, ln: ln, served: make(chan error, 1), http: &http.Server{
+		Handler:           s.adapter.Logged(hostCheck(newHostGuard(s.cfg.AllowedHosts, s.cfg.FBPAddr), rt), routeOf),
+		ReadHeaderTimeout: readHeaderTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}}
+	go func() { f.served <- f.http.Serve(ln) }()
+	return f, nil
+}
+
+// close drops the protocol's clients, stops the graphs it runs and
+// closes its listener.
+func (f *fbpListener) close(ctx context.Context) {
+	f.rt.Close() // closes the WebSocket connections, which Shutdown does not
+	f.http.Shutdown(ctx)
+	<-f.served
+}
+
+// FBPAddr returns the address the FBP protocol is served on, "" if it is
+// not.
+func (s *Server) FBPAddr() string {
+	if s.fbp == nil {
+		return ""
+	}
+	return s.fbp.ln.Addr().String()
+}
+
+// Graph returns the graph the server runs now.
+func (s *Server) Graph() *graph.Graph { return s.nets.Current().Graph }
