@@ -176,6 +176,23 @@ func TestGraphCommands(t *testing.T) {
 	if c2, out2, errs2 := run("graph", "check", js); code != 0 || c2 != 0 || !strings.Contains(out2, "7 processes, 13 connections, 4 initial packets") {
 		t.Errorf("json round trip: %d %d %s %s", code, c2, out2, errs2)
 	}
+	// json and fbp convert a graph of another runtime's components,
+	// which check refuses; fbp writes what json reads back the same.
+	foreign := "graph/testdata/fbp/foreign.fbp"
+	if code, _, errs := run("graph", "check", foreign); code != 1 || !strings.Contains(errs, "unknown component core/Repeat") {
+		t.Errorf("check of a foreign graph: %d %s", code, errs)
+	}
+	code, js1, errs := run("graph", "json", foreign)
+	if code != 0 || !strings.Contains(js1, `"component": "core/Repeat"`) || !strings.Contains(js1, `"x": 100`) || !strings.Contains(js1, `"description": "Components of another runtime convert too"`) {
+		t.Errorf("json of a foreign graph: %d %s%s", code, js1, errs)
+	}
+	os.WriteFile(js, []byte(js1), 0o644)
+	code, dsl, errs := run("graph", "fbp", js)
+	fbp := filepath.Join(dir, "foreign.fbp")
+	os.WriteFile(fbp, []byte(dsl), 0o644)
+	if c2, js2, _ := run("graph", "json", fbp); code != 0 || errs != "" || c2 != 0 || js2 != js1 {
+		t.Errorf("fbp of the JSON: %d %s\n%s\nback to JSON:\n%s", code, errs, dsl, js2)
+	}
 	if code, out, _ := run("graph", "dot", "graph/chat.fbp"); code != 0 || !strings.HasPrefix(out, "digraph gochat {") || !strings.Contains(out, `"router" -> "controller" [label="READ → IN"]`) {
 		t.Errorf("dot: %d\n%s", code, out)
 	}

@@ -3,6 +3,7 @@ package fbpproto
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -112,6 +113,9 @@ func (m *model) node(id string) *node {
 // fromGraph returns the model of g, with id.
 func fromGraph(id string, g *graph.Graph) *model {
 	m := &model{id: id, name: id}
+	if name, ok := g.Properties["name"].(string); ok && name != "" {
+		m.name = name
+	}
 	ep := func(e graph.Endpoint) port {
 		p := port{Node: e.Process, Port: strings.ToLower(e.Port)}
 		if e.Index != "" {
@@ -123,7 +127,7 @@ func fromGraph(id string, g *graph.Graph) *model {
 		return p
 	}
 	for _, p := range g.Processes {
-		m.nodes = append(m.nodes, &node{ID: p.Name, Component: p.Component, Metadata: metadata{}})
+		m.nodes = append(m.nodes, &node{ID: p.Name, Component: p.Component, Metadata: merge(nil, p.Metadata)})
 	}
 	for _, c := range g.Connections {
 		md := metadata{}
@@ -133,7 +137,11 @@ func fromGraph(id string, g *graph.Graph) *model {
 		m.edges = append(m.edges, edge{Src: ep(c.Src), Tgt: ep(c.Tgt), Metadata: md})
 	}
 	for _, iip := range g.IIPs {
-		m.iips = append(m.iips, initial{Data: dataJSON(iip.Data), Tgt: ep(iip.Tgt), Metadata: metadata{}})
+		data, _ := json.Marshal(iip.Data) // a string always encodes
+		if iip.JSON {
+			data = []byte(iip.Data)
+		}
+		m.iips = append(m.iips, initial{Data: data, Tgt: ep(iip.Tgt), Metadata: metadata{}})
 	}
 	for _, e := range g.InPorts {
 		m.inports = append(m.inports, export{Public: e.Name, Node: e.Process, Port: strings.ToLower(e.Port), Metadata: metadata{}})
@@ -141,37 +149,30 @@ func fromGraph(id string, g *graph.Graph) *model {
 	for _, e := range g.OutPorts {
 		m.outports = append(m.outports, export{Public: e.Name, Node: e.Process, Port: strings.ToLower(e.Port), Metadata: metadata{}})
 	}
+	for _, gr := range g.Groups {
+		m.groups = append(m.groups, group{Name: gr.Name, Nodes: slices.Clone(gr.Nodes), Metadata: merge(nil, gr.Metadata)})
+	}
 	return m
 }
 
-// dataJSON returns an initial packet's text as a JSON value: the value
-// it is if it is JSON (10000, ["a","b"]), else the text as a string.
-func dataJSON(text string) json.RawMessage {
-	if json.Valid([]byte(text)) {
-		return json.RawMessage(text)
-	}
-	b, _ := json.Marshal(text) // a string always encodes
-	return b
-}
-
-// dataText returns the text of an initial packet given as the JSON value
-// data: a string as it is, any other value as its JSON (see graph.IIP).
-func dataText(data json.RawMessage) string {
+// iip returns the graph's initial packet of the JSON value data: a
+// string as its text, any other value as its JSON (see graph.IIP).
+func iip(data json.RawMessage, tgt graph.Endpoint) graph.IIP {
 	var s string
 	if err := json.Unmarshal(data, &s); err == nil {
-		return s
+		return graph.IIP{Data: s, Tgt: tgt}
 	}
-	return string(data)
+	return graph.IIP{Data: string(data), Tgt: tgt, JSON: true}
 }
 
 // graph returns the graph m describes, named file in messages.
 func (m *model) graph(file string) *graph.Graph {
-	g := &graph.Graph{File: file}
+	g := &graph.Graph{File: file, Properties: map[string]any{"name": m.name}}
 	ep := func(p port) graph.Endpoint {
 		return graph.Endpoint{Process: p.Node, Port: p.Port, Index: p.index()}
 	}
 	for _, n := range m.nodes {
-		g.Processes = append(g.Processes, graph.Process{Name: n.ID, Component: n.Component})
+		g.Processes = append(g.Processes, graph.Process{Name: n.ID, Component: n.Component, Metadata: merge(nil, n.Metadata)})
 	}
 	for _, e := range m.edges {
 		c := graph.Connection{Src: ep(e.Src), Tgt: ep(e.Tgt)}
@@ -181,13 +182,16 @@ func (m *model) graph(file string) *graph.Graph {
 		g.Connections = append(g.Connections, c)
 	}
 	for _, i := range m.iips {
-		g.IIPs = append(g.IIPs, graph.IIP{Data: dataText(i.Data), Tgt: ep(i.Tgt)})
+		g.IIPs = append(g.IIPs, iip(i.Data, ep(i.Tgt)))
 	}
 	for _, e := range m.inports {
 		g.InPorts = append(g.InPorts, graph.Export{Name: e.Public, Endpoint: graph.Endpoint{Process: e.Node, Port: e.Port}})
 	}
 	for _, e := range m.outports {
 		g.OutPorts = append(g.OutPorts, graph.Export{Name: e.Public, Endpoint: graph.Endpoint{Process: e.Node, Port: e.Port}})
+	}
+	for _, gr := range m.groups {
+		g.Groups = append(g.Groups, graph.Group{Name: gr.Name, Nodes: slices.Clone(gr.Nodes), Metadata: merge(nil, gr.Metadata)})
 	}
 	return g
 }

@@ -19,9 +19,12 @@ const CommandUsage = `Usage: gochat graph COMMAND [FILE]
   dot FILE     print the graph in Graphviz DOT (render: dot -Tsvg), its problems
                marked in red and listed on stderr
   json FILE    print the graph in the FBP JSON format
+  fbp FILE     print the graph in the FBP DSL
 
 FILE is an FBP DSL file (.fbp) or an FBP JSON graph (.json); "-" names the
-embedded default graph.
+embedded default graph. json and fbp convert any graph the grammar
+accepts, whatever its components; check and dot validate it against
+gochat's components.
 `
 
 // Command runs `gochat graph ARGS...` and returns its exit code.
@@ -36,7 +39,7 @@ func Command(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
-	if len(args) != 2 || !strings.Contains(" check dot json ", " "+args[0]+" ") {
+	if len(args) != 2 || !strings.Contains(" check dot json fbp ", " "+args[0]+" ") {
 		fmt.Fprint(stderr, CommandUsage)
 		return 2
 	}
@@ -51,7 +54,10 @@ func Command(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	err = Validate(g, DefaultCatalog())
+	// Conversion takes any graph the grammar accepts; the rest validate.
+	if args[0] != "json" && args[0] != "fbp" {
+		err = Validate(g, DefaultCatalog())
+	}
 	if args[0] == "dot" {
 		// Drawn even with problems, which are marked: check is the gate.
 		var probs Problems
@@ -75,6 +81,16 @@ func Command(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		stdout.Write(b)
+	case "fbp":
+		b, lost, err := MarshalFBP(g)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		for _, l := range lost {
+			fmt.Fprintf(stderr, "%s: not written, the DSL cannot say it: %s\n", g.File, l)
+		}
+		stdout.Write(b)
 	}
 	return 0
 }
@@ -93,7 +109,7 @@ func writeComponents(w io.Writer) {
 				if len(c.Values) > 0 {
 					line += "; one of " + strings.Join(c.Values, ", ")
 				}
-				if !p.Required {
+				if !p.Required && c.Default != "" { // an empty default goes without saying
 					line += "; default '" + c.Default + "'"
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,11 +21,12 @@ import (
 //	   {"src": {"process": "split", "port": "out", "index": 0}, "tgt": ..., "metadata": {"buffer": 16}},
 //	   {"data": 10000, "tgt": {"process": "storage", "port": "capacity"}}]}
 //
-// "outports" is read like "inports"; other keys ("properties", "groups",
-// "caseSensitive", metadata) are ignored but for a connection's
-// metadata.buffer. An initial packet's data is its text if it is a JSON
-// string, and its JSON otherwise. Problems carry the line and column of
-// the value at fault.
+// "outports" is read like "inports"; "properties", "groups" and each
+// process's "metadata" are kept as they are; of a connection's metadata
+// only "buffer" is read, and other keys ("caseSensitive") are ignored. An
+// initial packet's data is its text if it is a JSON string, and its JSON
+// otherwise. Problems carry the line and column of the value at fault.
+// ParseJSON does not check components or ports: see Validate.
 func ParseJSON(file string, src []byte) (*Graph, error) {
 	probs := problems{file: file}
 	root, err := decodeTree(src)
@@ -38,21 +40,21 @@ func ParseJSON(file string, src []byte) (*Graph, error) {
 		return nil, probs.err()
 	}
 	g := &Graph{File: file}
-	if root.kind != '{' {
+	if root.kind != kindObject {
 		probs.add(root.pos, `a graph is an object with "processes" and "connections"`, "not a JSON graph")
 		return nil, probs.err()
 	}
 	endpoint := func(v *jvalue, what string) (Endpoint, bool) {
 		e := Endpoint{Pos: v.pos}
 		proc, port := v.field("process"), v.field("port")
-		if v.kind != '{' || proc == nil || proc.kind != 's' || port == nil || port.kind != 's' {
+		if v.kind != kindObject || proc == nil || proc.kind != kindString || port == nil || port.kind != kindString {
 			probs.add(v.pos, `write {"process": "name", "port": "PORT"}`, "%s must name a process and a port", what)
 			return e, false
 		}
 		e.Process, e.Port, e.Pos = proc.str, port.str, port.pos
 		if idx := v.field("index"); idx != nil {
 			switch idx.kind {
-			case 'n', 's':
+			case kindNumber, kindString:
 				e.Index = idx.str
 			default:
 				probs.add(idx.pos, "an index is a number or a string", "bad index in %s", what)
@@ -64,7 +66,7 @@ func ParseJSON(file string, src []byte) (*Graph, error) {
 	for _, f := range root.obj {
 		switch f.key {
 		case "processes":
-			if f.val.kind != '{' {
+			if f.val.kind != kindObject {
 				probs.add(f.val.pos, `write "processes": {"name": {"component": "Component"}}`, "processes must be an object")
 				continue
 			}
@@ -76,21 +78,29 @@ func ParseJSON(file string, src []byte) (*Graph, error) {
 				}
 				seen[p.key] = p.pos
 				comp := p.val.field("component")
-				if p.val.kind != '{' || comp == nil || comp.kind != 's' || comp.str == "" {
+				if p.val.kind != kindObject || comp == nil || comp.kind != kindString || comp.str == "" {
 					probs.add(p.val.pos, `write {"component": "Component"}`, "process %s has no component", p.key)
 					continue
 				}
-				g.Processes = append(g.Processes, Process{Name: p.key, Component: comp.str, Pos: p.pos})
+				proc := Process{Name: p.key, Component: comp.str, Pos: p.pos}
+				if meta := p.val.field("metadata"); meta != nil && meta.kind != kindNull {
+					if meta.kind != kindObject {
+						probs.add(meta.pos, `write "metadata": {"x": 320, "y": 96}`, "metadata of process %s must be an object", p.key)
+						continue
+					}
+					proc.Metadata = meta.object(src)
+				}
+				g.Processes = append(g.Processes, proc)
 			}
 		case "connections":
-			if f.val.kind != '[' {
+			if f.val.kind != kindArray {
 				probs.add(f.val.pos, "", "connections must be an array")
 				continue
 			}
 			for i, c := range f.val.arr {
 				what := fmt.Sprintf("connections[%d]", i)
 				tgtV := c.field("tgt")
-				if c.kind != '{' || tgtV == nil {
+				if c.kind != kindObject || tgtV == nil {
 					probs.add(c.pos, `write {"src": {...}, "tgt": {...}} or {"data": ..., "tgt": {...}}`, "%s needs a tgt", what)
 					continue
 				}
@@ -99,11 +109,11 @@ func ParseJSON(file string, src []byte) (*Graph, error) {
 					continue
 				}
 				if data := c.field("data"); data != nil {
-					text := strings.TrimSpace(string(src[data.start:data.end]))
-					if data.kind == 's' {
-						text = data.str
+					iip := IIP{Data: data.str, Tgt: tgt, Pos: data.pos}
+					if data.kind != kindString {
+						iip.Data, iip.JSON = strings.TrimSpace(string(src[data.start:data.end])), true
 					}
-					g.IIPs = append(g.IIPs, IIP{Data: text, Tgt: tgt, Pos: data.pos})
+					g.IIPs = append(g.IIPs, iip)
 					continue
 				}
 				srcV := c.field("src")
@@ -118,7 +128,7 @@ func ParseJSON(file string, src []byte) (*Graph, error) {
 				conn := Connection{Src: src, Tgt: tgt, Pos: c.pos}
 				if buf := c.field("metadata").field("buffer"); buf != nil {
 					n, err := strconv.Atoi(buf.str)
-					if buf.kind != 'n' || err != nil || n < 0 || n > maxBuffer {
+					if buf.kind != kindNumber || err != nil || n < 0 || n > maxBuffer {
 						probs.add(buf.pos, fmt.Sprintf("a whole number from 0 to %d", maxBuffer), "bad buffer in %s", what)
 						continue
 					}
@@ -126,8 +136,27 @@ func ParseJSON(file string, src []byte) (*Graph, error) {
 				}
 				g.Connections = append(g.Connections, conn)
 			}
+		case "properties":
+			if f.val.kind != kindObject {
+				probs.add(f.val.pos, `write "properties": {"name": "chat"}`, "properties must be an object")
+				continue
+			}
+			g.Properties = f.val.object(src)
+		case "groups":
+			if f.val.kind != kindArray {
+				probs.add(f.val.pos, `write "groups": [{"name": "group", "nodes": ["process"]}]`, "groups must be an array")
+				continue
+			}
+			for i, gv := range f.val.arr {
+				var grp Group
+				if gv.kind != kindObject || json.Unmarshal(src[gv.start:gv.end], &grp) != nil {
+					probs.add(gv.pos, `write {"name": "group", "nodes": ["process"]}`, "groups[%d] must have a name and a list of nodes", i)
+					continue
+				}
+				g.Groups = append(g.Groups, grp)
+			}
 		case "inports", "outports":
-			if f.val.kind != '{' {
+			if f.val.kind != kindObject {
 				probs.add(f.val.pos, "", "%s must be an object", f.key)
 				continue
 			}
@@ -152,7 +181,11 @@ func ParseJSON(file string, src []byte) (*Graph, error) {
 	return g, nil
 }
 
-// MarshalJSON writes g in the FBP JSON format that ParseJSON reads.
+// MarshalJSON writes g in the FBP JSON format that ParseJSON reads, as
+// the reference parser (npm fbp) writes it: connections and initial
+// packets in the order of the file, quoted initial packets as strings
+// and JSON ones as JSON, node metadata, properties and groups. The
+// properties' name is name when g has none.
 func MarshalJSON(g *Graph, name string) ([]byte, error) {
 	type endpoint struct {
 		Process string `json:"process"`
@@ -164,9 +197,11 @@ func MarshalJSON(g *Graph, name string) ([]byte, error) {
 		Data     json.RawMessage `json:"data,omitempty"`
 		Tgt      endpoint        `json:"tgt"`
 		Metadata map[string]int  `json:"metadata,omitempty"`
+		pos      Pos
 	}
 	type process struct {
-		Component string `json:"component"`
+		Component string         `json:"component"`
+		Metadata  map[string]any `json:"metadata,omitempty"`
 	}
 	ep := func(e Endpoint) endpoint {
 		out := endpoint{Process: e.Process, Port: e.Port}
@@ -179,18 +214,24 @@ func MarshalJSON(g *Graph, name string) ([]byte, error) {
 		return out
 	}
 	out := struct {
-		Properties  map[string]string   `json:"properties"`
+		Properties  map[string]any      `json:"properties"`
 		InPorts     map[string]endpoint `json:"inports"`
 		OutPorts    map[string]endpoint `json:"outports"`
+		Groups      []Group             `json:"groups"`
 		Processes   map[string]process  `json:"processes"`
 		Connections []connection        `json:"connections"`
 	}{
-		Properties:  map[string]string{"name": name},
+		Properties:  map[string]any{"name": name},
 		InPorts:     map[string]endpoint{},
 		OutPorts:    map[string]endpoint{},
+		Groups:      []Group{},
 		Processes:   map[string]process{},
 		Connections: []connection{},
 	}
+	for k, v := range g.Properties {
+		out.Properties[k] = v
+	}
+	out.Groups = append(out.Groups, g.Groups...)
 	for _, e := range g.InPorts {
 		out.InPorts[e.Name] = ep(e.Endpoint)
 	}
@@ -198,32 +239,31 @@ func MarshalJSON(g *Graph, name string) ([]byte, error) {
 		out.OutPorts[e.Name] = ep(e.Endpoint)
 	}
 	for _, p := range g.Processes {
-		out.Processes[p.Name] = process{p.Component}
+		out.Processes[p.Name] = process{p.Component, p.Metadata}
 	}
 	for _, c := range g.Connections {
 		src := ep(c.Src)
-		conn := connection{Src: &src, Tgt: ep(c.Tgt)}
+		conn := connection{Src: &src, Tgt: ep(c.Tgt), pos: c.Pos}
 		if c.Buffer > 0 {
 			conn.Metadata = map[string]int{"buffer": c.Buffer}
 		}
 		out.Connections = append(out.Connections, conn)
 	}
 	for _, iip := range g.IIPs {
-		// JSON other than a string stays JSON; everything else is a string,
-		// and so is JSON too deep for a graph file (ParseJSON reads either
-		// back as the same text).
+		// JSON stays JSON, a string a string, and so is JSON too deep
+		// for a graph file (ParseJSON reads either back as the same
+		// text).
 		data, _ := json.Marshal(iip.Data)
-		var v any
-		if jsonDepth(iip.Data) <= MaxDepth-iipDepth && json.Unmarshal([]byte(iip.Data), &v) == nil {
-			if _, isString := v.(string); !isString {
-				var buf bytes.Buffer
-				if json.Compact(&buf, []byte(iip.Data)) == nil {
-					data = buf.Bytes()
-				}
+		if iip.JSON && jsonDepth(iip.Data) <= MaxDepth-iipDepth && json.Valid([]byte(iip.Data)) {
+			var buf bytes.Buffer
+			if json.Compact(&buf, []byte(iip.Data)) == nil {
+				data = buf.Bytes()
 			}
 		}
-		out.Connections = append(out.Connections, connection{Data: data, Tgt: ep(iip.Tgt)})
+		out.Connections = append(out.Connections, connection{Data: data, Tgt: ep(iip.Tgt), pos: iip.Pos})
 	}
+	// In the file's order, as the reference writes them.
+	slices.SortStableFunc(out.Connections, func(a, b connection) int { return comparePos(a.pos, b.pos) })
 	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("marshal graph %s: %w", g.File, err)
@@ -235,10 +275,23 @@ func MarshalJSON(g *Graph, name string) ([]byte, error) {
 // graph: in the root object, its connections array, its connection.
 const iipDepth = 3
 
+// jkind is the kind of a JSON value.
+type jkind int
+
+// The kinds of JSON values.
+const (
+	kindNull jkind = iota
+	kindBool
+	kindNumber
+	kindString
+	kindArray
+	kindObject
+)
+
 // jvalue is a JSON value with where it starts.
 type jvalue struct {
 	pos        Pos
-	kind       byte     // '{' object, '[' array, 's' string, 'n' number, 'b' bool, 'z' null
+	kind       jkind
 	obj        []jfield // in file order
 	arr        []*jvalue
 	str        string // a string's value, or a number's text
@@ -254,7 +307,7 @@ type jfield struct {
 // field returns the value of key in an object, nil if v is not an object
 // or has no such key. It is safe on a nil v.
 func (v *jvalue) field(key string) *jvalue {
-	if v == nil || v.kind != '{' {
+	if v == nil || v.kind != kindObject {
 		return nil
 	}
 	for _, f := range v.obj {
@@ -263,6 +316,16 @@ func (v *jvalue) field(key string) *jvalue {
 		}
 	}
 	return nil
+}
+
+// object decodes an object value, numbers as json.Number; src is the
+// text the tree was decoded from.
+func (v *jvalue) object(src []byte) map[string]any {
+	dec := json.NewDecoder(bytes.NewReader(src[v.start:v.end]))
+	dec.UseNumber()
+	var m map[string]any
+	_ = dec.Decode(&m) // the tree holds valid JSON no deeper than MaxDepth
+	return m
 }
 
 type treeError struct {
@@ -334,8 +397,9 @@ func decodeTree(src []byte) (*jvalue, error) {
 			if depth == MaxDepth {
 				return nil, &treeError{v.pos, fmt.Sprintf("not valid JSON: nested deeper than %d", MaxDepth)}
 			}
-			v.kind = byte(t)
+			v.kind = kindArray
 			if t == '{' {
+				v.kind = kindObject
 				for dec.More() {
 					koff := start(dec.InputOffset())
 					k, err := dec.Token()
@@ -362,13 +426,13 @@ func decodeTree(src []byte) (*jvalue, error) {
 				return nil, fail(err)
 			}
 		case string:
-			v.kind, v.str = 's', t
+			v.kind, v.str = kindString, t
 		case json.Number:
-			v.kind, v.str = 'n', t.String()
+			v.kind, v.str = kindNumber, t.String()
 		case bool:
-			v.kind = 'b'
+			v.kind = kindBool
 		case nil:
-			v.kind = 'z'
+			v.kind = kindNull
 		}
 		v.end = int(dec.InputOffset())
 		return v, nil

@@ -26,6 +26,30 @@ type Graph struct {
 	IIPs        []IIP        // initial packets, sent once when the network starts
 	InPorts     []Export     // ports of processes exposed as network inports
 	OutPorts    []Export     // ports of processes exposed as network outports
+	// Properties are the graph's FBP properties: name, description,
+	// environment and any other; the DSL's annotations (# @name chat)
+	// set them. Values are JSON values as encoding/json decodes them,
+	// numbers as json.Number or float64.
+	Properties map[string]any
+	// Groups are the FBP JSON graph's groups of processes, kept for the
+	// conversions; the DSL has no syntax for them.
+	Groups []Group
+	// Comments are the DSL file's comments, in file order, kept so that
+	// `graph fbp` can write them back; FBP JSON has none.
+	Comments []Comment
+}
+
+// Group is a named set of processes, as FBP JSON graphs have them.
+type Group struct {
+	Name     string         `json:"name"`               // the group's name
+	Nodes    []string       `json:"nodes"`              // the names of its processes
+	Metadata map[string]any `json:"metadata,omitempty"` // what editors keep about it, as JSON values
+}
+
+// Comment is a comment in a DSL file.
+type Comment struct {
+	Text string // what follows the '#', to the end of the line
+	Pos  Pos    // where the '#' is
 }
 
 // Pos is a place in a graph file; line and column count from 1. The zero
@@ -47,6 +71,11 @@ type Process struct {
 	Name      string
 	Component string
 	Pos       Pos
+	// Metadata is what graph editors keep about the process, such as
+	// its position (x, y), as JSON values: numbers as float64 or
+	// json.Number, nil for the null that the reference parser writes
+	// for an x or y that is not a number.
+	Metadata map[string]any
 }
 
 // Endpoint is a port of a process, as the file names it. Port names match
@@ -88,6 +117,11 @@ type IIP struct {
 	Data string
 	Tgt  Endpoint
 	Pos  Pos
+	// JSON says the packet was written as a JSON value other than a
+	// string (5, [1,2] or {"a":1} in the DSL, a non-string "data" in FBP
+	// JSON): Data is then its JSON text, and the FBP JSON writer keeps it
+	// JSON. Otherwise Data is a string, and stays one.
+	JSON bool
 }
 
 // Export exposes a process port as a network port named Name.

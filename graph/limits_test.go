@@ -199,3 +199,69 @@ func TestDeepInitialPacket(t *testing.T) {
 		}
 	}
 }
+
+// maxStepAlloc bounds what parsing a file of at most graph.MaxFileBytes
+// with hundreds of thousands of processes or statements, or writing it
+// as DSL or JSON, may allocate.
+const maxStepAlloc = 2 * maxHostileAlloc
+
+// TestDSLAndWriterInLinearTime: the DSL parser and the writers take time
+// and memory linear in the file, on files made to make them quadratic:
+// unclosed JSON packets on every line, packets of control characters
+// (which the writers escape), trailing comments, and a process a line.
+func TestDSLAndWriterInLinearTime(t *testing.T) {
+	for name, gen := range map[string]func(n int) string{
+		"unclosed [":         func(n int) string { return strings.Repeat("[\n", n) },
+		"bad packets nested": func(n int) string { return strings.Repeat("[ ,\n", n) + strings.Repeat("]", n) },
+		"control characters": func(n int) string { return "'" + strings.Repeat("\x01", 4*n) + "' -> IN a(A)\n" },
+		"trailing comments":  func(n int) string { return "a(A)\n" + strings.Repeat("a OUT -> IN a # c\n", n/4) },
+		"processes":          func(n int) string { return strings.Repeat("(A)\n", n) },
+	} {
+		const n = 100000
+		large := gen(n)
+		if len(large) > graph.MaxFileBytes {
+			t.Fatalf("%s: the file is %d bytes, past the limit", name, len(large))
+		}
+		// Each step on its own allocates at most maxStepAlloc.
+		var steps [3]uint64
+		work := func(src string) {
+			var g *graph.Graph
+			var err error
+			steps[0] = allocated(func() { g, err = graph.ParseFBP("g.fbp", []byte(src)) })
+			if err != nil {
+				return
+			}
+			steps[1] = allocated(func() { _, _, err = graph.MarshalFBP(g) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps[2] = allocated(func() { _, err = graph.MarshalJSON(g, "g") })
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		best := func(src string) int64 {
+			b := int64(-1)
+			for range 3 {
+				start := cpuTime(t)
+				work(src)
+				if d := cpuTime(t) - start; b < 0 || d < b {
+					b = d
+				}
+			}
+			return max(b, 1)
+		}
+		small := gen(n / 4)
+		best(small) // warm up
+		s, l := best(small), best(large)
+		if ratio := float64(l) / float64(s); ratio > 9 {
+			t.Errorf("%s: 4 times the file took %.1f times the CPU (%v, %v): not linear", name, ratio, s, l)
+		}
+		work(large)
+		for i, a := range steps {
+			if a > maxStepAlloc {
+				t.Errorf("%s: %d KB: %s allocated %d MB", name, len(large)>>10, []string{"ParseFBP", "MarshalFBP", "MarshalJSON"}[i], a>>20)
+			}
+		}
+	}
+}

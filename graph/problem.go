@@ -74,10 +74,13 @@ func (ps *problems) err() error {
 }
 
 func sortProblems(ps Problems) {
-	slices.SortStableFunc(ps, func(a, b Problem) int {
-		if a.Pos.Line != b.Pos.Line {
-			return a.Pos.Line - b.Pos.Line
-		}
-		return a.Pos.Col - b.Pos.Col
-	})
+	slices.SortStableFunc(ps, func(a, b Problem) int { return comparePos(a.Pos, b.Pos) })
+}
+
+// comparePos orders positions by line, then column.
+func comparePos(a, b Pos) int {
+	if a.Line != b.Line {
+		return a.Line - b.Line
+	}
+	return a.Col - b.Col
 }

@@ -18,7 +18,7 @@ import (
 func TestRunStandalone(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	g, err := graph.ParseFBP("try.fbp", []byte("'Hello, world!' -> IN Hello(core/Repeat) OUT -> IN World(core/Drop)\n"+
-		"'[1,2]' -> IN r2(core/Repeat) OUT -> IN out(core/Output)\n"))
+		"[1,2] -> IN r2(core/Repeat) OUT -> IN out(core/Output)\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestRunStandalone(t *testing.T) {
 		t.Errorf("the text went as %#v, want the string", seen[0])
 	}
 	if l, ok := seen[1].([]any); !ok || len(l) != 2 {
-		t.Errorf("'[1,2]' went as %#v, want a JSON list", seen[1])
+		t.Errorf("[1,2] went as %#v, want a JSON list", seen[1])
 	}
 	if n.Counts[0].Load() != 1 || n.Counts[1].Load() != 1 {
 		t.Errorf("counts %d, %d, want 1 and 1", n.Counts[0].Load(), n.Counts[1].Load())

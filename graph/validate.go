@@ -394,7 +394,7 @@ func (r *resolver) packet(iip IIP, port components.Port) (any, bool) {
 		}
 		return v, true
 	}
-	v, err := convert(iip.Data, port.Elem)
+	v, err := convert(iip.Data, iip.JSON, port.Elem)
 	if err != nil {
 		r.probs.add(iip.Pos, "write it as JSON of that type, e.g. "+example(port.Elem), "initial packet %q cannot be a %s for %s: %v", iip.Data, port.Elem, iip.Tgt, err)
 		return nil, false
@@ -537,16 +537,20 @@ func jsonDepth(data string) int {
 }
 
 // convert turns an initial packet's text into a value of type t. A port
-// that takes anything gets the JSON value the text is, or else the text
-// as a string.
-func convert(data string, t reflect.Type) (any, error) {
+// that takes anything (core/Repeat's IN) gets the packet as it was
+// written: the JSON value for a packet written as JSON (isJSON, see
+// IIP.JSON), else the text as a string.
+func convert(data string, isJSON bool, t reflect.Type) (any, error) {
 	if t.Kind() == reflect.String {
 		return reflect.ValueOf(data).Convert(t).Interface(), nil
+	}
+	if t.Kind() == reflect.Interface && !isJSON {
+		return data, nil
 	}
 	if t.Kind() == reflect.Interface {
 		var v any
 		if err := json.Unmarshal([]byte(data), &v); err != nil {
-			return data, nil
+			return nil, err
 		}
 		return v, nil
 	}
