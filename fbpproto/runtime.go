@@ -21,9 +21,9 @@ const (
 	// a client that lets more pile up is dropped, so that no client slows
 	// the runtime or the networks it watches.
 	SendQueue = 1024
-	// writeTimeout bounds writing one message to a client; a client that
-	// takes longer is dropped.
-	writeTimeout = 5 * time.Second
+	// DefaultWriteTimeout bounds writing one message to a client; a
+	// client that takes longer is dropped.
+	DefaultWriteTimeout = 5 * time.Second
 	// eventQueue bounds the packet events on their way from the networks
 	// to the runtime's goroutine; when it is full, events are dropped,
 	// never the packets.
@@ -82,6 +82,9 @@ type Config struct {
 	// Factory builds the processes of the graphs clients run on their
 	// own networks.
 	Factory *goflow.Factory
+	// WriteTimeout bounds writing one message to a client, which is
+	// dropped when it takes longer; DefaultWriteTimeout if zero.
+	WriteTimeout time.Duration
 	// Log is where the runtime logs; nil discards.
 	Log *slog.Logger
 }
@@ -118,6 +121,9 @@ func New(cfg Config) *Runtime {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
 	}
 	rt := &Runtime{
 		cfg: cfg, comps: graph.ComponentPayloads(components.Catalog()), start: time.Now(),
@@ -163,7 +169,7 @@ func (rt *Runtime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	written := make(chan struct{})
-	go c.write(conn, written)
+	go c.write(conn, rt.cfg.WriteTimeout, written)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		select {
@@ -236,10 +242,14 @@ type client struct {
 	send chan []byte
 	gone chan struct{} // closed when the client is dropped
 	once sync.Once
+	// ctx ends when the client is dropped, ending a write under way.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 func newClient() *client {
-	return &client{send: make(chan []byte, SendQueue), gone: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &client{send: make(chan []byte, SendQueue), gone: make(chan struct{}), ctx: ctx, cancel: cancel}
 }
 
 // offer queues b for the client without ever blocking; a client whose
@@ -254,17 +264,22 @@ func (c *client) offer(b []byte) {
 }
 
 // drop ends the client: its writer closes the connection.
-func (c *client) drop() { c.once.Do(func() { close(c.gone) }) }
+func (c *client) drop() {
+	c.once.Do(func() {
+		close(c.gone)
+		c.cancel()
+	})
+}
 
 // write writes the client's messages until it is dropped or a write
-// fails or takes longer than writeTimeout, then closes the connection.
-func (c *client) write(conn *websocket.Conn, done chan<- struct{}) {
+// fails or takes longer than timeout, then closes the connection.
+func (c *client) write(conn *websocket.Conn, timeout time.Duration, done chan<- struct{}) {
 	defer close(done)
 	defer conn.CloseNow()
 	for {
 		select {
 		case b := <-c.send:
-			ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+			ctx, cancel := context.WithTimeout(c.ctx, timeout)
 			err := conn.Write(ctx, websocket.MessageText, b)
 			cancel()
 			if err != nil {
