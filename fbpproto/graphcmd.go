@@ -88,6 +88,9 @@ func (s *state) graphCommand(cmd string, a *graphArgs, md metadata) error {
 		if a.ID == "" {
 			return refuse("graph:clear needs an id")
 		}
+		if _, ok := s.graphs[a.ID]; !ok && len(s.graphs) >= MaxGraphs {
+			return refuse("there are %d graphs already, the most a runtime keeps", MaxGraphs)
+		}
 		s.graphs[a.ID] = &model{id: a.ID, name: a.Name}
 		echo := map[string]any{"id": a.ID}
 		for k, v := range map[string]string{"name": a.Name, "library": a.Library, "icon": a.Icon, "description": a.Description} {
@@ -163,7 +166,14 @@ func (s *state) graphCommand(cmd string, a *graphArgs, md metadata) error {
 	if err != nil {
 		return err
 	}
+	if _, ok := s.graphs[id]; !ok && len(s.graphs) >= MaxGraphs {
+		return refuse("there are %d graphs already, the most a runtime keeps", MaxGraphs)
+	}
 	g, _ := s.lookup(id)
+	if len(g.nodes) >= graph.MaxProcesses && cmd == "addnode" ||
+		len(g.edges)+len(g.iips)+len(g.inports)+len(g.outports)+len(g.groups) >= graph.MaxConnections && strings.HasPrefix(cmd, "add") {
+		return refuse("graph %s is as large as a graph may be (%d processes, %d connections)", id, graph.MaxProcesses, graph.MaxConnections)
+	}
 	return s.edit(g, cmd, a, md)
 }
 

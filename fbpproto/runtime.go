@@ -43,6 +43,11 @@ const (
 	// closeWait bounds how long Close waits for the graphs the protocol
 	// runs to finish once their inports are closed.
 	closeWait = 5 * time.Second
+	// MaxGraphs bounds the graphs clients build (and so the networks
+	// they run) at once; the chat's staged edit counts as one. Each graph
+	// is bounded like a graph file (graph.MaxProcesses processes,
+	// graph.MaxConnections edges, initial packets, exports and groups).
+	MaxGraphs = 64
 	// Subprotocol is the WebSocket subprotocol of the FBP protocol.
 	Subprotocol = "noflo"
 	// Version is the protocol version gochat speaks.

@@ -3,6 +3,7 @@ package fbpproto
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -139,5 +140,29 @@ func TestBadMessages(t *testing.T) {
 	defer c2.CloseNow()
 	if m := roundTrip(t, c2, `{"protocol":"runtime","command":"getruntime"}`); m.Command != "runtime" {
 		t.Errorf("after a bad client: %s:%s", m.Protocol, m.Command)
+	}
+}
+
+// TestGraphsAreBounded: a client cannot make the runtime keep more than
+// MaxGraphs graphs, nor a graph larger than a graph file may be.
+func TestGraphsAreBounded(t *testing.T) {
+	_, url := serve(t, Config{})
+	c := dial(t, url)
+	defer c.CloseNow()
+	for i := range MaxGraphs {
+		if m := roundTrip(t, c, fmt.Sprintf(`{"protocol":"graph","command":"clear","payload":{"id":"g%d"}}`, i)); m.Command != "clear" {
+			t.Fatalf("graph %d: %s:%s %s", i, m.Protocol, m.Command, m.Payload)
+		}
+	}
+	if m := roundTrip(t, c, `{"protocol":"graph","command":"clear","payload":{"id":"one-more"}}`); m.Command != "error" {
+		t.Errorf("graph %d: %s:%s", MaxGraphs+1, m.Protocol, m.Command)
+	}
+	for i := range graph.MaxProcesses {
+		if m := roundTrip(t, c, fmt.Sprintf(`{"protocol":"graph","command":"addnode","payload":{"graph":"g0","id":"n%d","component":"core/Drop"}}`, i)); m.Command != "addnode" {
+			t.Fatalf("node %d: %s:%s %s", i, m.Protocol, m.Command, m.Payload)
+		}
+	}
+	if m := roundTrip(t, c, `{"protocol":"graph","command":"addnode","payload":{"graph":"g0","id":"one-more","component":"core/Drop"}}`); m.Command != "error" || !strings.Contains(string(m.Payload), "as large as a graph may be") {
+		t.Errorf("node %d: %s:%s %s", graph.MaxProcesses+1, m.Protocol, m.Command, m.Payload)
 	}
 }
