@@ -43,8 +43,10 @@ const (
 	// closeWait bounds how long Close waits for the graphs the protocol
 	// runs to finish once their inports are closed.
 	closeWait = 5 * time.Second
-	// MaxGraphs bounds the graphs clients build (and so the networks
-	// they run) at once; the chat's staged edit counts as one. Each graph
+	// MaxGraphs bounds the graphs clients build, and the networks they
+	// run that have not finished (stopped or not: goflow cannot end a
+	// process, so a network whose processes never return, such as a loop,
+	// runs until gochat stops); the chat's staged edit counts as a graph. Each graph
 	// is bounded like a graph file (graph.MaxProcesses processes,
 	// graph.MaxConnections edges, initial packets, exports and groups).
 	MaxGraphs = 64

@@ -330,20 +330,17 @@ func (s *state) startRun(c *client, id string) {
 		c.offer(encode("network", "error", errorPayload{Message: problemsText(err), Graph: id}))
 		return
 	}
+	if len(s.every) >= MaxGraphs {
+		c.offer(encode("network", "error", errorPayload{Graph: id, Message: fmt.Sprintf(
+			"%d networks run already, the most a runtime runs: stop one (a network that never finishes, such as a loop, runs until gochat stops)", MaxGraphs)}))
+		return
+	}
 	if old := s.runs[id]; old != nil {
 		old.net.Stop()
 	}
 	r := &run{graph: id, started: time.Now(), edges: slices.Clone(g.edges), connected: make([]bool, len(g.edges))}
 	for range g.edges {
 		r.samplers = append(r.samplers, &sampler{})
-	}
-	// Started, and the initial packets, before any packet moves: the
-	// network starts sending its initial packets when it runs.
-	s.broadcast(encode("network", "started", map[string]any{"graph": id, "time": now(), "started": true, "running": true}))
-	for _, i := range g.iips {
-		if s.watched(id, i.id()) {
-			s.broadcast(encode("network", "data", map[string]any{"id": i.id(), "graph": id, "tgt": i.Tgt, "data": i.Data}))
-		}
 	}
 	net, err := graph.RunStandalone(p, s.rt.cfg.Factory, s.rt.observer(r))
 	if err != nil {
@@ -353,6 +350,14 @@ func (s *state) startRun(c *client, id string) {
 	r.net = net
 	s.runs[id] = r
 	s.every = append(s.every, r)
+	// Started, and the initial packets, before any packet's event: those
+	// queue for this goroutine, which sends these first.
+	s.broadcast(encode("network", "started", map[string]any{"graph": id, "time": now(), "started": true, "running": true}))
+	for _, i := range g.iips {
+		if s.watched(id, i.id()) {
+			s.broadcast(encode("network", "data", map[string]any{"id": i.id(), "graph": id, "tgt": i.Tgt, "data": i.Data}))
+		}
+	}
 	go s.rt.watch(r)
 }
 

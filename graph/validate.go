@@ -113,7 +113,8 @@ func Check(g *Graph, cat Catalog) (*Plan, error) {
 }
 
 // CheckStandalone checks g like Check, but g need not export the HTTP
-// inport: it is for a graph run on a network of its own (see Run), which
+// inport: it is for a graph run on a network of its own (see
+// RunStandalone), which
 // receives no requests, such as one a client of the FBP protocol builds.
 func CheckStandalone(g *Graph, cat Catalog) (*Plan, error) {
 	return check(g, cat, false)
