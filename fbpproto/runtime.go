@@ -164,7 +164,7 @@ func (rt *Runtime) Close() {
 func (rt *Runtime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{Subprotocol}, OriginPatterns: rt.origins})
 	if err != nil {
-		rt.cfg.Log.Warn("FBP protocol: connection refused", "err", err, "origin", r.Header.Get("Origin"))
+		rt.cfg.Log.Info("FBP protocol: connection refused", "err", err, "origin", r.Header.Get("Origin"))
 		return // Accept answered: 403 for an origin not allowed
 	}
 	conn.SetReadLimit(MaxMessage)
