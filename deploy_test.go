@@ -85,14 +85,14 @@ const memoryWarning = `level=WARN msg="messages live in memory and are gone on r
 
 // TestMemoryStoreWarns: started with the in-memory store, gochat warns
 // once that a restart loses the messages and names the option that keeps
-// them; with Redis it does not.
+// them; with a file or Redis it does not.
 func TestMemoryStoreWarns(t *testing.T) {
 	p := StartBinary(t)
 	logs := p.stderr.String()
 	if n := strings.Count(logs, memoryWarning); n != 1 {
 		t.Errorf("memory store: %d warnings %q, want 1:\n%s", n, memoryWarning, logs)
 	}
-	for _, want := range []string{"-store redis://", "GOCHAT_STORE", "REDIS_URL"} {
+	for _, want := range []string{"-store file:PATH", "redis://", "GOCHAT_STORE", "REDIS_URL"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("memory store: the warning does not name %s:\n%s", want, logs)
 		}
@@ -101,6 +101,10 @@ func TestMemoryStoreWarns(t *testing.T) {
 	r := StartBinary(t, "-store", srv.URL(), "-redis-prefix", "t:"+t.Name()+":")
 	if logs := r.stderr.String(); strings.Contains(logs, "level=WARN") {
 		t.Errorf("Redis store: a warning at start:\n%s", logs)
+	}
+	f := StartBinary(t, "-store", "file:"+filepath.Join(t.TempDir(), "chat.db"))
+	if logs := f.stderr.String(); strings.Contains(logs, "level=WARN") {
+		t.Errorf("file store: a warning at start:\n%s", logs)
 	}
 }
 

@@ -33,6 +33,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "graph" {
 		os.Exit(graph.Command(os.Args[2:], os.Stdout, os.Stderr))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "store" {
+		os.Exit(storeCommand(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	m := NewMain(os.Stderr)
 	if err := m.ParseFlags(os.Args[1:], os.Getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -97,15 +100,15 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["history"] = "GOCHAT_HISTORY"
 	maxRooms := fs.Int("max-rooms", server.DefaultMaxRooms, "rooms kept at most; a post that would create one more answers 503 (env GOCHAT_MAX_ROOMS)")
 	env["max-rooms"] = "GOCHAT_MAX_ROOMS"
-	maxBytes := fs.Int64("max-bytes", server.DefaultMaxBytes, "bytes of messages the in-memory store holds at most; a post past it answers 503 (env GOCHAT_MAX_BYTES)")
+	maxBytes := fs.Int64("max-bytes", server.DefaultMaxBytes, "bytes of messages the memory or file store holds at most; a post past it answers 503 (env GOCHAT_MAX_BYTES)")
 	env["max-bytes"] = "GOCHAT_MAX_BYTES"
 	maxWait := fs.Int("max-wait", int(server.DefaultMaxWait/time.Second), "longest long-poll in seconds; longer waits are clamped (env GOCHAT_MAX_WAIT)")
 	env["max-wait"] = "GOCHAT_MAX_WAIT"
-	storeURL := fs.String("store", "memory", "message store: memory, or redis://host:port/db to share rooms between instances (env GOCHAT_STORE, or REDIS_URL)")
+	storeURL := fs.String("store", "memory", "message store: memory, file:PATH to keep rooms in a local file across restarts, or redis://host:port/db to share rooms between instances (env GOCHAT_STORE, or REDIS_URL)")
 	env["store"] = "GOCHAT_STORE"
 	redisPrefix := fs.String("redis-prefix", "gochat:", "namespace of gochat's Redis keys and channel (env GOCHAT_REDIS_PREFIX)")
 	env["redis-prefix"] = "GOCHAT_REDIS_PREFIX"
-	roomTTL := fs.Duration("room-ttl", 0, "Redis: forget a room idle this long, e.g. 720h; 0 keeps rooms (env GOCHAT_ROOM_TTL)")
+	roomTTL := fs.Duration("room-ttl", 0, "Redis and file stores: forget a room idle this long, e.g. 720h; 0 keeps rooms (env GOCHAT_ROOM_TTL)")
 	env["room-ttl"] = "GOCHAT_ROOM_TTL"
 	slowClient := fs.Duration("slow-client-timeout", server.DefaultSlowClientTimeout, "drop a client that has not taken an answer this long after it was written, e.g. 10s (env GOCHAT_SLOW_CLIENT_TIMEOUT)")
 	env["slow-client-timeout"] = "GOCHAT_SLOW_CLIENT_TIMEOUT"
@@ -139,7 +142,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["ipv6-prefix"] = "GOCHAT_IPV6_PREFIX"
 	showVersion := boolFlag(fs, "version", false, "print gochat's version, commit and Go version, and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(m.out, "Usage: gochat [flags]\n       gochat graph components|check|dot|json [FILE]\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
+		fmt.Fprintf(m.out, "Usage: gochat [flags]\n       gochat graph components|check|dot|json [FILE]\n       gochat store copy FROM TO\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -250,7 +253,7 @@ func (m *Main) Run() error {
 	}
 	m.Server = s
 	if m.Config.StoreName() == "memory" {
-		m.Config.Log.Warn("messages live in memory and are gone on restart; -store redis://host:port/db (env GOCHAT_STORE or REDIS_URL) keeps them")
+		m.Config.Log.Warn("messages live in memory and are gone on restart; -store file:PATH or redis://host:port/db (env GOCHAT_STORE or REDIS_URL) keeps them")
 	}
 	attrs := []any{"version", m.Config.Build.String(), "graph", m.Config.GraphName(), "store", m.Config.StoreName()}
 	if a := s.FBPAddr(); a != "" {

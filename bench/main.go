@@ -53,6 +53,7 @@ import (
 func main() {
 	ns := flag.String("n", "1000,5000,10000", "parked readers for the fan-out runs")
 	gochatArgs := flag.String("gochat-args", "", "extra arguments for gochat, space-separated")
+	storeSpec := flag.String("store", "memory", "gochat's store: memory, file (a new file for each gochat process, in the bench's temp folder) or redis://host:port/db")
 	m := flag.Int("m", 20, "messages per fan-out run")
 	c := flag.Int("c", 32, "concurrent clients for throughput runs")
 	d := flag.Duration("d", 4*time.Second, "duration of a throughput run")
@@ -60,7 +61,11 @@ func main() {
 	out := flag.String("out", "bench", "folder for README.md and fanout.svg; empty writes nothing")
 	scale := flag.Int("scale", 50000, "parked readers for the one scale run per server at the end, or as many as the file limit allows; 0 skips it")
 	flag.Parse()
-	if err := run(parseInts(*ns), *m, *c, *d, *repeat, *scale, *out, strings.Fields(*gochatArgs)); err != nil {
+	extra := strings.Fields(*gochatArgs)
+	if *storeSpec != "memory" && *storeSpec != "file" {
+		extra = append(extra, "-store", *storeSpec)
+	}
+	if err := run(parseInts(*ns), *m, *c, *d, *repeat, *scale, *out, extra, *storeSpec == "file"); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -83,7 +88,9 @@ type target struct {
 	args func(addr string) []string
 }
 
-func run(ns []int, m, c int, d time.Duration, repeat, scale int, out string, extra []string) error {
+// run runs the bench. extra are gochat's arguments; with files, each
+// gochat process gets -store file: on a new file of its own.
+func run(ns []int, m, c int, d time.Duration, repeat, scale int, out string, extra []string, files bool) error {
 	limit := raiseFileLimit()
 	// With the collection before each post (runFanout), a wake-up's garbage
 	// (~10 KiB a reader) then fits under the heap goal without another one.
@@ -94,8 +101,16 @@ func run(ns []int, m, c int, d time.Duration, repeat, scale int, out string, ext
 		return err
 	}
 	defer os.RemoveAll(dir)
+	var stores atomic.Int64 // files made for -store file
+	gochatArgs := func(a string) []string {
+		args := append([]string{"-addr", a}, extra...)
+		if files {
+			args = append(args, "-store", fmt.Sprintf("file:%s/chat-%d.db", dir, stores.Add(1)))
+		}
+		return args
+	}
 	targets := []target{
-		{"gochat", filepath.Join(dir, "gochat"), func(a string) []string { return append([]string{"-addr", a}, extra...) }},
+		{"gochat", filepath.Join(dir, "gochat"), gochatArgs},
 		{"reference", filepath.Join(dir, "refserver"), func(a string) []string { return []string{"-addr", a} }},
 	}
 	for pkg, bin := range map[string]string{".": targets[0].bin, "./bench/refserver": targets[1].bin} {

@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"gochat/store"
 	"gochat/wire"
 )
 
@@ -61,13 +60,19 @@ func newMetrics(s *Server) *metrics {
 	if p := s.parker; p != nil {
 		m.reg.MustRegister(gauge("gochat_held_connections", "Connections of parked reads held without a goroutine.", func() float64 { return float64(p.Held()) }))
 	}
-	if mem, ok := s.store.(*store.Memory); ok {
+	if mem, ok := s.store.(heldCounts); ok {
 		m.reg.MustRegister(
-			gauge("gochat_rooms", "Rooms held by the in-memory store.", func() float64 { return float64(mem.Rooms()) }),
-			gauge("gochat_messages_stored", "Messages held by the in-memory store.", func() float64 { return float64(mem.Messages()) }),
+			gauge("gochat_rooms", "Rooms held by the memory or file store.", func() float64 { return float64(mem.Rooms()) }),
+			gauge("gochat_messages_stored", "Messages held by the memory or file store.", func() float64 { return float64(mem.Messages()) }),
 		)
 	}
 	return m
+}
+
+// heldCounts is a store that counts what it holds: Memory and File.
+type heldCounts interface {
+	Rooms() int    // rooms held
+	Messages() int // messages held
 }
 
 // observe records one answered request.

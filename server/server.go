@@ -59,8 +59,8 @@ const (
 type Config struct {
 	Addr    string // where to listen, host:port; port 0 picks one
 	History int    // messages kept per room
-	// MaxBytes bounds the bytes of messages the in-memory store holds
-	// (default DefaultMaxBytes); a post past it answers 503.
+	// MaxBytes bounds the bytes of messages the memory and file stores
+	// hold (default DefaultMaxBytes); a post past it answers 503.
 	MaxBytes int64
 	MaxRooms int           // rooms kept at most
 	MaxWait  time.Duration // the longest long-poll
@@ -74,12 +74,13 @@ type Config struct {
 	// whose long-polls the Responder answers with it.
 	SlowClientTimeout time.Duration
 	// Store selects the message store: "" or "memory" for the in-memory
-	// store, redis://host:port/db (or rediss://) for Redis.
+	// store, file:PATH for a local file, redis://host:port/db (or
+	// rediss://) for Redis.
 	Store       string
 	RedisPrefix string        // namespace of gochat's Redis keys; default "gochat:"
-	RoomTTL     time.Duration // Redis only: forget rooms idle this long; 0 keeps them
+	RoomTTL     time.Duration // Redis and file: forget rooms idle this long; 0 keeps them
 	// StoreConcurrency is how many store calls one Storage runs at once;
-	// 0 picks per store (inline for memory, 64 for Redis).
+	// 0 picks per store (inline for memory, 64 for file and Redis).
 	StoreConcurrency int
 	// StoreTimeout bounds the wait for the store at start (default
 	// DefaultStoreTimeout); past it Open fails.
@@ -137,6 +138,10 @@ const DefaultStoreTimeout = 10 * time.Second
 
 // redisConcurrency is how many Redis calls one Storage runs at once.
 const redisConcurrency = 64
+
+// fileConcurrency is how many file store calls one Storage runs at once:
+// the appends waiting together share one commit.
+const fileConcurrency = 64
 
 // DefaultWatchInterval is how often -watch looks at the graph file.
 const DefaultWatchInterval = time.Second
@@ -376,8 +381,17 @@ func openStore(cfg Config) (store.Store, int, error) {
 			RoomTTL: cfg.RoomTTL, PoolSize: redisConcurrency, StartTimeout: cfg.StoreTimeout, Log: cfg.Log,
 		})
 		return st, redisConcurrency, err
+	case strings.HasPrefix(cfg.Store, "file:"):
+		if cfg.Store == "file:" {
+			return nil, 0, fmt.Errorf("store %q: want a path after file:, e.g. file:/var/lib/gochat/chat.db", cfg.Store)
+		}
+		st, err := store.OpenFile(store.FileConfig{
+			Path: strings.TrimPrefix(cfg.Store, "file:"), History: cfg.History, MaxRooms: cfg.MaxRooms,
+			MaxBytes: cfg.MaxBytes, RoomTTL: cfg.RoomTTL, Log: cfg.Log,
+		})
+		return st, fileConcurrency, err
 	}
-	return nil, 0, fmt.Errorf("store %q: want memory or redis://host:port/db", cfg.Store)
+	return nil, 0, fmt.Errorf("store %q: want memory, file:PATH or redis://host:port/db", cfg.Store)
 }
 
 // StoreName says which store the server uses, for people.
@@ -499,9 +513,10 @@ func (s *Server) URL() string {
 // Stats returns the network's live counters.
 func (s *Server) Stats() *components.Stats { return s.stats }
 
-// Rooms returns how many rooms the in-memory store holds (0 for Redis).
+// Rooms returns how many rooms the memory or file store holds (0 for
+// Redis).
 func (s *Server) Rooms() int {
-	if m, ok := s.store.(*store.Memory); ok {
+	if m, ok := s.store.(interface{ Rooms() int }); ok {
 		return m.Rooms()
 	}
 	return 0

@@ -29,7 +29,14 @@ var soakFor = flag.Duration("soak", 2*time.Minute, "how long TestSoak runs its l
 // heap came back to their baseline (read from /metrics), and that nothing
 // was logged at warning or error level that the test did not cause on
 // purpose.
-func TestSoak(t *testing.T) {
+func TestSoak(t *testing.T) { soak(t, "memory") }
+
+// TestSoakFile is TestSoak on the file store: every post fsynced, reads
+// from its in-memory copy.
+func TestSoakFile(t *testing.T) { soak(t, "file:"+filepath.Join(t.TempDir(), "soak.db")) }
+
+// soak is TestSoak on the store spec names.
+func soak(t *testing.T, spec string) {
 	if testing.Short() {
 		t.Skip("a soak runs for minutes: not under -short")
 	}
@@ -41,7 +48,7 @@ func TestSoak(t *testing.T) {
 	// this test measures.
 	var logs LogBuffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s, c := MustOpen(t, server.Config{GraphFile: path, History: 5000, MaxWait: 5 * time.Second, Log: log})
+	s, c := MustOpen(t, server.Config{GraphFile: path, Store: spec, History: 5000, MaxWait: 5 * time.Second, Log: log})
 	metrics := s.URL() + "metrics"
 
 	h := history.New(5000)

@@ -296,6 +296,64 @@ end
 return res
 `)
 
+// putScript writes a room whole, unless it exists. KEYS: meta, msgs (one
+// hash slot). ARGV: epoch, last, ttl ms, then the messages as JSON,
+// oldest first. It returns 0 for a room that exists, else 1.
+var putScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'last', ARGV[2])
+redis.call('DEL', KEYS[2])
+for i = 4, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  if #ARGV >= 4 then redis.call('PEXPIRE', KEYS[2], ttl) end
+end
+return 1
+`)
+
+// RoomNames implements Copyable: the rooms of the prefix.
+func (r *Redis) RoomNames(ctx context.Context) ([]string, error) {
+	names, err := r.rdb.ZRange(ctx, r.cfg.Prefix+"rooms", 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list rooms: redis: %w", err)
+	}
+	return names, nil
+}
+
+// PutRoom implements Copyable. It keeps the newest History messages of
+// room.
+func (r *Redis) PutRoom(ctx context.Context, room Room) error {
+	if err := checkRoom(room); err != nil {
+		return fmt.Errorf("put room %q: %w", room.Name, err)
+	}
+	msgs := room.Messages[max(0, len(room.Messages)-r.cfg.History):]
+	now := time.Now()
+	if n := len(msgs); n > 0 {
+		now = msgs[n-1].Time
+	}
+	args := []any{room.Epoch, room.Last, r.cfg.RoomTTL.Milliseconds()}
+	for _, m := range msgs {
+		m.Room = room.Name
+		args = append(args, string(m.AppendJSON(nil)))
+	}
+	k := r.keys(room.Name)
+	done, err := putScript.Run(ctx, r.rdb, k[:2], args...).Int()
+	if err != nil {
+		return fmt.Errorf("put room %q: redis: %w", room.Name, err)
+	}
+	if done == 0 {
+		return fmt.Errorf("put room %q: %w", room.Name, ErrRoomExists)
+	}
+	// The room set is in a slot of its own: a call of its own, as in
+	// Append.
+	if err := r.rdb.ZAdd(ctx, r.cfg.Prefix+"rooms", redis.Z{Score: float64(now.UnixMilli()), Member: room.Name}).Err(); err != nil {
+		return fmt.Errorf("put room %q: redis: %w", room.Name, err)
+	}
+	r.hub.publish(room.Name, false)
+	return nil
+}
+
 // Append implements Store.
 func (r *Redis) Append(ctx context.Context, room string, d Draft) (Message, error) {
 	admitted, err := admitScript.Run(ctx, r.rdb, []string{r.cfg.Prefix + "rooms"},

@@ -1,12 +1,14 @@
 // Package store holds chat messages: the Store interface the Storage
-// component talks to, and its two implementations, side by side.
+// component talks to, and its three implementations, side by side.
 //
 // Memory (memory.go) is the default and the right pick for one gochat
 // instance: it keeps the newest messages of each room in a bounded ring
 // and forgets everything on restart (each room then gets a new epoch).
+// File (file.go) keeps the same in one local bbolt file as well, so that
+// one instance keeps messages, ids and epochs across restarts and crashes.
 // Redis (redis.go) lets several instances be one chat and keeps messages,
 // ids and epochs across restarts as far as Redis keeps its data. One test
-// suite (suite_test.go) runs against both.
+// suite (suite_test.go) runs against all three.
 package store
 
 import (
@@ -107,8 +109,9 @@ type Page struct {
 // use.
 //
 // Pick Memory for one instance: it is fast, has no moving parts, and
-// forgets everything on restart. Pick Redis to run several instances as
-// one chat, or to keep messages, ids and epochs across restarts.
+// forgets everything on restart. Pick File to keep messages, ids and
+// epochs across restarts of one instance. Pick Redis to run several
+// instances as one chat.
 type Store interface {
 	// Append gives d the room's next id and stores it, creating the room on
 	// first use. It returns ErrRoomLimit when the room would be one too many.

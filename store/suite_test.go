@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -176,6 +177,23 @@ func TestRedisStore(t *testing.T) {
 	runSuite(t, func(t *testing.T, history, maxRooms int) store.Store {
 		return MustRedis(t, srv.URL(), "t:"+strings.ReplaceAll(t.Name(), "/", ":")+":", history, maxRooms)
 	})
+}
+
+func TestFileStore(t *testing.T) {
+	runSuite(t, func(t *testing.T, history, maxRooms int) store.Store {
+		return MustFile(t, filepath.Join(t.TempDir(), "chat.db"), history, maxRooms)
+	})
+}
+
+// MustFile opens a file store at path, closed with the test.
+func MustFile(tb testing.TB, path string, history, maxRooms int) *store.File {
+	tb.Helper()
+	s, err := store.OpenFile(store.FileConfig{Path: path, History: history, MaxRooms: maxRooms})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
 }
 
 // MustRedis opens a Redis store under prefix, closed with the test.

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"gochat/server"
+	"gochat/store"
+)
+
+// copyHistory is the history the stores of `store copy` are opened with:
+// more than any room holds, so that every retained message is copied and
+// opening a file trims none.
+const copyHistory = 1 << 30
+
+// copyMaxRooms is the room bound of the stores of `store copy`: none.
+const copyMaxRooms = 1 << 30
+
+// copyTimeout bounds a whole `store copy`.
+const copyTimeout = 10 * time.Minute
+
+// storeCommand runs `gochat store ARGS` and returns its exit code.
+func storeCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("gochat store", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	prefix := fs.String("redis-prefix", "gochat:", "namespace of gochat's Redis keys, in both stores")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: gochat store copy [-redis-prefix P] FROM TO\n\n"+
+			"copies every room, with its ids and epoch, from the store FROM to the store TO:\n"+
+			"file:PATH or redis://host:port/db (not memory). Stop the gochat using FROM first.\n"+
+			"TO must hold none of FROM's rooms. Flags:\n")
+		fs.PrintDefaults()
+	}
+	if len(args) == 0 || args[0] != "copy" {
+		fs.Usage()
+		return 2
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 2 {
+		fmt.Fprintln(stderr, "gochat store copy: want FROM and TO (see gochat store copy -h)")
+		return 2
+	}
+	from, to := fs.Arg(0), fs.Arg(1)
+	ctx, cancel := context.WithTimeout(context.Background(), copyTimeout)
+	defer cancel()
+	src, err := openCopyable(from, *prefix)
+	if err != nil {
+		fmt.Fprintln(stderr, "gochat store copy:", err)
+		return 1
+	}
+	defer src.Close()
+	dst, err := openCopyable(to, *prefix)
+	if err != nil {
+		fmt.Fprintln(stderr, "gochat store copy:", err)
+		return 1
+	}
+	rooms, msgs, err := store.Copy(ctx, src, dst)
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "gochat store copy:", err)
+		return 1
+	}
+	fromCfg, toCfg := server.Config{Store: from}, server.Config{Store: to}
+	fmt.Fprintf(stdout, "copied %d rooms, %d messages, from %s to %s\n", rooms, msgs, fromCfg.StoreName(), toCfg.StoreName())
+	return 0
+}
+
+// openCopyable opens the store spec names for a copy.
+func openCopyable(spec, prefix string) (store.Copyable, error) {
+	switch {
+	case strings.HasPrefix(spec, "file:") && spec != "file:":
+		return store.OpenFile(store.FileConfig{Path: strings.TrimPrefix(spec, "file:"), History: copyHistory, MaxRooms: copyMaxRooms})
+	case strings.HasPrefix(spec, "redis://") || strings.HasPrefix(spec, "rediss://"):
+		return store.OpenRedis(store.RedisConfig{URL: spec, Prefix: prefix, History: copyHistory, MaxRooms: copyMaxRooms, StartTimeout: server.DefaultStoreTimeout})
+	case spec == "memory":
+		return nil, fmt.Errorf("store %q: the memory store holds nothing once gochat stops; copy between file:PATH and redis://host:port/db", spec)
+	}
+	return nil, fmt.Errorf("store %q: want file:PATH or redis://host:port/db", spec)
+}
