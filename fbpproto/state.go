@@ -152,9 +152,13 @@ func (s *state) component(c *client, m Message) {
 	}
 }
 
-// source returns the graph id names: the chat's staged edit or running
-// graph, or a graph of the protocol's own; nil if none.
+// source returns the graph id names, with or without gochat's library
+// prefix: the chat's staged edit or running graph, or a graph of the
+// protocol's own; nil if none.
 func (s *state) source(id string) *graph.Graph {
+	if _, ok := s.graphs[id]; !ok && id != s.rt.cfg.ChatID {
+		id = strings.TrimPrefix(id, graph.LibraryPrefix)
+	}
 	if g, ok := s.graphs[id]; ok {
 		return g.graph(id)
 	}

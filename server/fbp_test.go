@@ -200,6 +200,8 @@ func TestFBPRuntimeAndComponents(t *testing.T) {
 	if _, err := graph.Check(g, graph.DefaultCatalog()); err != nil || len(g.Processes) != len(s.Graph().Processes) {
 		t.Errorf("the source is not the running graph: %v\n%s", err, src["code"])
 	}
+	c.send("component", "getsource", map[string]any{"name": "gochat/" + fbpproto.DefaultChatID})
+	c.expect("component", "source")
 	c.send("component", "getsource", map[string]any{"name": "Router"})
 	c.expect("component", "error")
 	c.send("nope", "nope", map[string]any{})
