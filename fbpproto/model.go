@@ -116,16 +116,7 @@ func fromGraph(id string, g *graph.Graph) *model {
 	if name, ok := g.Properties["name"].(string); ok && name != "" {
 		m.name = name
 	}
-	ep := func(e graph.Endpoint) port {
-		p := port{Node: e.Process, Port: strings.ToLower(e.Port)}
-		if e.Index != "" {
-			p.Index = e.Index
-			if n, err := strconv.Atoi(e.Index); err == nil {
-				p.Index = float64(n)
-			}
-		}
-		return p
-	}
+	ep := portOf
 	for _, p := range g.Processes {
 		m.nodes = append(m.nodes, &node{ID: p.Name, Component: p.Component, Metadata: merge(nil, p.Metadata)})
 	}
@@ -153,6 +144,19 @@ func fromGraph(id string, g *graph.Graph) *model {
 		m.groups = append(m.groups, group{Name: gr.Name, Nodes: slices.Clone(gr.Nodes), Metadata: merge(nil, gr.Metadata)})
 	}
 	return m
+}
+
+// portOf returns e as the protocol names a port: the port in lower case,
+// a numeric index as a number.
+func portOf(e graph.Endpoint) port {
+	p := port{Node: e.Process, Port: strings.ToLower(e.Port)}
+	if e.Index != "" {
+		p.Index = e.Index
+		if n, err := strconv.Atoi(e.Index); err == nil {
+			p.Index = float64(n)
+		}
+	}
+	return p
 }
 
 // iip returns the graph's initial packet of the JSON value data: a

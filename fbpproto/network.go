@@ -6,7 +6,9 @@ import (
 	"sync"
 	"time"
 
+	"gochat/components"
 	"gochat/graph"
+	"gochat/wire"
 )
 
 // run is one start of a graph of the protocol's own on a network of its
@@ -23,9 +25,11 @@ type run struct {
 	settle    *time.Timer // ends their wait after statusSettle
 }
 
-// event is a packet seen on an edge of a run.
+// event is a packet seen on an edge of a run, or of the chat's network
+// running graph chat.
 type event struct {
 	run  *run
+	chat *graph.Graph
 	edge int
 	data json.RawMessage
 }
@@ -90,4 +94,49 @@ func (rt *Runtime) watch(r *run) {
 	case rt.finished <- r:
 	case <-rt.quit:
 	}
+}
+
+// ObserveChat returns what the taps of a chat network running g call for
+// each packet (see graph.StartObserved): sampled like a run's, each is
+// offered to the runtime's goroutine as a summary that reads only what
+// no component changes once the packet is made (the request's method and
+// path), and dropped when the queue is full. It never blocks the packet.
+func (rt *Runtime) ObserveChat(g *graph.Graph) func(conn int, v any) {
+	samplers := make([]*sampler, len(g.Connections))
+	for i := range samplers {
+		samplers[i] = &sampler{}
+	}
+	return func(conn int, v any) {
+		if !samplers[conn].allow(time.Now()) {
+			return
+		}
+		select {
+		case rt.events <- event{chat: g, edge: conn, data: chatData(v)}:
+		default:
+		}
+	}
+}
+
+// chatData summarises a packet of the chat network: what kind it is and
+// the request it carries.
+func chatData(v any) json.RawMessage {
+	var kind string
+	var req *wire.Request
+	switch p := v.(type) {
+	case *wire.Request:
+		kind, req = "request", p
+	case *components.ReadQuery:
+		kind, req = "read", p.Req
+	case *components.WriteCommand:
+		kind, req = "write", p.Req
+	case *components.Reply:
+		kind, req = "reply", p.Req
+	default:
+		return eventData(fmt.Sprintf("(a %T packet)", v))
+	}
+	out := map[string]string{"packet": kind}
+	if req != nil {
+		out["method"], out["path"] = req.Method, req.Path
+	}
+	return eventData(out)
 }

@@ -372,8 +372,13 @@ func (s *state) watched(g, id string) bool {
 	return !ok || len(sel) == 0 || sel[id]
 }
 
-// packet sends the events of a packet seen on an edge of a run.
+// packet sends the events of a packet seen on an edge of a run or of
+// the chat.
 func (s *state) packet(ev event) {
+	if ev.chat != nil {
+		s.chatPacket(ev)
+		return
+	}
 	r := ev.run
 	if s.runs[r.graph] != r {
 		return // an old run
@@ -403,4 +408,17 @@ func (s *state) finish(r *run) {
 		}
 	}
 	s.answerStatus(r)
+}
+
+// chatPacket sends the data event of a packet seen on an edge of the
+// chat's network (no connect or disconnect: the chat's edges stay
+// connected as long as it runs).
+func (s *state) chatPacket(ev event) {
+	c := ev.chat.Connections[ev.edge]
+	e := edge{Src: portOf(c.Src), Tgt: portOf(c.Tgt)}
+	id := s.rt.cfg.ChatID
+	if !s.watched(id, e.id()) {
+		return
+	}
+	s.broadcast(encode("network", "data", map[string]any{"id": e.id(), "graph": id, "src": e.Src, "tgt": e.Tgt, "data": ev.data}))
 }

@@ -92,6 +92,18 @@ func build(p *Plan, f *goflow.Factory, counts []*atomic.Uint64, observe func(con
 // its HTTP inport. With count, the network counts the packets on each
 // connection (see Network.Counts), at the cost of one more hop per edge.
 func Start(p *Plan, f *goflow.Factory, buffer int, count bool) (*Network, error) {
+	return start(p, f, buffer, count, nil)
+}
+
+// StartObserved is Start with the packets counted, and observe told of
+// each packet that crosses connection number conn of p's graph; observe
+// runs on the packet's way and must not block. The FBP protocol shows
+// the chat's packets so.
+func StartObserved(p *Plan, f *goflow.Factory, buffer int, observe func(conn int, packet any)) (*Network, error) {
+	return start(p, f, buffer, true, observe)
+}
+
+func start(p *Plan, f *goflow.Factory, buffer int, count bool, observe func(conn int, packet any)) (*Network, error) {
 	g := p.g
 	n := &Network{Graph: g}
 	if count {
@@ -100,7 +112,7 @@ func Start(p *Plan, f *goflow.Factory, buffer int, count bool) (*Network, error)
 			n.Counts[i] = new(atomic.Uint64)
 		}
 	}
-	net, err := Build(p, f, n.Counts)
+	net, err := build(p, f, n.Counts, observe)
 	if err != nil {
 		return nil, fmt.Errorf("build network: %w", err)
 	}

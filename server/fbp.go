@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 
 	"gochat/fbpproto"
 	"gochat/graph"
@@ -36,8 +37,28 @@ func (s *Server) openFBP() (*fbpListener, error) {
 		ReadHeaderTimeout: readHeaderTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 	}}
+	observe := rt.ObserveChat
+	s.fbpObserve.Store(&observe)
 	go func() { f.served <- f.http.Serve(ln) }()
 	return f, nil
+}
+
+// start starts the network of p. With the FBP protocol on, its packets
+// are counted and shown to the protocol's clients, sampled (the network
+// runs before the protocol does: its observer finds the protocol when it
+// is there); with -debug they are counted.
+func (s *Server) start(p *graph.Plan) (*graph.Network, error) {
+	if s.cfg.FBPAddr == "" {
+		return graph.Start(p, s.factory, inportBuffer, s.cfg.Debug)
+	}
+	var watch func(conn int, packet any) // the protocol's, once it runs
+	var once sync.Once
+	return graph.StartObserved(p, s.factory, inportBuffer, func(conn int, v any) {
+		if o := s.fbpObserve.Load(); o != nil {
+			once.Do(func() { watch = (*o)(p.Graph()) })
+			watch(conn, v)
+		}
+	})
 }
 
 // close drops the protocol's clients, stops the graphs it runs and

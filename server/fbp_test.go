@@ -105,10 +105,15 @@ func (c *fbpClient) recv() fbpMsg {
 	return m
 }
 
-// expect returns the next message, which must be protocol:command.
+// expect returns the next message, which must be protocol:command,
+// passing over the events of the chat's packets (see TestFBPChatEvents).
 func (c *fbpClient) expect(protocol, command string) fbpMsg {
 	c.tb.Helper()
 	m := c.recv()
+	for m.Protocol == "network" && strings.Contains(string(m.Payload), `"graph":"`+fbpproto.DefaultChatID+`"`) &&
+		(m.Command == "data" || m.Command == "connect" || m.Command == "disconnect") {
+		m = c.recv()
+	}
 	if m.Protocol != protocol || m.Command != command {
 		c.tb.Fatalf("got %s:%s %s, want %s:%s", m.Protocol, m.Command, m.Payload, protocol, command)
 	}
@@ -472,5 +477,34 @@ func TestFBPOff(t *testing.T) {
 	s, _ := MustOpen(t, server.Config{})
 	if s.FBPAddr() != "" {
 		t.Errorf("FBP protocol served at %s without FBPAddr", s.FBPAddr())
+	}
+}
+
+// TestFBPChatEvents: the chat's packets show on its edges as network:data
+// events of the graph chat, with noflo-style edge ids and a summary of
+// the request each carries.
+func TestFBPChatEvents(t *testing.T) {
+	s, chat := fbpServer(t, server.Config{})
+	c := mustDialFBP(t, s)
+	c.send("runtime", "getruntime", map[string]any{}) // joined: events reach it from now on
+	c.expect("runtime", "runtime")
+	chat.Post("events", "", "hello")
+	want := map[string]bool{"router() WRITE -> IN limit()": true, "sender() OUT -> WRITE storage()": true, "storage() OUT -> IN responder()": true}
+	for len(want) > 0 {
+		m := c.recv()
+		if m.Protocol != "network" || m.Command != "data" {
+			continue
+		}
+		d := m.fields(t)
+		if d["graph"] != fbpproto.DefaultChatID {
+			t.Fatalf("an event of the chat names graph %v", d["graph"])
+		}
+		id, _ := d["id"].(string)
+		if want[id] {
+			delete(want, id)
+			if data := fmt.Sprint(d["data"]); !strings.Contains(data, "method:POST") || !strings.Contains(data, "path:/api/rooms/events/messages") {
+				t.Errorf("%s carried %s", id, data)
+			}
+		}
 	}
 }

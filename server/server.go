@@ -226,6 +226,9 @@ type Server struct {
 	mln         net.Listener
 	mserved     chan error
 	fbp         *fbpListener // the FBP protocol's listener of FBPAddr; nil without
+	// fbpObserve, once the FBP protocol runs, is told of the packets of
+	// the networks started (see start).
+	fbpObserve atomic.Pointer[func(*graph.Graph) func(conn int, packet any)]
 
 	conns    *connTracker
 	draining atomic.Bool // shutting down: every answer closes its connection
@@ -276,7 +279,7 @@ func Open(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	n, err := graph.Start(p, s.factory, inportBuffer, cfg.Debug)
+	n, err := s.start(p)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("open server: %w", err)
@@ -602,7 +605,7 @@ func (s *Server) swap(p *graph.Plan, read uint64) (bool, error) {
 	if read < s.running {
 		return false, nil
 	}
-	n, err := graph.Start(p, s.factory, inportBuffer, s.cfg.Debug)
+	n, err := s.start(p)
 	if err != nil {
 		return false, err
 	}
