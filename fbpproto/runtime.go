@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -58,10 +59,12 @@ const (
 	DefaultChatID = "chat"
 )
 
-// capabilities are the parts of the protocol gochat implements.
-var capabilities = []string{
-	"protocol:runtime", "protocol:graph", "protocol:component", "protocol:network",
-	"network:status", "network:control", "network:data", "component:getsource",
+// capabilities returns the parts of the protocol gochat implements.
+func capabilities() []string {
+	return []string{
+		"protocol:runtime", "protocol:graph", "protocol:component", "protocol:network",
+		"network:status", "network:control", "network:data", "component:getsource",
+	}
 }
 
 // Chat is the running chat server, as the runtime edits it.
@@ -138,13 +141,9 @@ func New(cfg Config) *Runtime {
 		events: make(chan event, eventQueue), finished: make(chan *run), settled: make(chan *run),
 		quit: make(chan struct{}), done: make(chan struct{}),
 	}
-	for _, o := range cfg.AllowOrigins {
-		if o == "*" {
-			rt.origins = append(rt.origins, "*")
-			continue
-		}
-		rt.origins = append(rt.origins, o) // scheme://host, matched as coder/websocket does
-	}
+	// scheme://host, or *, matched against the Origin as coder/websocket
+	// does (path.Match on scheme://host).
+	rt.origins = slices.Clone(cfg.AllowOrigins)
 	st := newState(rt)
 	go st.loop()
 	return rt

@@ -120,7 +120,7 @@ func (s *state) runtime(c *client, m Message) {
 	}
 	c.offer(encode("runtime", "runtime", map[string]any{
 		"type": "gochat", "version": Version, "label": "gochat chat server",
-		"capabilities": capabilities, "allCapabilities": capabilities, "graph": s.rt.cfg.ChatID,
+		"capabilities": capabilities(), "allCapabilities": capabilities(), "graph": s.rt.cfg.ChatID,
 	}))
 }
 
