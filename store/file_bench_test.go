@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,4 +50,28 @@ func BenchmarkFileOpen(b *testing.B) {
 		f.Close()
 		b.StartTimer()
 	}
+}
+
+// BenchmarkFileAppend measures appends from 32 writers at once, each to a
+// room of its own, as the bench's write scenario makes them: every one is
+// on disk when it returns, and concurrent ones share a commit.
+func BenchmarkFileAppend(b *testing.B) {
+	const writers = 32
+	f, err := store.OpenFile(store.FileConfig{Path: filepath.Join(b.TempDir(), "chat.db"), History: 100, MaxRooms: writers})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	b.SetParallelism((writers + 1) / 2) // 2 cores: 16 goroutines each
+	var next atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		room := fmt.Sprint("room", next.Add(1)%writers)
+		for pb.Next() {
+			if _, err := f.Append(context.Background(), room, store.Draft{Author: "ann", Text: strings.Repeat("x", 200), Time: time.Now()}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(f.Commits())/float64(b.N), "commits/op")
 }
