@@ -119,7 +119,15 @@ type Config struct {
 	// a listener of its own.
 	NoMetrics   bool
 	MetricsAddr string
-	Log         *slog.Logger // nil discards logs
+	// FBPAddr, when not empty, is where gochat serves the FBP network
+	// protocol (see package fbpproto); FBPSecret, when not empty, is the
+	// secret its messages must carry, and FBPAllowOrigins the origins
+	// (scheme://host, as ParseOrigins reads them) whose pages may connect
+	// besides its own host. AllowedHosts guards its Host header too.
+	FBPAddr         string
+	FBPSecret       string
+	FBPAllowOrigins []string
+	Log             *slog.Logger // nil discards logs
 	// Build names the binary, for the gochat_build_info metric; the zero
 	// Info takes the running binary's (buildinfo.Read).
 	Build buildinfo.Info
@@ -217,6 +225,10 @@ type Server struct {
 	mhttp       *http.Server // the metrics listener of MetricsAddr
 	mln         net.Listener
 	mserved     chan error
+	fbp         *fbpListener // the FBP protocol's listener of FBPAddr; nil without
+	// fbpObserve, once the FBP protocol runs, is told of the packets of
+	// the networks started (see start).
+	fbpObserve atomic.Pointer[func(*graph.Graph) func(conn int, packet any)]
 
 	conns    *connTracker
 	draining atomic.Bool // shutting down: every answer closes its connection
@@ -267,7 +279,7 @@ func Open(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	n, err := graph.Start(p, s.factory, inportBuffer, cfg.Debug)
+	n, err := s.start(p)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("open server: %w", err)
@@ -331,6 +343,21 @@ func Open(cfg Config) (*Server, error) {
 		s.mhttp = &http.Server{Handler: handler, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
 		s.mserved = make(chan error, 1)
 		go func() { s.mserved <- s.mhttp.Serve(mln) }()
+	}
+	if cfg.FBPAddr != "" {
+		if s.fbp, err = s.openFBP(); err != nil {
+			if s.mhttp != nil {
+				s.mhttp.Close()
+				<-s.mserved
+			}
+			serveLn.Close()
+			if s.parker != nil {
+				_ = s.parker.Close(context.Background())
+			}
+			_ = s.nets.Close(context.Background())
+			st.Close()
+			return nil, fmt.Errorf("open server: %w", err)
+		}
 	}
 	go func() { s.served <- s.http.Serve(serveLn) }()
 	if cfg.Watch && cfg.GraphFile != "" {
@@ -578,7 +605,7 @@ func (s *Server) swap(p *graph.Plan, read uint64) (bool, error) {
 	if read < s.running {
 		return false, nil
 	}
-	n, err := graph.Start(p, s.factory, inportBuffer, s.cfg.Debug)
+	n, err := s.start(p)
 	if err != nil {
 		return false, err
 	}
@@ -676,6 +703,9 @@ func (s *Server) close(ctx context.Context) error {
 	if s.mhttp != nil {
 		s.mhttp.Shutdown(ctx)
 		<-s.mserved
+	}
+	if s.fbp != nil {
+		s.fbp.close(ctx) // before the networks: it may be applying an edit
 	}
 	// Requests arriving from now on are answered 503; the networks,
 	// current and draining after a reload, finish what they hold.
