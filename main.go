@@ -128,6 +128,12 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["debug"] = "GOCHAT_DEBUG"
 	debugAddr := fs.String("debug-addr", "", "serve /debug/ on a listener of its own at this address, to anyone who reaches it; implies -debug (env GOCHAT_DEBUG_ADDR)")
 	env["debug-addr"] = "GOCHAT_DEBUG_ADDR"
+	fbpAddr := fs.String("fbp-addr", "", "serve the FBP network protocol (Flowhub, noflo-ui) on this address, e.g. 127.0.0.1:3569; off by default (env GOCHAT_FBP_ADDR)")
+	env["fbp-addr"] = "GOCHAT_FBP_ADDR"
+	fbpSecret := fs.String("fbp-secret", "", "the secret every FBP protocol message must carry; none by default (env GOCHAT_FBP_SECRET)")
+	env["fbp-secret"] = "GOCHAT_FBP_SECRET"
+	fbpAllowOrigin := fs.String("fbp-allow-origin", "", "comma-separated origins whose pages may connect to -fbp-addr besides its own host, e.g. https://app.flowhub.io (env GOCHAT_FBP_ALLOW_ORIGIN)")
+	env["fbp-allow-origin"] = "GOCHAT_FBP_ALLOW_ORIGIN"
 	allowOrigin := fs.String("allow-origin", "", "comma-separated origins whose pages may use the API, e.g. https://blog.example for the comments embed; * allows all (env GOCHAT_ALLOW_ORIGIN)")
 	env["allow-origin"] = "GOCHAT_ALLOW_ORIGIN"
 	allowedHosts := fs.String("allowed-hosts", "", "comma-separated host names requests may be for (the Host header), e.g. chat.example,*.chat.example; * allows any; others get 421. Default: on a loopback -addr, loopback names only; otherwise any (env GOCHAT_ALLOWED_HOSTS)")
@@ -216,12 +222,17 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		Build:       buildinfo.Read(),
 
 		SlowClientTimeout: *slowClient,
+		FBPAddr:           *fbpAddr,
+		FBPSecret:         *fbpSecret,
 	}
 	origins, err := server.ParseOrigins(*allowOrigin)
 	if err != nil {
 		return fmt.Errorf("-allow-origin: %w", err)
 	}
 	m.Config.AllowOrigins = origins
+	if m.Config.FBPAllowOrigins, err = server.ParseOrigins(*fbpAllowOrigin); err != nil {
+		return fmt.Errorf("-fbp-allow-origin: %w", err)
+	}
 	if m.Config.AllowedHosts, err = server.ParseHosts(*allowedHosts); err != nil {
 		return fmt.Errorf("-allowed-hosts: %w", err)
 	}
@@ -247,7 +258,11 @@ func (m *Main) Run() error {
 	if m.Config.StoreName() == "memory" {
 		m.Config.Log.Warn("messages live in memory and are gone on restart; -store file:PATH or redis://host:port/db (env GOCHAT_STORE or REDIS_URL) keeps them")
 	}
-	m.Config.Log.Info("gochat is up: open "+s.URL()+" to chat", "version", m.Config.Build.String(), "graph", m.Config.GraphName(), "store", m.Config.StoreName())
+	attrs := []any{"version", m.Config.Build.String(), "graph", m.Config.GraphName(), "store", m.Config.StoreName()}
+	if a := s.FBPAddr(); a != "" {
+		attrs = append(attrs, "fbp", "ws://"+a+"/")
+	}
+	m.Config.Log.Info("gochat is up: open "+s.URL()+" to chat", attrs...)
 	m.logs.Flush() // the line a person waits for
 	return nil
 }

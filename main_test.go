@@ -104,6 +104,9 @@ func TestParseFlags(t *testing.T) {
 		{"IPv6 prefix too long", []string{"-ipv6-prefix", "129"}, env(), server.Config{}, "want a prefix length from 1 to 128"},
 		{"slow client timeout", nil, env("GOCHAT_SLOW_CLIENT_TIMEOUT", "3s"), server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, SlowClientTimeout: 3 * time.Second}, ""},
 		{"slow client timeout not positive", []string{"-slow-client-timeout", "0s"}, env(), server.Config{}, "want a positive duration"},
+		{"FBP protocol", []string{"-fbp-addr", "127.0.0.1:3569", "-fbp-allow-origin", "https://app.flowhub.io"}, env("GOCHAT_FBP_SECRET", "s3cret"),
+			server.Config{Addr: "127.0.0.1:9090", History: 100, MaxRooms: 10000, MaxWait: 55 * time.Second, FBPAddr: "127.0.0.1:3569", FBPSecret: "s3cret", FBPAllowOrigins: []string{"https://app.flowhub.io"}}, ""},
+		{"bad FBP origin", []string{"-fbp-allow-origin", "app.flowhub.io"}, env(), server.Config{}, "-fbp-allow-origin"},
 		{"stray argument", []string{"serve"}, env(), server.Config{}, `unexpected argument "serve"`},
 		{"unknown flag", []string{"-nope"}, env(), server.Config{}, "flag provided but not defined"},
 	} {
@@ -162,7 +165,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	if err := m.ParseFlags([]string{"-h"}, env()); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
-	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-debug-addr", "GOCHAT_DEBUG_ADDR", "-allow-origin", "GOCHAT_ALLOW_ORIGIN", "-trusted-proxy", "GOCHAT_TRUSTED_PROXY", "-store", "GOCHAT_STORE", "REDIS_URL", "-redis-prefix", "-room-ttl", "-metrics", "-metrics-addr", "-log-level", "-log-format", "-max-bytes", "-ipv6-prefix", "GOCHAT_IPV6_PREFIX", "-allowed-hosts", "GOCHAT_ALLOWED_HOSTS", "-slow-client-timeout", "GOCHAT_SLOW_CLIENT_TIMEOUT", "-version"} {
+	for _, want := range []string{"-addr", "GOCHAT_ADDR", "PORT", "-history", "GOCHAT_HISTORY", "-max-rooms", "GOCHAT_MAX_ROOMS", "-max-wait", "GOCHAT_MAX_WAIT", "-graph", "GOCHAT_GRAPH", "-watch", "-debug", "-debug-addr", "GOCHAT_DEBUG_ADDR", "-allow-origin", "GOCHAT_ALLOW_ORIGIN", "-trusted-proxy", "GOCHAT_TRUSTED_PROXY", "-store", "GOCHAT_STORE", "REDIS_URL", "-redis-prefix", "-room-ttl", "-metrics", "-metrics-addr", "-log-level", "-log-format", "-max-bytes", "-ipv6-prefix", "GOCHAT_IPV6_PREFIX", "-allowed-hosts", "GOCHAT_ALLOWED_HOSTS", "-slow-client-timeout", "GOCHAT_SLOW_CLIENT_TIMEOUT", "-fbp-addr", "GOCHAT_FBP_ADDR", "-fbp-secret", "GOCHAT_FBP_SECRET", "-fbp-allow-origin", "GOCHAT_FBP_ALLOW_ORIGIN", "-version"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help does not mention %s:\n%s", want, out.String())
 		}

@@ -43,6 +43,11 @@ func component[T any](name, description string, build func(Deps) *T) Info {
 	return Info{Name: name, Description: description, New: func(d Deps) any { return build(d) }, Type: reflect.TypeFor[*T]()}
 }
 
+// CoreLibrary prefixes the names of the components of FBP's core library
+// that gochat has too (core/Repeat, core/Drop, core/Output): graph editors
+// and the FBP protocol's test suite name them so.
+const CoreLibrary = "core/"
+
 // Catalog lists every component a graph may use, by name.
 func Catalog() []Info {
 	return []Info{
@@ -64,6 +69,12 @@ func Catalog() []Info {
 			func(Deps) *RateLimit { return NewRateLimit() }),
 		component("Webhook", "Passes replies on and POSTs each stored message as JSON to a URL (signed with SECRET); drops rather than slow the chat.",
 			func(d Deps) *Webhook { return NewWebhook(d.Stats, d.Log) }),
+		component(CoreLibrary+"Repeat", "Passes every packet on unchanged (FBP's core library, for trying graphs out).",
+			func(Deps) *Repeat { return NewRepeat() }),
+		component(CoreLibrary+"Drop", "Discards every packet (FBP's core library, for trying graphs out).",
+			func(Deps) *Drop { return NewDrop() }),
+		component(CoreLibrary+"Output", "Writes every packet as a line to standard output and passes it on (FBP's core library, for trying graphs out).",
+			func(d Deps) *Output { return NewOutput(d.Stdout) }),
 	}
 }
 

@@ -33,9 +33,31 @@ type PortPayload struct {
 // ComponentsJSON returns the FBP protocol payloads of the components in
 // catalog, as a JSON array, indented.
 func ComponentsJSON(catalog []components.Info) []byte {
+	b, err := json.MarshalIndent(ComponentPayloads(catalog), "", "  ")
+	if err != nil {
+		// Names, strings and the values of configuration ports always
+		// encode.
+		panic(err)
+	}
+	return append(b, '\n')
+}
+
+// LibraryName returns the name FBP graphs shared between runtimes give
+// component: with gochat's LibraryPrefix, unless it names its library
+// already (core/Repeat).
+func LibraryName(component string) string {
+	if strings.Contains(component, "/") {
+		return component
+	}
+	return LibraryPrefix + component
+}
+
+// ComponentPayloads returns the FBP protocol payloads of the components
+// in catalog, in its order.
+func ComponentPayloads(catalog []components.Info) []ComponentPayload {
 	out := make([]ComponentPayload, 0, len(catalog))
 	for _, info := range catalog {
-		c := ComponentPayload{Name: LibraryPrefix + info.Name, Description: info.Description, InPorts: []PortPayload{}, OutPorts: []PortPayload{}}
+		c := ComponentPayload{Name: LibraryName(info.Name), Description: info.Description, InPorts: []PortPayload{}, OutPorts: []PortPayload{}}
 		for _, p := range info.Ports() {
 			pp := PortPayload{ID: strings.ToLower(p.Name), Type: fbpType(p.Elem), Required: p.Required,
 				Addressable: p.Kind != components.Plain, Description: p.Description}
@@ -56,13 +78,7 @@ func ComponentsJSON(catalog []components.Info) []byte {
 		}
 		out = append(out, c)
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		// Names, strings and the values of configuration ports always
-		// encode.
-		panic(err)
-	}
-	return append(b, '\n')
+	return out
 }
 
 // value returns text read by cfg.Parse, as the port takes it; text itself
@@ -88,6 +104,8 @@ func fbpType(t reflect.Type) string {
 		return "number"
 	case reflect.Slice, reflect.Array:
 		return "array"
+	case reflect.Interface:
+		return "all"
 	}
 	return "object"
 }

@@ -2,6 +2,8 @@ package graph
 
 import (
 	"fmt"
+	"reflect"
+	"sync"
 	"sync/atomic"
 
 	"github.com/trustmaster/goflow"
@@ -31,6 +33,12 @@ type Network struct {
 // one counter per connection of p's graph: each connection then runs
 // through a components.Tap that counts its packets.
 func Build(p *Plan, f *goflow.Factory, counts []*atomic.Uint64) (*goflow.Graph, error) {
+	return build(p, f, counts, nil)
+}
+
+// build is Build, with observe, when not nil, told of every packet that
+// crosses connection number i of p's graph (counts must then be given).
+func build(p *Plan, f *goflow.Factory, counts []*atomic.Uint64, observe func(conn int, packet any)) (*goflow.Graph, error) {
 	net := goflow.NewGraph()
 	for _, proc := range p.g.Processes {
 		if err := net.AddNew(proc.Name, p.comps[proc.Name], f); err != nil {
@@ -42,7 +50,11 @@ func Build(p *Plan, f *goflow.Factory, counts []*atomic.Uint64) (*goflow.Graph, 
 		if counts != nil {
 			// src -> tap -> tgt; goflow still shares the channels of
 			// fan-outs (on src's side) and fan-ins (on tgt's side).
-			tap, err := components.NewTap(c.elem, counts[i])
+			var seen func(any)
+			if observe != nil {
+				seen = func(v any) { observe(i, v) }
+			}
+			tap, err := components.NewTap(c.elem, counts[i], seen)
 			if err != nil {
 				return nil, fmt.Errorf("count %s -> %s: %w", src, tgt, err)
 			}
@@ -80,6 +92,18 @@ func Build(p *Plan, f *goflow.Factory, counts []*atomic.Uint64) (*goflow.Graph, 
 // its HTTP inport. With count, the network counts the packets on each
 // connection (see Network.Counts), at the cost of one more hop per edge.
 func Start(p *Plan, f *goflow.Factory, buffer int, count bool) (*Network, error) {
+	return start(p, f, buffer, count, nil)
+}
+
+// StartObserved is Start with the packets counted, and observe told of
+// each packet that crosses connection number conn of p's graph; observe
+// runs on the packet's way and must not block. The FBP protocol shows
+// the chat's packets so.
+func StartObserved(p *Plan, f *goflow.Factory, buffer int, observe func(conn int, packet any)) (*Network, error) {
+	return start(p, f, buffer, true, observe)
+}
+
+func start(p *Plan, f *goflow.Factory, buffer int, count bool, observe func(conn int, packet any)) (*Network, error) {
 	g := p.g
 	n := &Network{Graph: g}
 	if count {
@@ -88,7 +112,7 @@ func Start(p *Plan, f *goflow.Factory, buffer int, count bool) (*Network, error)
 			n.Counts[i] = new(atomic.Uint64)
 		}
 	}
-	net, err := Build(p, f, n.Counts)
+	net, err := build(p, f, n.Counts, observe)
 	if err != nil {
 		return nil, fmt.Errorf("build network: %w", err)
 	}
@@ -104,4 +128,78 @@ func Start(p *Plan, f *goflow.Factory, buffer int, count bool) (*Network, error)
 	}()
 	n.In, n.Done = in, done
 	return n, nil
+}
+
+// Standalone is a graph running on a goflow network of its own, outside
+// the chat: its initial packets are all that feed it, so it finishes when
+// they have flowed through. The FBP protocol runs the graphs its clients
+// build so.
+type Standalone struct {
+	// Done is closed when every process has returned.
+	Done <-chan struct{}
+	// Counts holds the number of packets that have crossed each
+	// connection of the graph, in its order.
+	Counts []*atomic.Uint64
+
+	ins  []reflect.Value // the exported inports' channels, which nothing feeds
+	stop sync.Once
+}
+
+// RunStandalone builds p, checked by Check or CheckStandalone, with f and
+// runs it. Its exported inports (HTTP too) get channels nothing feeds,
+// which Stop closes; what leaves its exported outports is discarded.
+// observe, when not nil, is told of each packet that crosses connection
+// number conn of p's graph; it runs on the packet's way and must not
+// block.
+func RunStandalone(p *Plan, f *goflow.Factory, observe func(conn int, packet any)) (*Standalone, error) {
+	s := &Standalone{Counts: make([]*atomic.Uint64, len(p.g.Connections))}
+	for i := range s.Counts {
+		s.Counts[i] = new(atomic.Uint64)
+	}
+	net, err := build(p, f, s.Counts, observe)
+	if err != nil {
+		return nil, fmt.Errorf("build network: %w", err)
+	}
+	for _, e := range p.ins {
+		ch := reflect.MakeChan(reflect.ChanOf(reflect.BothDir, e.elem), 0)
+		if err := net.SetInPort(e.e.Name, ch.Interface()); err != nil {
+			return nil, fmt.Errorf("build network: inport %s: %w", e.e.Name, err)
+		}
+		s.ins = append(s.ins, ch)
+	}
+	var outs []reflect.Value
+	for _, e := range p.outs {
+		ch := reflect.MakeChan(reflect.ChanOf(reflect.BothDir, e.elem), 0)
+		if err := net.SetOutPort(e.e.Name, ch.Interface()); err != nil {
+			return nil, fmt.Errorf("build network: outport %s: %w", e.e.Name, err)
+		}
+		outs = append(outs, ch)
+	}
+	for _, ch := range outs {
+		go func() {
+			for {
+				if _, ok := ch.Recv(); !ok {
+					return
+				}
+			}
+		}()
+	}
+	wait := goflow.Run(net)
+	done := make(chan struct{})
+	go func() {
+		<-wait
+		close(done)
+	}()
+	s.Done = done
+	return s, nil
+}
+
+// Stop closes the network's exported inports, so that processes fed by
+// them finish; processes fed by initial packets finish on their own.
+func (s *Standalone) Stop() {
+	s.stop.Do(func() {
+		for _, ch := range s.ins {
+			ch.Close()
+		}
+	})
 }

@@ -84,6 +84,7 @@ type resolvedIIP struct {
 
 type resolvedExport struct {
 	port string
+	elem reflect.Type // what flows through the port
 	e    Export
 }
 
@@ -108,6 +109,18 @@ func Validate(g *Graph, cat Catalog) error {
 // about the ports involved. Names that are almost right get a "did you
 // mean" hint.
 func Check(g *Graph, cat Catalog) (*Plan, error) {
+	return check(g, cat, true)
+}
+
+// CheckStandalone checks g like Check, but g need not export the HTTP
+// inport: it is for a graph run on a network of its own (see
+// RunStandalone), which
+// receives no requests, such as one a client of the FBP protocol builds.
+func CheckStandalone(g *Graph, cat Catalog) (*Plan, error) {
+	return check(g, cat, false)
+}
+
+func check(g *Graph, cat Catalog, needHTTP bool) (*Plan, error) {
 	r := &resolver{
 		cat:   cat,
 		p:     &Plan{g: g, comps: map[string]string{}, ports: map[string][]components.Port{}},
@@ -126,7 +139,9 @@ func Check(g *Graph, cat Catalog) (*Plan, error) {
 	r.connections()
 	r.initialPackets()
 	r.exports()
-	r.httpInport()
+	if needHTTP {
+		r.httpInport()
+	}
 	r.requiredPorts()
 	if len(r.probs.list) == 0 {
 		checkAnswered(r.p, r.wiring, &r.probs)
@@ -380,7 +395,7 @@ func (r *resolver) packet(iip IIP, port components.Port) (any, bool) {
 		}
 		return v, true
 	}
-	v, err := convert(iip.Data, port.Elem)
+	v, err := convert(iip.Data, iip.JSON, port.Elem)
 	if err != nil {
 		r.probs.add(iip.Pos, "write it as JSON of that type, e.g. "+example(port.Elem), "initial packet %q cannot be a %s for %s: %v", iip.Data, port.Elem, iip.Tgt, err)
 		return nil, false
@@ -412,7 +427,7 @@ func (r *resolver) exports() {
 			} else {
 				r.drawn[e.Process+"."+port.Name] = true
 			}
-			*list.out = append(*list.out, resolvedExport{port: addr, e: e})
+			*list.out = append(*list.out, resolvedExport{port: addr, elem: port.Elem, e: e})
 		}
 	}
 }
@@ -484,9 +499,12 @@ func (w *wiring) connect(src, tgt string) string {
 }
 
 // plainData reports whether t is data an initial packet can carry:
-// strings, numbers, booleans, and slices and string-keyed maps of them.
+// strings, numbers, booleans, and slices and string-keyed maps of them,
+// or any of those where a port takes anything (core/Repeat's IN).
 func plainData(t reflect.Type) bool {
 	switch t.Kind() {
+	case reflect.Interface:
+		return t.NumMethod() == 0
 	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
 		return true
@@ -519,10 +537,23 @@ func jsonDepth(data string) int {
 	return deepest
 }
 
-// convert turns an initial packet's text into a value of type t.
-func convert(data string, t reflect.Type) (any, error) {
+// convert turns an initial packet's text into a value of type t. A port
+// that takes anything (core/Repeat's IN) gets the packet as it was
+// written: the JSON value for a packet written as JSON (isJSON, see
+// IIP.JSON), else the text as a string.
+func convert(data string, isJSON bool, t reflect.Type) (any, error) {
 	if t.Kind() == reflect.String {
 		return reflect.ValueOf(data).Convert(t).Interface(), nil
+	}
+	if t.Kind() == reflect.Interface && !isJSON {
+		return data, nil
+	}
+	if t.Kind() == reflect.Interface {
+		var v any
+		if err := json.Unmarshal([]byte(data), &v); err != nil {
+			return nil, err
+		}
+		return v, nil
 	}
 	v := reflect.New(t)
 	if err := json.Unmarshal([]byte(data), v.Interface()); err != nil {

@@ -38,7 +38,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, edit, want string }{
 		{"unknown component", "x(Nope) OUT -> IN responder",
-			"bad.fbp:8:1: unknown component Nope for process x (known components: Controller, Filter, RateLimit, Responder, Router, SendController, Storage, Transcript, Webhook)"},
+			"bad.fbp:8:1: unknown component Nope for process x (known components: Controller, Filter, RateLimit, Responder, Router, SendController, Storage, Transcript, Webhook, core/Drop, core/Output, core/Repeat)"},
 		{"misspelt component", "x(Controler) OUT -> IN responder",
 			"bad.fbp:8:1: unknown component Controler for process x (did you mean Controller? known components: "},
 		{"unknown port", "router NOPE -> IN responder",

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -42,6 +43,42 @@ func BenchmarkRedisWrites(b *testing.B) {
 						b.Errorf("post: %v %v", res, err)
 						return
 					}
+					res.Body.Close()
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "posts/s")
+		})
+	}
+}
+
+// BenchmarkFileWrites posts from 32 concurrent clients, to 32 rooms, to
+// one instance on the file store.
+//
+//	go test -run XXX -bench FileWrites ./server/
+func BenchmarkFileWrites(b *testing.B) {
+	for _, spec := range []string{"memory", "file:" + b.TempDir() + "/chat.db"} {
+		b.Run(strings.SplitN(spec, ":", 2)[0], func(b *testing.B) {
+			s, err := server.Open(server.Config{Addr: "127.0.0.1:0", Store: spec})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer MustClose(b, s)
+			tr := &http.Transport{MaxIdleConnsPerHost: 64}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: tr}
+			var room atomic.Int64
+			b.SetParallelism(16) // 16 × GOMAXPROCS (2) = 32 clients
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				url := fmt.Sprintf("%sapi/rooms/r%d/messages", s.URL(), room.Add(1))
+				for pb.Next() {
+					res, err := client.Post(url, "application/x-www-form-urlencoded", strings.NewReader("text=hello"))
+					if err != nil || res.StatusCode != 201 {
+						b.Errorf("post: %v %v", res, err)
+						return
+					}
+					io.Copy(io.Discard, res.Body) // so the connection is used again
 					res.Body.Close()
 				}
 			})

@@ -126,7 +126,15 @@ type Config struct {
 	// a listener of its own.
 	NoMetrics   bool
 	MetricsAddr string
-	Log         *slog.Logger // nil discards logs
+	// FBPAddr, when not empty, is where gochat serves the FBP network
+	// protocol (see package fbpproto); FBPSecret, when not empty, is the
+	// secret its messages must carry, and FBPAllowOrigins the origins
+	// (scheme://host, as ParseOrigins reads them) whose pages may connect
+	// besides its own host. AllowedHosts guards its Host header too.
+	FBPAddr         string
+	FBPSecret       string
+	FBPAllowOrigins []string
+	Log             *slog.Logger // nil discards logs
 	// Build names the binary, for the gochat_build_info metric; the zero
 	// Info takes the running binary's (buildinfo.Read).
 	Build buildinfo.Info
@@ -230,6 +238,10 @@ type Server struct {
 	dhttp   *http.Server
 	dln     net.Listener
 	dserved chan error
+	fbp     *fbpListener // the FBP protocol's listener of FBPAddr; nil without
+	// fbpObserve, once the FBP protocol runs, is told of the packets of
+	// the networks started (see start).
+	fbpObserve atomic.Pointer[func(*graph.Graph) func(conn int, packet any)]
 
 	conns    *connTracker
 	draining atomic.Bool // shutting down: every answer closes its connection
@@ -280,7 +292,7 @@ func Open(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("open server: %w", err)
 	}
-	n, err := graph.Start(p, s.factory, inportBuffer, cfg.Debug)
+	n, err := s.start(p)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("open server: %w", err)
@@ -356,12 +368,30 @@ func Open(cfg Config) (*Server, error) {
 		s.mserved = make(chan error, 1)
 		go func() { s.mserved <- s.mhttp.Serve(mln) }()
 	}
+	if cfg.FBPAddr != "" {
+		if s.fbp, err = s.openFBP(); err != nil {
+			if s.mhttp != nil {
+				s.mhttp.Close()
+				<-s.mserved
+			}
+			serveLn.Close()
+			if s.parker != nil {
+				_ = s.parker.Close(context.Background())
+			}
+			_ = s.nets.Close(context.Background())
+			st.Close()
+			return nil, fmt.Errorf("open server: %w", err)
+		}
+	}
 	if cfg.Debug && cfg.DebugAddr != "" {
 		dln, err := net.Listen("tcp", cfg.DebugAddr)
 		if err != nil {
 			if s.mhttp != nil {
 				s.mhttp.Close()
 				<-s.mserved
+			}
+			if s.fbp != nil {
+				s.fbp.close(context.Background())
 			}
 			serveLn.Close()
 			if s.parker != nil {
@@ -650,7 +680,7 @@ func (s *Server) swap(p *graph.Plan, read uint64) (bool, error) {
 	if read < s.running {
 		return false, nil
 	}
-	n, err := graph.Start(p, s.factory, inportBuffer, s.cfg.Debug)
+	n, err := s.start(p)
 	if err != nil {
 		return false, err
 	}
@@ -752,6 +782,9 @@ func (s *Server) close(ctx context.Context) error {
 	if s.dhttp != nil {
 		s.dhttp.Shutdown(ctx) // its event streams end: stopWatch is closed
 		<-s.dserved
+	}
+	if s.fbp != nil {
+		s.fbp.close(ctx) // before the networks: it may be applying an edit
 	}
 	// Requests arriving from now on are answered 503; the networks,
 	// current and draining after a reload, finish what they hold.

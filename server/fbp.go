@@ -1,0 +1,82 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+
+	"gochat/fbpproto"
+	"gochat/graph"
+	"gochat/wire"
+)
+
+// fbpListener serves the FBP network protocol on Config.FBPAddr.
+type fbpListener struct {
+	rt     *fbpproto.Runtime
+	http   *http.Server
+	ln     net.Listener
+	served chan error
+}
+
+// openFBP listens on FBPAddr and serves the FBP protocol there, behind
+// the Host guard (against DNS rebinding); the runtime checks the Origin.
+func (s *Server) openFBP() (*fbpListener, error) {
+	ln, err := net.Listen("tcp", s.cfg.FBPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("FBP protocol listener: %w", err)
+	}
+	rt := fbpproto.New(fbpproto.Config{
+		Secret: s.cfg.FBPSecret, AllowOrigins: s.cfg.FBPAllowOrigins,
+		Chat: s, Factory: s.factory, Log: s.cfg.Log,
+	})
+	routeOf := func(string) string { return wire.Unmatched }
+	f := &fbpListener{rt: rt, ln: ln, served: make(chan error, 1), http: &http.Server{
+		Handler:           s.adapter.Logged(hostCheck(newHostGuard(s.cfg.AllowedHosts, s.cfg.FBPAddr), rt), routeOf),
+		ReadHeaderTimeout: readHeaderTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}}
+	observe := rt.ObserveChat
+	s.fbpObserve.Store(&observe)
+	go func() { f.served <- f.http.Serve(ln) }()
+	return f, nil
+}
+
+// start starts the network of p. With the FBP protocol on, its packets
+// are counted and shown to the protocol's clients, sampled (the network
+// runs before the protocol does: its observer finds the protocol when it
+// is there); with -debug they are counted.
+func (s *Server) start(p *graph.Plan) (*graph.Network, error) {
+	if s.cfg.FBPAddr == "" {
+		return graph.Start(p, s.factory, inportBuffer, s.cfg.Debug)
+	}
+	var watch func(conn int, packet any) // the protocol's, once it runs
+	var once sync.Once
+	return graph.StartObserved(p, s.factory, inportBuffer, func(conn int, v any) {
+		if o := s.fbpObserve.Load(); o != nil {
+			once.Do(func() { watch = (*o)(p.Graph()) })
+			watch(conn, v)
+		}
+	})
+}
+
+// close drops the protocol's clients, stops the graphs it runs and
+// closes its listener.
+func (f *fbpListener) close(ctx context.Context) {
+	f.rt.Close() // closes the WebSocket connections, which Shutdown does not
+	f.http.Shutdown(ctx)
+	<-f.served
+}
+
+// FBPAddr returns the address the FBP protocol is served on, "" if it is
+// not.
+func (s *Server) FBPAddr() string {
+	if s.fbp == nil {
+		return ""
+	}
+	return s.fbp.ln.Addr().String()
+}
+
+// Graph returns the graph the server runs now.
+func (s *Server) Graph() *graph.Graph { return s.nets.Current().Graph }
