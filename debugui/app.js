@@ -1,8 +1,8 @@
 // gochat's live graph page: draws the running graph as SVG with live
 // packet counts (server-sent events from debug/events), shows a process's
 // component, ports and configuration, and edits the graph: Apply posts it
-// (FBP JSON) to debug/graph, Save to debug/save, Download writes the FBP
-// DSL. No framework, no build step; every URL is relative to the page.
+// (FBP JSON) to debug/graph, Save to debug/save, Download gets the FBP
+// DSL from debug/fbp. No framework, no build step; every URL is relative to the page.
 
 const SVG = 'http://www.w3.org/2000/svg';
 const PREFIX = 'gochat/';
@@ -57,16 +57,18 @@ const componentOf = (name) => state.catalog.get(name.startsWith(PREFIX) ? name.s
 // modelFrom turns debug/graph's answer into the page's model.
 function modelFrom(g) {
   return {
-    processes: g.processes.map((p) => ({ name: p.name, component: p.component })),
+    processes: g.processes.map((p) => ({ name: p.name, component: p.component, metadata: p.metadata || {} })),
     connections: g.connections.map((c) => ({ src: c.src, tgt: c.tgt, buffer: c.buffer || 0 })),
-    iips: g.iips.map((i) => ({ data: i.data, tgt: i.tgt })),
+    iips: g.iips.map((i) => ({ data: i.data, tgt: i.tgt, json: !!i.json })),
     inports: g.inports.map((e) => ({ name: e.name, port: e.port })),
     outports: (g.outports || []).map((e) => ({ name: e.name, port: e.port })),
   };
 }
 
 // fbpJSON returns the model as an FBP JSON graph, with positions as node
-// metadata.
+// metadata (x and y, beside what else the metadata holds). An initial
+// packet read as a JSON value stays one; any other, a typed one too, is
+// its text.
 function fbpJSON(m) {
   const ep = (s) => {
     const e = endpoint(s);
@@ -79,38 +81,26 @@ function fbpJSON(m) {
   for (const e of m.outports) g.outports[e.name] = ep(e.port);
   for (const p of m.processes) {
     const pos = state.positions.get(p.name);
-    g.processes[p.name] = { component: p.component };
-    if (pos) g.processes[p.name].metadata = { x: Math.round(pos.x), y: Math.round(pos.y) };
+    g.processes[p.name] = { component: p.component, metadata: { ...(p.metadata || {}) } };
+    if (pos) Object.assign(g.processes[p.name].metadata, { x: Math.round(pos.x), y: Math.round(pos.y) });
   }
   for (const c of m.connections) {
     const conn = { src: ep(c.src), tgt: ep(c.tgt) };
     if (c.buffer) conn.metadata = { buffer: c.buffer };
     g.connections.push(conn);
   }
-  for (const i of m.iips) g.connections.push({ data: i.data, tgt: ep(i.tgt) });
-  return JSON.stringify(g, null, 2) + '\n';
-}
-
-// fbpDSL returns the model in the FBP DSL gochat reads (graph/chat.fbp).
-function fbpDSL(m) {
-  const port = (e) => e.port.toUpperCase() + (e.index !== '' ? '[' + e.index + ']' : '');
-  const quote = (s) => "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";
-  const lines = ['# Exported from the live graph page of gochat.', ''];
-  for (const e of m.inports) lines.push('INPORT=' + endpoint(e.port).process + '.' + port(endpoint(e.port)) + ':' + e.name);
-  for (const e of m.outports) lines.push('OUTPORT=' + endpoint(e.port).process + '.' + port(endpoint(e.port)) + ':' + e.name);
-  lines.push('');
-  for (const p of m.processes) lines.push(p.name + '(' + p.component + ')');
-  lines.push('');
-  for (const c of m.connections) {
-    const s = endpoint(c.src);
-    const t = endpoint(c.tgt);
-    lines.push(s.process + ' ' + port(s) + (c.buffer ? ' -(' + c.buffer + ')-> ' : ' -> ') + port(t) + ' ' + t.process);
-  }
   for (const i of m.iips) {
-    const t = endpoint(i.tgt);
-    lines.push(quote(i.data) + ' -> ' + port(t) + ' ' + t.process);
+    let data = i.data;
+    if (i.json) {
+      try {
+        data = JSON.parse(i.data);
+      } catch {
+        // not JSON after all: its text
+      }
+    }
+    g.connections.push({ data, tgt: ep(i.tgt) });
   }
-  return lines.join('\n') + '\n';
+  return JSON.stringify(g, null, 2) + '\n';
 }
 
 // ---- layout -----------------------------------------------------------
@@ -702,6 +692,15 @@ async function loadRunning() {
   state.model = modelFrom(g);
   const names = new Set(state.model.processes.map((p) => p.name));
   for (const n of [...state.positions.keys()]) if (!names.has(n) || !state.dragged.has(n)) state.positions.delete(n);
+  // Positions kept in the graph (node metadata x and y, as Save writes
+  // them) are where the processes go; the layout places the others.
+  for (const p of state.model.processes) {
+    const { x, y } = p.metadata;
+    if (!state.positions.has(p.name) && Number.isFinite(x) && Number.isFinite(y)) {
+      state.positions.set(p.name, { x, y });
+      state.dragged.add(p.name);
+    }
+  }
   document.body.dataset.crossings = String(layout(state.model));
   showDetails();
   draw();
@@ -744,13 +743,28 @@ async function apply(url) {
   await loadRunning();
 }
 
-// download saves the edited graph as graph.fbp, through the page's
-// download link; a data: URL, which the page's policy lets it download
+// download saves the edited graph as graph.fbp, in the DSL gochat's own
+// writer makes of it (debug/fbp, as graph fbp), through the page's
+// download link: a data: URL, which the page's policy lets it download
 // (a graph is at most 1 MiB).
-function download() {
+async function download() {
+  let r;
+  try {
+    r = await post('fbp');
+  } catch (err) {
+    say('Could not reach the server: ' + err.message, true);
+    return;
+  }
+  if (!r.ok) {
+    state.problems = r.body.problems || [];
+    showProblems();
+    say((r.body.error && r.body.error.message) || 'Refused: ' + r.status, true);
+    return;
+  }
   const a = $('download-link');
-  a.href = 'data:text/plain;charset=utf-8,' + encodeURIComponent(fbpDSL(state.model));
+  a.href = 'data:text/plain;charset=utf-8,' + encodeURIComponent(r.body.fbp);
   a.click();
+  say(r.body.lost.length ? 'Downloaded; the DSL cannot hold: ' + r.body.lost.join('; ') : 'Downloaded graph.fbp.');
 }
 
 function setEditing(on) {

@@ -322,8 +322,10 @@ func TestLiveGraphEdit(t *testing.T) {
 	h.CheckComplete(t)
 	p.Until("the new edge's count", `document.querySelector('#graph g.edge[data-src="filter.OUT"][data-tgt="storage.WRITE"] text.count').textContent === "1"`)
 
-	// Download .fbp: a DSL file graph check accepts, with the Filter.
+	// Download .fbp: a DSL file graph check accepts, with the Filter and
+	// the positions.
 	p.Do(chromedp.Click(chromedp.CSS("#download-button")))
+	p.Until("the download", `document.getElementById("download-link").href.startsWith("data:")`)
 	href := Eval[string](p, `document.getElementById("download-link").href`)
 	dsl, err := url.PathUnescape(strings.TrimPrefix(href, "data:text/plain;charset=utf-8,"))
 	if err != nil {
@@ -334,7 +336,7 @@ func TestLiveGraphEdit(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stderr strings.Builder
-	if code := graph.Command([]string{"check", fbp}, io.Discard, &stderr); code != 0 || !strings.Contains(dsl, "filter OUT -> WRITE storage") {
+	if code := graph.Command([]string{"check", fbp}, io.Discard, &stderr); code != 0 || !strings.Contains(dsl, "filter OUT -> WRITE storage") || !regexp.MustCompile(`filter\(Filter:x=\d+,y=\d+\)`).MatchString(dsl) {
 		t.Errorf("the downloaded graph: %s\n%s", stderr.String(), dsl)
 	}
 
@@ -366,6 +368,12 @@ func TestLiveGraphEdit(t *testing.T) {
 	}
 	if bak, _ := os.ReadFile(file + ".bak"); string(bak) != string(graph.DefaultSource()) {
 		t.Error("the old file was not kept as FILE.bak")
+	}
+	// A page opened afresh draws the Filter where it was saved.
+	p.Do(chromedp.Reload())
+	p.Until("the graph drawn again", `document.querySelector('#graph g.process[data-name="filter"]') !== null`)
+	if got := Eval[string](p, `document.querySelector('#graph g.process[data-name="filter"]').getAttribute("transform")`); got != fmt.Sprintf("translate(%v,%v)", math.Round(x), math.Round(y)) {
+		t.Errorf("after a reload the Filter is drawn at %s, saved at %v,%v", got, math.Round(x), math.Round(y))
 	}
 	p.NoCSPViolations()
 }

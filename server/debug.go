@@ -43,7 +43,7 @@ const (
 // any other is "/debug/".
 func debugRoute(p string) string {
 	switch p {
-	case "/debug/graph", "/debug/graph.dot", "/debug/events", "/debug/components", "/debug/save", "/debug/app.js", "/debug/style.css":
+	case "/debug/graph", "/debug/graph.dot", "/debug/events", "/debug/components", "/debug/save", "/debug/fbp", "/debug/app.js", "/debug/style.css":
 		return p
 	}
 	return "/debug/"
@@ -100,7 +100,7 @@ func (d *debugUI) handler(onlyLoopback bool) http.Handler {
 		switch p {
 		case "/debug/graph":
 			allow = append(allow, http.MethodPost)
-		case "/debug/save":
+		case "/debug/save", "/debug/fbp":
 			allow = []string{http.MethodPost}
 		}
 		if !slices.Contains(allow, r.Method) {
@@ -122,6 +122,8 @@ func (d *debugUI) handler(onlyLoopback bool) http.Handler {
 			d.edit(w, r, false)
 		case p == "/debug/save":
 			d.edit(w, r, true)
+		case p == "/debug/fbp":
+			d.writeFBP(w, r)
 		case p == "/debug/graph":
 			d.s.serveGraphJSON(w)
 		case p == "/debug/graph.dot":
@@ -190,28 +192,15 @@ func (d *debugUI) edit(w http.ResponseWriter, r *http.Request, save bool) {
 			"nothing to save to: this server runs the embedded default graph; start gochat with -graph FILE to save edits (or use Download .fbp)")))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, graph.MaxFileBytes))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusRequestEntityTooLarge, "a graph is at most %d bytes", graph.MaxFileBytes)))
-			return
-		}
-		wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusBadRequest, "reading the graph: %v", err)))
+	g, ok := readGraph(w, r)
+	if !ok {
 		return
 	}
-	g, err := graph.ParseJSON(editName, body)
-	if err == nil {
-		err = d.s.Apply(g, editName)
-	}
+	err := d.s.Apply(g, editName)
 	var probs graph.Problems
 	switch {
 	case errors.As(err, &probs):
-		out := struct {
-			Err      errJSON       `json:"error"`
-			Problems []problemJSON `json:"problems"`
-		}{Err: errJSON{http.StatusUnprocessableEntity, fmt.Sprintf("the graph has %d problems; nothing changed", len(probs))}, Problems: concerns(g, probs)}
-		wire.WriteAnswer(w, wire.Encode(http.StatusUnprocessableEntity, out, nil))
+		writeProblems(w, g, probs)
 		return
 	case errors.Is(err, errClosed):
 		wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusServiceUnavailable, "the server is shutting down")))
@@ -225,13 +214,77 @@ func (d *debugUI) edit(w http.ResponseWriter, r *http.Request, save bool) {
 		Saved   string `json:"saved,omitempty"`
 	}{Applied: true}
 	if save {
-		if err := saveGraph(file, g, body); err != nil {
+		if err := saveGraph(file, g); err != nil {
 			d.s.cfg.Log.Error("the live graph page's edit runs but was not saved", "graph", file, "err", err)
 			wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusInternalServerError, "the graph runs but was not saved: %v", err)))
 			return
 		}
 		d.s.cfg.Log.Info("graph saved from the live graph page", "graph", file)
 		out.Saved = file
+	}
+	wire.WriteAnswer(w, wire.Encode(http.StatusOK, out, nil))
+}
+
+// readGraph reads the FBP JSON graph posted in r; a body that is too
+// large or not a graph is answered, and ok is false.
+func readGraph(w http.ResponseWriter, r *http.Request) (g *graph.Graph, ok bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, graph.MaxFileBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusRequestEntityTooLarge, "a graph is at most %d bytes", graph.MaxFileBytes)))
+			return nil, false
+		}
+		wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusBadRequest, "reading the graph: %v", err)))
+		return nil, false
+	}
+	g, err = graph.ParseJSON(editName, body)
+	var probs graph.Problems
+	switch {
+	case errors.As(err, &probs):
+		writeProblems(w, nil, probs)
+		return nil, false
+	case err != nil:
+		wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusUnprocessableEntity, "%v", err)))
+		return nil, false
+	}
+	return g, true
+}
+
+// writeProblems answers 422 with the problems of g (nil if it did not
+// parse), each with what it concerns.
+func writeProblems(w http.ResponseWriter, g *graph.Graph, probs graph.Problems) {
+	out := struct {
+		Err      errJSON       `json:"error"`
+		Problems []problemJSON `json:"problems"`
+	}{Err: errJSON{http.StatusUnprocessableEntity, fmt.Sprintf("the graph has %d problems; nothing changed", len(probs))}, Problems: concerns(g, probs)}
+	wire.WriteAnswer(w, wire.Encode(http.StatusUnprocessableEntity, out, nil))
+}
+
+// writeFBP answers the graph posted as FBP JSON in the FBP DSL (what
+// graph fbp writes, positions included), with what the DSL cannot hold,
+// for the page's Download .fbp. It changes nothing, but is guarded as
+// an edit is.
+func (d *debugUI) writeFBP(w http.ResponseWriter, r *http.Request) {
+	if e := d.checkEdit(r); e != nil {
+		wire.WriteAnswer(w, wire.ErrorAnswer(e))
+		return
+	}
+	g, ok := readGraph(w, r)
+	if !ok {
+		return
+	}
+	src, lost, err := graph.MarshalFBP(g)
+	if err != nil {
+		wire.WriteAnswer(w, wire.ErrorAnswer(wire.Errorf(http.StatusUnprocessableEntity, "%v", err)))
+		return
+	}
+	out := struct {
+		FBP  string   `json:"fbp"`
+		Lost []string `json:"lost"`
+	}{string(src), lost}
+	if out.Lost == nil {
+		out.Lost = []string{}
 	}
 	wire.WriteAnswer(w, wire.Encode(http.StatusOK, out, nil))
 }
@@ -334,8 +387,9 @@ func (d *debugUI) serveEvents(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveGraphJSON(w http.ResponseWriter) {
 	n := s.nets.Current()
 	type process struct {
-		Name      string `json:"name"`
-		Component string `json:"component"`
+		Name      string         `json:"name"`
+		Component string         `json:"component"`
+		Metadata  map[string]any `json:"metadata,omitempty"` // what editors keep, such as x and y
 	}
 	type connection struct {
 		Src     string `json:"src"`
@@ -346,6 +400,7 @@ func (s *Server) serveGraphJSON(w http.ResponseWriter) {
 	type iip struct {
 		Data string `json:"data"`
 		Tgt  string `json:"tgt"`
+		JSON bool   `json:"json,omitempty"` // Data is a JSON value other than a string
 	}
 	type export struct {
 		Name string `json:"name"`
@@ -361,14 +416,14 @@ func (s *Server) serveGraphJSON(w http.ResponseWriter) {
 		OutPorts    []export     `json:"outports"`
 	}{Graph: n.Graph.File, SaveTo: s.cfg.GraphFile, Processes: []process{}, Connections: []connection{}, IIPs: []iip{}, InPorts: []export{}, OutPorts: []export{}}
 	for _, p := range n.Graph.Processes {
-		out.Processes = append(out.Processes, process{p.Name, p.Component})
+		out.Processes = append(out.Processes, process{p.Name, p.Component, p.Metadata})
 	}
 	counts := counts(n)
 	for i, c := range n.Graph.Connections {
 		out.Connections = append(out.Connections, connection{portName(c.Src), portName(c.Tgt), c.Buffer, counts[i]})
 	}
 	for _, p := range n.Graph.IIPs {
-		out.IIPs = append(out.IIPs, iip{p.Data, portName(p.Tgt)})
+		out.IIPs = append(out.IIPs, iip{p.Data, portName(p.Tgt), p.JSON})
 	}
 	for _, e := range n.Graph.InPorts {
 		out.InPorts = append(out.InPorts, export{e.Name, portName(e.Endpoint)})

@@ -266,6 +266,21 @@ func TestDebugSave(t *testing.T) {
 	if err := json.Unmarshal(saved, &g); err != nil || g.Processes["filter"].Metadata["x"] != 412 || g.Processes["filter"].Metadata["y"] != 96.5 {
 		t.Errorf("positions not saved: %v\n%s", err, saved)
 	}
+	// The running graph has them too, for the page to draw.
+	var running struct {
+		Processes []struct {
+			Name     string
+			Metadata map[string]float64
+		}
+	}
+	if a := c2.MustDo("GET", "debug/graph", "", ""); json.Unmarshal([]byte(a.Raw), &running) != nil {
+		t.Fatalf("debug/graph: %s", a.Raw)
+	}
+	for _, p := range running.Processes {
+		if p.Name == "filter" && (p.Metadata["x"] != 412 || p.Metadata["y"] != 96.5) {
+			t.Errorf("the running graph's positions: %v", p.Metadata)
+		}
+	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("temp files left: %v", entries)
 	}
@@ -374,4 +389,41 @@ func TestDebugEventsDropSlowSubscriber(t *testing.T) {
 	c.Post("slow", "a", "the chat goes on")
 	testutil.WaitFor(t, "the slow subscriber dropped", func() bool { return streams() == 0 })
 	c.Post("slow", "a", "and on")
+}
+
+// TestDebugFBP: POST /debug/fbp writes the posted graph in the FBP DSL,
+// positions included, and says what the DSL cannot hold; the DSL reads
+// back as the same graph.
+func TestDebugFBP(t *testing.T) {
+	_, c := MustOpen(t, server.Config{Debug: true})
+	token := csrfToken(t, c)
+	body := strings.Replace(moderated(t), `"component": "Filter"`, `"component": "Filter", "metadata": {"x": 412, "y": 96.5, "label": "spam filter"}`, 1)
+	if a, _ := c.DoHeader(context.Background(), "POST", "debug/fbp", "application/json", body, nil); a.Status != 403 {
+		t.Errorf("without the token: %d %s", a.Status, a.Raw)
+	}
+	a, err := c.DoHeader(context.Background(), "POST", "debug/fbp", "application/json", body, http.Header{"X-Gochat-Csrf": {token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		FBP  string
+		Lost []string
+	}
+	if err := json.Unmarshal([]byte(a.Raw), &out); err != nil || a.Status != 200 {
+		t.Fatalf("debug/fbp: %d %s", a.Status, a.Raw)
+	}
+	if !strings.Contains(out.FBP, "filter(Filter:x=412)") || len(out.Lost) != 2 {
+		t.Errorf("the DSL:\n%s\nlost: %q", out.FBP, out.Lost)
+	}
+	g, err := graph.ParseFBP("download.fbp", []byte(out.FBP))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := graph.Check(g, graph.DefaultCatalog()); err != nil {
+		t.Errorf("the DSL does not check: %v", err)
+	}
+	a, _ = c.DoHeader(context.Background(), "POST", "debug/fbp", "application/json", "nope", http.Header{"X-Gochat-Csrf": {token}})
+	if a.Status != 422 {
+		t.Errorf("not a graph: %d %s", a.Status, a.Raw)
+	}
 }
