@@ -56,3 +56,21 @@ func TestBooleanValues(t *testing.T) {
 		t.Errorf("GOCHAT_DEBUG=maybe: %v", err)
 	}
 }
+
+// TestDebugAddr: -debug-addr (env GOCHAT_DEBUG_ADDR) moves the live
+// graph page to a listener of its own, and implies -debug.
+func TestDebugAddr(t *testing.T) {
+	for _, src := range []struct {
+		name string
+		args []string
+		env  func(string) string
+	}{
+		{"-debug-addr", []string{"-debug-addr", "127.0.0.1:9191"}, env()},
+		{"GOCHAT_DEBUG_ADDR", nil, env("GOCHAT_DEBUG_ADDR", "127.0.0.1:9191")},
+	} {
+		m := NewMain(io.Discard)
+		if err := m.ParseFlags(src.args, src.env); err != nil || m.Config.DebugAddr != "127.0.0.1:9191" || !m.Config.Debug {
+			t.Errorf("%s: debug addr %q, debug %v, %v", src.name, m.Config.DebugAddr, m.Config.Debug, err)
+		}
+	}
+}

@@ -124,8 +124,10 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["metrics"] = "GOCHAT_METRICS"
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics on a listener of its own at this address, to anyone who reaches it (env GOCHAT_METRICS_ADDR)")
 	env["metrics-addr"] = "GOCHAT_METRICS_ADDR"
-	debug := boolFlag(fs, "debug", false, "serve the running graph with packet counts at /debug/graph and /debug/graph.dot (env GOCHAT_DEBUG)")
+	debug := boolFlag(fs, "debug", false, "serve the live graph page at /debug/ (the running graph with packet counts, to view and edit), to loopback peers only unless -debug-addr is set (env GOCHAT_DEBUG)")
 	env["debug"] = "GOCHAT_DEBUG"
+	debugAddr := fs.String("debug-addr", "", "serve /debug/ on a listener of its own at this address, to anyone who reaches it; implies -debug (env GOCHAT_DEBUG_ADDR)")
+	env["debug-addr"] = "GOCHAT_DEBUG_ADDR"
 	fbpAddr := fs.String("fbp-addr", "", "serve the FBP network protocol (Flowhub, noflo-ui) on this address, e.g. 127.0.0.1:3569; off by default (env GOCHAT_FBP_ADDR)")
 	env["fbp-addr"] = "GOCHAT_FBP_ADDR"
 	fbpSecret := fs.String("fbp-secret", "", "the secret every FBP protocol message must carry; none by default (env GOCHAT_FBP_SECRET)")
@@ -214,7 +216,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		RoomTTL:     *roomTTL,
 		RedisPrefix: *redisPrefix,
 		Watch:       *watch,
-		Debug:       *debug,
+		Debug:       *debug || *debugAddr != "",
+		DebugAddr:   *debugAddr,
 		IPv6Prefix:  *ipv6Prefix,
 		Build:       buildinfo.Read(),
 

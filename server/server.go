@@ -94,9 +94,16 @@ type Config struct {
 	// checking every WatchInterval (default DefaultWatchInterval).
 	Watch         bool
 	WatchInterval time.Duration
-	// Debug serves /debug/graph and /debug/graph.dot and counts the
-	// packets on every connection.
+	// Debug serves the live graph page and its endpoints under /debug/
+	// (the graph with packet counts, its DOT, edits) and counts the
+	// packets on every connection. On the main listener they answer
+	// loopback peers only; with DebugAddr they move to a listener of
+	// their own, for anyone who reaches it.
 	Debug bool
+	// DebugAddr, with Debug, is where the live graph page listens on its
+	// own (host:port; port 0 picks one); "" serves it on the main
+	// listener.
+	DebugAddr string
 	// AllowOrigins lists the origins (scheme://host[:port], or "*") whose
 	// pages may use the API, e.g. a blog with the comments embed. Requests
 	// from other origins are refused; see ParseOrigins.
@@ -225,7 +232,13 @@ type Server struct {
 	mhttp       *http.Server // the metrics listener of MetricsAddr
 	mln         net.Listener
 	mserved     chan error
-	fbp         *fbpListener // the FBP protocol's listener of FBPAddr; nil without
+	// debug serves /debug/ (nil without Config.Debug), on the main
+	// listener or on dhttp, the listener of DebugAddr.
+	debug   *debugUI
+	dhttp   *http.Server
+	dln     net.Listener
+	dserved chan error
+	fbp     *fbpListener // the FBP protocol's listener of FBPAddr; nil without
 	// fbpObserve, once the FBP protocol runs, is told of the packets of
 	// the networks started (see start).
 	fbpObserve atomic.Pointer[func(*graph.Graph) func(conn int, packet any)]
@@ -304,6 +317,17 @@ func Open(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
 	s.metrics = newMetrics(s)
+	if cfg.Debug {
+		if s.debug, err = newDebugUI(s); err != nil {
+			serveLn.Close()
+			if s.parker != nil {
+				_ = s.parker.Close(context.Background())
+			}
+			_ = s.nets.Close(context.Background())
+			st.Close()
+			return nil, fmt.Errorf("open server: %w", err)
+		}
+	}
 	s.adapter = adapter.New(adapter.Config{
 		Net: s.nets, MaxWait: cfg.MaxWait, Grace: cfg.Grace, BodyTimeout: cfg.BodyTimeout, TrustedProxies: cfg.TrustedProxies, IPv6Prefix: cfg.IPv6Prefix, Log: cfg.Log,
 		Observe: s.metrics.observe, Parker: s.parker, SlowTimeout: cfg.SlowClientTimeout, OnDrop: dropped,
@@ -358,6 +382,44 @@ func Open(cfg Config) (*Server, error) {
 			st.Close()
 			return nil, fmt.Errorf("open server: %w", err)
 		}
+	}
+	if cfg.Debug && cfg.DebugAddr != "" {
+		dln, err := net.Listen("tcp", cfg.DebugAddr)
+		if err != nil {
+			if s.mhttp != nil {
+				s.mhttp.Close()
+				<-s.mserved
+			}
+			if s.fbp != nil {
+				s.fbp.close(context.Background())
+			}
+			serveLn.Close()
+			if s.parker != nil {
+				_ = s.parker.Close(context.Background())
+			}
+			_ = s.nets.Close(context.Background())
+			st.Close()
+			return nil, fmt.Errorf("open server: debug listener: %w", err)
+		}
+		s.dln = dln
+		routeOf := func(p string) string {
+			if isDebugPath(p) {
+				return debugRoute(p)
+			}
+			return wire.Unmatched
+		}
+		d := s.debug.handler(false)
+		handler := s.adapter.Logged(hostCheck(newHostGuard(cfg.AllowedHosts, cfg.DebugAddr), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			wire.SetSecurityHeaders(w.Header(), wire.Any)
+			if !isDebugPath(r.URL.Path) {
+				http.Redirect(w, r, "/debug/", http.StatusFound)
+				return
+			}
+			d.ServeHTTP(w, r)
+		})), routeOf)
+		s.dhttp = &http.Server{Handler: handler, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes}
+		s.dserved = make(chan error, 1)
+		go func() { s.dserved <- s.dhttp.Serve(dln) }()
 	}
 	go func() { s.served <- s.http.Serve(serveLn) }()
 	if cfg.Watch && cfg.GraphFile != "" {
@@ -414,6 +476,10 @@ func (c *Config) StoreName() string {
 // the rest to the embedded client.
 func (s *Server) routes() http.Handler {
 	static := staticHandler()
+	var debug http.Handler
+	if s.debug != nil && s.cfg.DebugAddr == "" {
+		debug = s.debug.handler(true)
+	}
 	api := cors(s.cfg.AllowOrigins, s.adapter)
 	serve := hostCheck(newHostGuard(s.cfg.AllowedHosts, s.cfg.Addr), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
@@ -425,10 +491,8 @@ func (s *Server) routes() http.Handler {
 			s.serveHealth(w, r, true)
 		case p == "/metrics" && !s.cfg.NoMetrics && s.cfg.MetricsAddr == "":
 			s.metrics.handler(true).ServeHTTP(w, r)
-		case s.cfg.Debug && p == "/debug/graph":
-			s.serveGraphJSON(w)
-		case s.cfg.Debug && p == "/debug/graph.dot":
-			s.serveGraphDOT(w)
+		case debug != nil && isDebugPath(p):
+			debug.ServeHTTP(w, r)
 		default:
 			static.ServeHTTP(w, r)
 		}
@@ -454,8 +518,10 @@ func (s *Server) routeOf(p string) string {
 	switch {
 	case p == "/api" || strings.HasPrefix(p, "/api/"):
 		return s.adapter.RouteOf(p)
-	case p == "/healthz", p == "/readyz", p == "/metrics", p == "/debug/graph", p == "/debug/graph.dot":
+	case p == "/healthz", p == "/readyz", p == "/metrics":
 		return p
+	case s.debug != nil && s.cfg.DebugAddr == "" && isDebugPath(p):
+		return debugRoute(p)
 	}
 	return routeStatic
 }
@@ -489,6 +555,15 @@ func (s *Server) loadGraph() (*graph.Plan, []byte, error) {
 
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.http.Handler }
+
+// DebugAddr returns the address of the live graph page's listener, ""
+// if none.
+func (s *Server) DebugAddr() string {
+	if s.dln == nil {
+		return ""
+	}
+	return s.dln.Addr().String()
+}
 
 // MetricsAddr returns the address of the metrics listener, "" if none.
 func (s *Server) MetricsAddr() string {
@@ -703,6 +778,10 @@ func (s *Server) close(ctx context.Context) error {
 	if s.mhttp != nil {
 		s.mhttp.Shutdown(ctx)
 		<-s.mserved
+	}
+	if s.dhttp != nil {
+		s.dhttp.Shutdown(ctx) // its event streams end: stopWatch is closed
+		<-s.dserved
 	}
 	if s.fbp != nil {
 		s.fbp.close(ctx) // before the networks: it may be applying an edit
