@@ -456,3 +456,24 @@ func counts(n *graph.Network) []uint64 {
 func portName(e graph.Endpoint) string {
 	return e.Process + "." + strings.ToUpper(e.PortName())
 }
+
+// debugHandler serves the live graph page on the listener of
+// Config.DebugAddr, to whoever reaches it, with the request log and the
+// Host allowlist; any other path leads to /debug/.
+func (s *Server) debugHandler() http.Handler {
+	routeOf := func(p string) string {
+		if isDebugPath(p) {
+			return debugRoute(p)
+		}
+		return wire.Unmatched
+	}
+	d := s.debug.handler(false)
+	return s.adapter.Logged(hostCheck(newHostGuard(s.cfg.AllowedHosts, s.cfg.DebugAddr), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wire.SetSecurityHeaders(w.Header(), wire.Any)
+		if !isDebugPath(r.URL.Path) {
+			http.Redirect(w, r, "/debug/", http.StatusFound)
+			return
+		}
+		d.ServeHTTP(w, r)
+	})), routeOf)
+}

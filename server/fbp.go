@@ -3,8 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"sync"
 
 	"gochat/fbpproto"
@@ -14,33 +12,26 @@ import (
 
 // fbpListener serves the FBP network protocol on Config.FBPAddr.
 type fbpListener struct {
-	rt     *fbpproto.Runtime
-	http   *http.Server
-	ln     net.Listener
-	served chan error
+	rt   *fbpproto.Runtime // the protocol's runtime
+	side *side             // its listener
 }
 
 // openFBP listens on FBPAddr and serves the FBP protocol there, behind
 // the Host guard (against DNS rebinding); the runtime checks the Origin.
 func (s *Server) openFBP() (*fbpListener, error) {
-	ln, err := net.Listen("tcp", s.cfg.FBPAddr)
-	if err != nil {
-		return nil, fmt.Errorf("FBP protocol listener: %w", err)
-	}
 	rt := fbpproto.New(fbpproto.Config{
 		Secret: s.cfg.FBPSecret, AllowOrigins: s.cfg.FBPAllowOrigins,
 		Chat: s, Factory: s.factory, Log: s.cfg.Log,
 	})
 	routeOf := func(string) string { return wire.Unmatched }
-	f := &fbpListener{rt: rt, ln: ln, served: make(chan error, 1), http: &http.Server{
-		Handler:           s.adapter.Logged(hostCheck(newHostGuard(s.cfg.AllowedHosts, s.cfg.FBPAddr), rt), routeOf),
-		ReadHeaderTimeout: readHeaderTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-	}}
+	sd, err := listenSide(s.cfg.FBPAddr, s.adapter.Logged(hostCheck(newHostGuard(s.cfg.AllowedHosts, s.cfg.FBPAddr), rt), routeOf))
+	if err != nil {
+		rt.Close()
+		return nil, fmt.Errorf("FBP protocol listener: %w", err)
+	}
 	observe := rt.ObserveChat
 	s.fbpObserve.Store(&observe)
-	go func() { f.served <- f.http.Serve(ln) }()
-	return f, nil
+	return &fbpListener{rt: rt, side: sd}, nil
 }
 
 // start starts the network of p. With the FBP protocol on, its packets
@@ -65,8 +56,7 @@ func (s *Server) start(p *graph.Plan) (*graph.Network, error) {
 // closes its listener.
 func (f *fbpListener) close(ctx context.Context) {
 	f.rt.Close() // closes the WebSocket connections, which Shutdown does not
-	f.http.Shutdown(ctx)
-	<-f.served
+	f.side.shutdown(ctx)
 }
 
 // FBPAddr returns the address the FBP protocol is served on, "" if it is
@@ -75,7 +65,7 @@ func (s *Server) FBPAddr() string {
 	if s.fbp == nil {
 		return ""
 	}
-	return s.fbp.ln.Addr().String()
+	return s.fbp.side.addr()
 }
 
 // Graph returns the graph the server runs now.

@@ -138,3 +138,17 @@ func (c packetCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(procDesc, prometheus.CounterValue, perProc[p.Name], p.Name, p.Component)
 	}
 }
+
+// metricsHandler serves /metrics on the listener of Config.MetricsAddr,
+// to whoever reaches it, with the request log and the Host allowlist.
+func (s *Server) metricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", s.metrics.handler(false))
+	routeOf := func(p string) string {
+		if p == "/metrics" {
+			return p
+		}
+		return wire.Unmatched
+	}
+	return s.adapter.Logged(hostCheck(newHostGuard(s.cfg.AllowedHosts, s.cfg.MetricsAddr), mux), routeOf)
+}

@@ -229,16 +229,12 @@ type Server struct {
 	// within SlowClientTimeout.
 	slowDropped atomic.Uint64
 	metrics     *metrics
-	mhttp       *http.Server // the metrics listener of MetricsAddr
-	mln         net.Listener
-	mserved     chan error
+	msrv        *side // the metrics listener of MetricsAddr; nil without
 	// debug serves /debug/ (nil without Config.Debug), on the main
-	// listener or on dhttp, the listener of DebugAddr.
-	debug   *debugUI
-	dhttp   *http.Server
-	dln     net.Listener
-	dserved chan error
-	fbp     *fbpListener // the FBP protocol's listener of FBPAddr; nil without
+	// listener or on dsrv, the listener of DebugAddr.
+	debug *debugUI
+	dsrv  *side        // the listener of DebugAddr; nil without
+	fbp   *fbpListener // the FBP protocol's listener of FBPAddr; nil without
 	// fbpObserve, once the FBP protocol runs, is told of the packets of
 	// the networks started (see start).
 	fbpObserve atomic.Pointer[func(*graph.Graph) func(conn int, packet any)]
@@ -317,15 +313,24 @@ func Open(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("open server: %w", err)
 	}
 	s.metrics = newMetrics(s)
+	// fail undoes what Open started, once the main listener is open.
+	fail := func(err error) (*Server, error) {
+		ctx := context.Background() // nothing is served yet, so nothing waits long
+		s.msrv.shutdown(ctx)
+		if s.fbp != nil {
+			s.fbp.close(ctx)
+		}
+		serveLn.Close()
+		if s.parker != nil {
+			_ = s.parker.Close(ctx)
+		}
+		_ = s.nets.Close(ctx)
+		st.Close()
+		return nil, fmt.Errorf("open server: %w", err)
+	}
 	if cfg.Debug {
 		if s.debug, err = newDebugUI(s); err != nil {
-			serveLn.Close()
-			if s.parker != nil {
-				_ = s.parker.Close(context.Background())
-			}
-			_ = s.nets.Close(context.Background())
-			st.Close()
-			return nil, fmt.Errorf("open server: %w", err)
+			return fail(err)
 		}
 	}
 	s.adapter = adapter.New(adapter.Config{
@@ -344,82 +349,19 @@ func Open(cfg Config) (*Server, error) {
 		ErrorLog:     slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
 	}
 	if cfg.MetricsAddr != "" && !cfg.NoMetrics {
-		mln, err := net.Listen("tcp", cfg.MetricsAddr)
-		if err != nil {
-			serveLn.Close()
-			if s.parker != nil {
-				_ = s.parker.Close(context.Background())
-			}
-			_ = s.nets.Close(context.Background())
-			st.Close()
-			return nil, fmt.Errorf("open server: metrics listener: %w", err)
+		if s.msrv, err = listenSide(cfg.MetricsAddr, s.metricsHandler()); err != nil {
+			return fail(fmt.Errorf("metrics listener: %w", err))
 		}
-		s.mln = mln
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", s.metrics.handler(false))
-		routeOf := func(p string) string {
-			if p == "/metrics" {
-				return p
-			}
-			return wire.Unmatched
-		}
-		handler := s.adapter.Logged(hostCheck(newHostGuard(cfg.AllowedHosts, cfg.MetricsAddr), mux), routeOf)
-		s.mhttp = &http.Server{Handler: handler, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
-		s.mserved = make(chan error, 1)
-		go func() { s.mserved <- s.mhttp.Serve(mln) }()
 	}
 	if cfg.FBPAddr != "" {
 		if s.fbp, err = s.openFBP(); err != nil {
-			if s.mhttp != nil {
-				s.mhttp.Close()
-				<-s.mserved
-			}
-			serveLn.Close()
-			if s.parker != nil {
-				_ = s.parker.Close(context.Background())
-			}
-			_ = s.nets.Close(context.Background())
-			st.Close()
-			return nil, fmt.Errorf("open server: %w", err)
+			return fail(err)
 		}
 	}
 	if cfg.Debug && cfg.DebugAddr != "" {
-		dln, err := net.Listen("tcp", cfg.DebugAddr)
-		if err != nil {
-			if s.mhttp != nil {
-				s.mhttp.Close()
-				<-s.mserved
-			}
-			if s.fbp != nil {
-				s.fbp.close(context.Background())
-			}
-			serveLn.Close()
-			if s.parker != nil {
-				_ = s.parker.Close(context.Background())
-			}
-			_ = s.nets.Close(context.Background())
-			st.Close()
-			return nil, fmt.Errorf("open server: debug listener: %w", err)
+		if s.dsrv, err = listenSide(cfg.DebugAddr, s.debugHandler()); err != nil {
+			return fail(fmt.Errorf("debug listener: %w", err))
 		}
-		s.dln = dln
-		routeOf := func(p string) string {
-			if isDebugPath(p) {
-				return debugRoute(p)
-			}
-			return wire.Unmatched
-		}
-		d := s.debug.handler(false)
-		handler := s.adapter.Logged(hostCheck(newHostGuard(cfg.AllowedHosts, cfg.DebugAddr), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			wire.SetSecurityHeaders(w.Header(), wire.Any)
-			if !isDebugPath(r.URL.Path) {
-				http.Redirect(w, r, "/debug/", http.StatusFound)
-				return
-			}
-			d.ServeHTTP(w, r)
-		})), routeOf)
-		s.dhttp = &http.Server{Handler: handler, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes}
-		s.dserved = make(chan error, 1)
-		go func() { s.dserved <- s.dhttp.Serve(dln) }()
 	}
 	go func() { s.served <- s.http.Serve(serveLn) }()
 	if cfg.Watch && cfg.GraphFile != "" {
@@ -558,20 +500,10 @@ func (s *Server) Handler() http.Handler { return s.http.Handler }
 
 // DebugAddr returns the address of the live graph page's listener, ""
 // if none.
-func (s *Server) DebugAddr() string {
-	if s.dln == nil {
-		return ""
-	}
-	return s.dln.Addr().String()
-}
+func (s *Server) DebugAddr() string { return s.dsrv.addr() }
 
 // MetricsAddr returns the address of the metrics listener, "" if none.
-func (s *Server) MetricsAddr() string {
-	if s.mln == nil {
-		return ""
-	}
-	return s.mln.Addr().String()
-}
+func (s *Server) MetricsAddr() string { return s.msrv.addr() }
 
 // Addr returns the address the server listens on, e.g. 127.0.0.1:9090.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
@@ -775,14 +707,8 @@ func (s *Server) close(ctx context.Context) error {
 	if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("close server: listener: %w", err))
 	}
-	if s.mhttp != nil {
-		s.mhttp.Shutdown(ctx)
-		<-s.mserved
-	}
-	if s.dhttp != nil {
-		s.dhttp.Shutdown(ctx) // its event streams end: stopWatch is closed
-		<-s.dserved
-	}
+	s.msrv.shutdown(ctx)
+	s.dsrv.shutdown(ctx) // its event streams end: stopWatch is closed
 	if s.fbp != nil {
 		s.fbp.close(ctx) // before the networks: it may be applying an edit
 	}

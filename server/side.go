@@ -1,0 +1,47 @@
+package server
+
+import (
+	"context"
+	"net"
+	"net/http"
+)
+
+// side is an HTTP server on a listener of its own beside the main one:
+// the metrics of Config.MetricsAddr, the live graph page of
+// Config.DebugAddr.
+type side struct {
+	ln     net.Listener // where it listens
+	http   *http.Server // what serves there
+	served chan error   // what Serve returned, once it has
+}
+
+// listenSide listens on addr and serves h there in the background.
+func listenSide(addr string, h http.Handler) (*side, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	sd := &side{ln: ln, served: make(chan error, 1), http: &http.Server{
+		Handler: h, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes,
+	}}
+	go func() { sd.served <- sd.http.Serve(ln) }()
+	return sd, nil
+}
+
+// addr returns the address sd listens on; "" for a nil sd.
+func (sd *side) addr() string {
+	if sd == nil {
+		return ""
+	}
+	return sd.ln.Addr().String()
+}
+
+// shutdown stops sd gracefully, within ctx, and waits for its Serve to
+// return; a nil sd does nothing.
+func (sd *side) shutdown(ctx context.Context) {
+	if sd == nil {
+		return
+	}
+	sd.http.Shutdown(ctx)
+	<-sd.served
+}
