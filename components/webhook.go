@@ -64,12 +64,13 @@ type Webhook struct {
 
 	stats *Stats
 	log   *slog.Logger
+	flush time.Duration // webhookFlush, but for tests
 }
 
 // NewWebhook returns a Webhook that counts what it posts and drops in
 // stats and logs to log.
 func NewWebhook(stats *Stats, log *slog.Logger) *Webhook {
-	return &Webhook{stats: stats, log: log}
+	return &Webhook{stats: stats, log: log, flush: webhookFlush}
 }
 
 // webhookConfig is what a Webhook reads from its configuration ports.
@@ -123,7 +124,7 @@ func (w *Webhook) Process() {
 		emit(w.Out, rep)
 	}
 	close(queue)
-	flush := time.NewTimer(webhookFlush)
+	flush := time.NewTimer(w.flush)
 	defer flush.Stop()
 	select {
 	case <-delivered:

@@ -288,7 +288,16 @@ func TestWebhookStopsWithTheNetwork(t *testing.T) {
 	noLeaks(t)
 	rcv := newReceiver(t, func(int) (int, bool) { return http.StatusOK, true })
 	var logs testutil.LogBuffer
-	in, out, stats, done := webhook(t, &logs, rcv.URL, "", "1m")
+	// A Webhook told to stop delivering 100 ms after In closes, not 5 s.
+	in, out := make(chan *components.Reply), make(chan *components.Reply)
+	stats := &components.Stats{}
+	w := components.NewWebhook(stats, logs.Logger())
+	url, timeout := make(chan string, 1), make(chan string, 1)
+	url <- rcv.URL
+	timeout <- "1m"
+	w.Url, w.Timeout, w.In, w.Out = url, timeout, in, out
+	components.SetWebhookFlush(w, 100*time.Millisecond)
+	done := Start(w)
 	for id := uint64(1); id <= 3; id++ {
 		pass(t, in, out, stored("r", id, "x"))
 	}
