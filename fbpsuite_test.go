@@ -29,7 +29,7 @@ const fbpSuiteTests = 22
 func TestFBPProtocolSuite(t *testing.T) {
 	testutil.Tool(t, "nodejs", "node", "nodejs")
 	npm := testutil.Tool(t, "npm", "npm")
-	dir := fbpSuite(t, npm)
+	dir := testutil.NPMPackage(t, npm, "fbp-protocol@"+fbpProtocolVersion, "fbp-protocol-"+fbpProtocolVersion, "node_modules/.bin/fbp-test")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -58,38 +58,4 @@ func TestFBPProtocolSuite(t *testing.T) {
 	if passing == nil || passing[1] != strconv.Itoa(fbpSuiteTests) || strings.Contains(out, "failing") || strings.Contains(out, "pending") {
 		t.Fatalf("want all %d tests of fbp-protocol %s passing", fbpSuiteTests, fbpProtocolVersion)
 	}
-}
-
-// fbpSuite returns a folder holding npm's fbp-protocol at
-// fbpProtocolVersion, installing it into the user's cache the first time.
-func fbpSuite(t *testing.T, npm string) string {
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "gochat-test", "fbp-protocol-"+fbpProtocolVersion)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", ".bin", "fbp-test")); err == nil {
-		return dir
-	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "install-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(tmp)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--prefix", tmp, "fbp-protocol@"+fbpProtocolVersion)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm install fbp-protocol@%s: %v\n%s", fbpProtocolVersion, err, out)
-	}
-	// Another test run may have installed it meanwhile: either copy works.
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, serr := os.Stat(filepath.Join(dir, "node_modules", ".bin", "fbp-test")); serr != nil {
-			t.Fatalf("install fbp-protocol: %v", err)
-		}
-	}
-	return dir
 }

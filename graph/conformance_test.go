@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -29,7 +28,7 @@ const referenceFBP = "fbp@1.8"
 // a # @name annotation after its file.
 func TestConformsToReferenceParser(t *testing.T) {
 	node := testutil.Tool(t, "nodejs", "node", "nodejs")
-	module := installReference(t, testutil.Tool(t, "npm", "npm"))
+	module := filepath.Join(testutil.NPMPackage(t, testutil.Tool(t, "npm", "npm"), referenceFBP, "fbp", "node_modules/fbp/package.json"), "node_modules", "fbp")
 	files, _ := filepath.Glob("testdata/fbp/*.fbp")
 	examples, _ := filepath.Glob("examples/*.fbp")
 	files = append(append(files, "chat.fbp"), examples...)
@@ -85,41 +84,4 @@ process.stdout.write(JSON.stringify(out));`
 			t.Errorf("%s: gochat's JSON differs from the reference's:\n%s\nwant\n%s", f, g, w)
 		}
 	}
-}
-
-// installReference returns the directory of the reference parser's npm
-// module, installing it with npm into the user's cache (where it stays
-// for the next runs) when it is not there.
-func installReference(t *testing.T, npm string) string {
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "gochat-test", "fbp")
-	module := filepath.Join(dir, "node_modules", "fbp")
-	if _, err := os.Stat(filepath.Join(module, "package.json")); err == nil {
-		return module
-	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// Install beside it and rename, so a test running at the same time
-	// never sees half a module.
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "fbp-install-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(tmp)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--prefix", tmp, referenceFBP)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm install %s: %v\n%s", referenceFBP, err, out)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, statErr := os.Stat(filepath.Join(module, "package.json")); statErr != nil {
-			t.Fatalf("install %s into %s: %v", referenceFBP, dir, err)
-		}
-	}
-	return module
 }
