@@ -254,11 +254,8 @@ func MarshalJSON(g *Graph, name string) ([]byte, error) {
 		// for a graph file (ParseJSON reads either back as the same
 		// text).
 		data, _ := json.Marshal(iip.Data)
-		if iip.JSON && jsonDepth(iip.Data) <= MaxDepth-iipDepth && json.Valid([]byte(iip.Data)) {
-			var buf bytes.Buffer
-			if json.Compact(&buf, []byte(iip.Data)) == nil {
-				data = buf.Bytes()
-			}
+		if js, ok := compactJSON(iip); ok {
+			data = js
 		}
 		out.Connections = append(out.Connections, connection{Data: data, Tgt: ep(iip.Tgt), pos: iip.Pos})
 	}
@@ -445,4 +442,18 @@ func decodeTree(src []byte) (*jvalue, error) {
 		return nil, &treeError{posAt(start(dec.InputOffset())), "not valid JSON: more after the graph object"}
 	}
 	return root, nil
+}
+
+// compactJSON returns a JSON initial packet's data as compact JSON, and
+// false for a text packet or data that is not JSON within the depth an
+// initial packet may have.
+func compactJSON(iip IIP) ([]byte, bool) {
+	if !iip.JSON || jsonDepth(iip.Data) > MaxDepth-iipDepth {
+		return nil, false
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, []byte(iip.Data)) != nil { // Compact checks all of it, as json.Valid does
+		return nil, false
+	}
+	return buf.Bytes(), true
 }

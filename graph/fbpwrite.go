@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -48,10 +47,10 @@ func MarshalFBP(g *Graph) (src []byte, lost []string, err error) {
 	}
 	var items []item
 	for _, e := range g.InPorts {
-		items = append(items, item{e.Pos, false, "", func() { w.printf("INPORT=%s.%s:%s", e.Process, portName(e.Endpoint), e.Name) }})
+		items = append(items, item{e.Pos, false, "", func() { w.printf("INPORT=%s.%s:%s", e.Process, e.Endpoint.PortName(), e.Name) }})
 	}
 	for _, e := range g.OutPorts {
-		items = append(items, item{e.Pos, false, "", func() { w.printf("OUTPORT=%s.%s:%s", e.Process, portName(e.Endpoint), e.Name) }})
+		items = append(items, item{e.Pos, false, "", func() { w.printf("OUTPORT=%s.%s:%s", e.Process, e.Endpoint.PortName(), e.Name) }})
 	}
 	for _, c := range g.Connections {
 		arrow := "->"
@@ -59,12 +58,12 @@ func MarshalFBP(g *Graph) (src []byte, lost []string, err error) {
 			arrow = fmt.Sprintf("-(%d)->", c.Buffer)
 		}
 		items = append(items, item{c.Pos, false, "", func() {
-			w.printf("%s %s %s %s %s", w.node(c.Src.Process), portName(c.Src), arrow, portName(c.Tgt), w.node(c.Tgt.Process))
+			w.printf("%s %s %s %s %s", w.node(c.Src.Process), c.Src.PortName(), arrow, c.Tgt.PortName(), w.node(c.Tgt.Process))
 		}})
 	}
 	for _, iip := range g.IIPs {
 		items = append(items, item{iip.Pos, false, "", func() {
-			w.printf("%s -> %s %s", packet(iip), portName(iip.Tgt), w.node(iip.Tgt.Process))
+			w.printf("%s -> %s %s", packet(iip), iip.Tgt.PortName(), w.node(iip.Tgt.Process))
 		}})
 	}
 	for _, c := range g.Comments {
@@ -248,11 +247,8 @@ func isMetaKeyByte(c byte) bool { return isNameByte(c) || c == '/' }
 // a quote), or JSON for a JSON packet and for text with a backslash or a
 // control character, which the reference reads the same way only so.
 func packet(iip IIP) string {
-	if iip.JSON && json.Valid([]byte(iip.Data)) && jsonDepth(iip.Data) <= MaxDepth-iipDepth {
-		var b bytes.Buffer
-		if err := json.Compact(&b, []byte(iip.Data)); err == nil {
-			return b.String()
-		}
+	if js, ok := compactJSON(iip); ok {
+		return string(js)
 	}
 	special := strings.ContainsFunc(iip.Data, func(r rune) bool { return r == '\\' || r < ' ' || r == 0x7f })
 	if special && utf8.ValidString(iip.Data) {
@@ -263,9 +259,6 @@ func packet(iip IIP) string {
 	// in them as one backslash.
 	return "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(iip.Data) + "'"
 }
-
-// portName returns PORT or PORT[index].
-func portName(e Endpoint) string { return e.PortName() }
 
 func allBytes(s string, ok func(byte) bool) bool {
 	for i := 0; i < len(s); i++ {

@@ -27,17 +27,12 @@ type Network struct {
 	Counts []*atomic.Uint64
 }
 
-// Build creates the goflow graph p describes, validated by Check, with
+// build creates the goflow graph p describes, validated by Check, with
 // its processes made by f, which must know every component of the
 // catalogue p was checked against. When counts is not nil it must have
 // one counter per connection of p's graph: each connection then runs
-// through a components.Tap that counts its packets.
-func Build(p *Plan, f *goflow.Factory, counts []*atomic.Uint64) (*goflow.Graph, error) {
-	return build(p, f, counts, nil)
-}
-
-// build is Build, with observe, when not nil, told of every packet that
-// crosses connection number i of p's graph (counts must then be given).
+// through a components.Tap that counts its packets, and observe, when
+// not nil, is told of every packet that crosses connection number i.
 func build(p *Plan, f *goflow.Factory, counts []*atomic.Uint64, observe func(conn int, packet any)) (*goflow.Graph, error) {
 	net := goflow.NewGraph()
 	for _, proc := range p.g.Processes {
@@ -107,10 +102,7 @@ func start(p *Plan, f *goflow.Factory, buffer int, count bool, observe func(conn
 	g := p.g
 	n := &Network{Graph: g}
 	if count {
-		n.Counts = make([]*atomic.Uint64, len(g.Connections))
-		for i := range n.Counts {
-			n.Counts[i] = new(atomic.Uint64)
-		}
+		n.Counts = newCounts(len(g.Connections))
 	}
 	net, err := build(p, f, n.Counts, observe)
 	if err != nil {
@@ -120,14 +112,29 @@ func start(p *Plan, f *goflow.Factory, buffer int, count bool, observe func(conn
 	if err := net.SetInPort(InPort, in); err != nil {
 		return nil, fmt.Errorf("build network: inport %s: %w", InPort, err)
 	}
+	n.In, n.Done = in, run(net)
+	return n, nil
+}
+
+// newCounts returns n packet counters, one per connection.
+func newCounts(n int) []*atomic.Uint64 {
+	counts := make([]*atomic.Uint64, n)
+	for i := range counts {
+		counts[i] = new(atomic.Uint64)
+	}
+	return counts
+}
+
+// run runs net and returns a channel closed once every process has
+// returned.
+func run(net *goflow.Graph) <-chan struct{} {
 	wait := goflow.Run(net)
 	done := make(chan struct{})
 	go func() {
 		<-wait
 		close(done)
 	}()
-	n.In, n.Done = in, done
-	return n, nil
+	return done
 }
 
 // Standalone is a graph running on a goflow network of its own, outside
@@ -152,28 +159,25 @@ type Standalone struct {
 // number conn of p's graph; it runs on the packet's way and must not
 // block.
 func RunStandalone(p *Plan, f *goflow.Factory, observe func(conn int, packet any)) (*Standalone, error) {
-	s := &Standalone{Counts: make([]*atomic.Uint64, len(p.g.Connections))}
-	for i := range s.Counts {
-		s.Counts[i] = new(atomic.Uint64)
-	}
+	s := &Standalone{Counts: newCounts(len(p.g.Connections))}
 	net, err := build(p, f, s.Counts, observe)
 	if err != nil {
 		return nil, fmt.Errorf("build network: %w", err)
 	}
-	for _, e := range p.ins {
-		ch := reflect.MakeChan(reflect.ChanOf(reflect.BothDir, e.elem), 0)
-		if err := net.SetInPort(e.e.Name, ch.Interface()); err != nil {
-			return nil, fmt.Errorf("build network: inport %s: %w", e.e.Name, err)
-		}
-		s.ins = append(s.ins, ch)
-	}
 	var outs []reflect.Value
-	for _, e := range p.outs {
-		ch := reflect.MakeChan(reflect.ChanOf(reflect.BothDir, e.elem), 0)
-		if err := net.SetOutPort(e.e.Name, ch.Interface()); err != nil {
-			return nil, fmt.Errorf("build network: outport %s: %w", e.e.Name, err)
+	for _, side := range []struct {
+		exports []resolvedExport
+		set     func(name string, ch interface{}) error
+		what    string
+		chans   *[]reflect.Value
+	}{{p.ins, net.SetInPort, "inport", &s.ins}, {p.outs, net.SetOutPort, "outport", &outs}} {
+		for _, e := range side.exports {
+			ch := reflect.MakeChan(reflect.ChanOf(reflect.BothDir, e.elem), 0)
+			if err := side.set(e.e.Name, ch.Interface()); err != nil {
+				return nil, fmt.Errorf("build network: %s %s: %w", side.what, e.e.Name, err)
+			}
+			*side.chans = append(*side.chans, ch)
 		}
-		outs = append(outs, ch)
 	}
 	for _, ch := range outs {
 		go func() {
@@ -184,13 +188,7 @@ func RunStandalone(p *Plan, f *goflow.Factory, observe func(conn int, packet any
 			}
 		}()
 	}
-	wait := goflow.Run(net)
-	done := make(chan struct{})
-	go func() {
-		<-wait
-		close(done)
-	}()
-	s.Done = done
+	s.Done = run(net)
 	return s, nil
 }
 
