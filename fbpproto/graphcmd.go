@@ -134,9 +134,7 @@ func (s *state) graphCommand(cmd string, a *graphArgs, md metadata) error {
 	switch cmd {
 	case "addnode":
 		err = need("id", a.ID, "component", a.Component)
-	case "removenode":
-		err = need("id", a.ID)
-	case "changenode":
+	case "removenode", "changenode":
 		err = need("id", a.ID)
 	case "renamenode", "renameinport", "renameoutport", "renamegroup":
 		err = need("from", a.From, "to", a.To)
@@ -156,9 +154,7 @@ func (s *state) graphCommand(cmd string, a *graphArgs, md metadata) error {
 		err = need("public", a.Public, "node", a.Node, "port", a.Port)
 	case "removeinport", "removeoutport":
 		err = need("public", a.Public)
-	case "addgroup":
-		err = need("name", a.Name)
-	case "removegroup", "changegroup":
+	case "addgroup", "removegroup", "changegroup":
 		err = need("name", a.Name)
 	default:
 		return refuse("unknown command graph:%.64s", cmd)
@@ -203,7 +199,7 @@ func (s *state) edit(g *model, cmd string, a *graphArgs, md metadata) error {
 		if g.node(a.ID) != nil {
 			return refuse("a node %s is in graph %s already", a.ID, id)
 		}
-		if !s.known(a.Component) {
+		if !s.cat.Has(a.Component) {
 			return refuse("unknown component %.100s (component:list lists them)", a.Component)
 		}
 		g.nodes = append(g.nodes, &node{ID: a.ID, Component: a.Component, Metadata: orEmpty(md)})
@@ -331,15 +327,6 @@ func (s *state) edit(g *model, cmd string, a *graphArgs, md metadata) error {
 		send("changegroup", map[string]any{"name": a.Name, "metadata": g.groups[i].Metadata})
 	}
 	return nil
-}
-
-// known reports whether the catalogue has component.
-func (s *state) known(component string) bool {
-	if _, ok := s.cat[component]; ok {
-		return true
-	}
-	_, ok := s.cat[strings.TrimPrefix(component, graph.LibraryPrefix)]
-	return ok
 }
 
 // removeNode removes everything attached to node id from g, sending the

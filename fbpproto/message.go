@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"gochat/graph"
 )
 
 // Limits of the protocol.
@@ -19,8 +21,9 @@ const (
 	// MaxMessage bounds one message a client sends, in bytes; a larger
 	// one closes its connection.
 	MaxMessage = 1 << 20
-	// MaxDepth bounds how deeply a message's JSON nests.
-	MaxDepth = 64
+	// MaxDepth bounds how deeply a message's JSON nests, as deeply as a
+	// graph file's.
+	MaxDepth = graph.MaxDepth
 )
 
 // Message is one message of the protocol.
@@ -40,7 +43,7 @@ func Decode(b []byte) (Message, error) {
 	if len(b) > MaxMessage {
 		return m, fmt.Errorf("message of %d bytes: at most %d", len(b), MaxMessage)
 	}
-	if depth(b) > MaxDepth {
+	if graph.JSONDepth(b) > MaxDepth {
 		return m, fmt.Errorf("message nests deeper than %d", MaxDepth)
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
@@ -60,32 +63,11 @@ func Decode(b []byte) (Message, error) {
 	var s struct {
 		Secret string `json:"secret"`
 	}
-	if err := json.Unmarshal(p, &s); err == nil && m.Secret == "" {
+	if m.Secret == "" && json.Unmarshal(p, &s) == nil {
 		m.Secret = s.Secret
 	}
 	m.Payload = p
 	return m, nil
-}
-
-// depth returns how deeply the arrays and objects of the JSON text b
-// nest, in one pass; it does not check that b is valid JSON.
-func depth(b []byte) int {
-	d, deepest, inString := 0, 0, false
-	for i := 0; i < len(b); i++ {
-		switch c := b[i]; {
-		case inString && c == '\\':
-			i++
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '[' || c == '{':
-			d++
-			deepest = max(deepest, d)
-		case c == ']' || c == '}':
-			d--
-		}
-	}
-	return deepest
 }
 
 // encode returns the message protocol:command with payload, as sent to

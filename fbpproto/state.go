@@ -315,11 +315,7 @@ func (s *state) applyChat(c *client, id string) {
 func problemsText(err error) string {
 	var probs graph.Problems
 	if errors.As(err, &probs) {
-		lines := make([]string, 0, len(probs))
-		for _, p := range probs {
-			lines = append(lines, p.String())
-		}
-		return strings.Join(lines, "\n")
+		return probs.Error()
 	}
 	return err.Error()
 }

@@ -448,7 +448,7 @@ func decodeTree(src []byte) (*jvalue, error) {
 // false for a text packet or data that is not JSON within the depth an
 // initial packet may have.
 func compactJSON(iip IIP) ([]byte, bool) {
-	if !iip.JSON || jsonDepth(iip.Data) > MaxDepth-iipDepth {
+	if !iip.JSON || JSONDepth(iip.Data) > MaxDepth-iipDepth {
 		return nil, false
 	}
 	var buf bytes.Buffer

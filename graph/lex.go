@@ -306,7 +306,7 @@ func (l *lexer) scanJSON() {
 		l.fail(start, "write JSON, or text in single quotes", "bad JSON initial packet: %v", err)
 		return
 	}
-	if jsonDepth(text) > MaxDepth-iipDepth {
+	if JSONDepth(text) > MaxDepth-iipDepth {
 		l.advance(len(text))
 		l.fail(start, "configuration is shallow: a number, a string, a list", "initial packet nests deeper than %d", MaxDepth-iipDepth)
 		return

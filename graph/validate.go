@@ -32,6 +32,13 @@ func DefaultCatalog() Catalog {
 	return cat
 }
 
+// Has reports whether the catalogue has component, with or without
+// LibraryPrefix.
+func (c Catalog) Has(component string) bool {
+	_, _, ok := c.lookup(component)
+	return ok
+}
+
 // lookup returns the catalogue's name for component, with or without
 // LibraryPrefix, and its ports.
 func (c Catalog) lookup(component string) (string, []components.Port, bool) {
@@ -375,7 +382,7 @@ func (r *resolver) packet(iip IIP, port components.Port) (any, bool) {
 		r.probs.add(iip.Pos, "initial packets configure; they cannot make packets such as requests", "%s takes %s, which an initial packet cannot be", iip.Tgt, port.Elem)
 		return nil, false
 	}
-	if port.Elem.Kind() != reflect.String && jsonDepth(iip.Data) > MaxDepth {
+	if port.Elem.Kind() != reflect.String && JSONDepth(iip.Data) > MaxDepth {
 		r.probs.add(iip.Pos, "configuration is shallow: a number, a string, a list", "initial packet to %s nests deeper than %d", iip.Tgt, MaxDepth)
 		return nil, false
 	}
@@ -516,9 +523,9 @@ func plainData(t reflect.Type) bool {
 	return false
 }
 
-// jsonDepth returns how deeply the arrays and objects of the JSON text
+// JSONDepth returns how deeply the arrays and objects of the JSON text
 // data nest, in one pass; it does not check that data is valid JSON.
-func jsonDepth(data string) int {
+func JSONDepth[T string | []byte](data T) int {
 	depth, deepest, inString := 0, 0, false
 	for i := 0; i < len(data); i++ {
 		switch c := data[i]; {
