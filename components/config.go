@@ -3,7 +3,6 @@ package components
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -113,7 +112,7 @@ func positiveNumber(port string, def, max float64, what, description string) Con
 
 // checkPositive returns an error unless 0 < f <= max.
 func checkPositive(port string, f, max float64, what string) error {
-	if !(f > 0 && f <= max) || math.IsNaN(f) {
+	if !(f > 0 && f <= max) { // NaN too
 		return fmt.Errorf("%s takes a number of %s above 0 and at most %s, got '%v'", strings.ToUpper(port), what, strconv.FormatFloat(max, 'f', -1, 64), f)
 	}
 	return nil

@@ -63,10 +63,6 @@ func (p Port) String() string {
 	return fmt.Sprintf("%s (%s, %s%s)", name, p.Direction(), p.Elem, opt)
 }
 
-// Ports lists the ports of component c, a pointer to a struct, in field
-// order.
-func Ports(c any) []Port { return PortsOf(reflect.TypeOf(c)) }
-
 // PortsOf lists the ports of components of type t, a pointer to a struct
 // (or the struct), in field order, with the descriptions of their
 // configuration ports (see Configurable), without building one.
@@ -76,8 +72,6 @@ func PortsOf(t reflect.Type) []Port {
 		for _, c := range ConfigPortsOf(t) {
 			configs[c.Port] = &c
 		}
-	}
-	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if t.Kind() != reflect.Struct {
@@ -102,9 +96,9 @@ func PortsOf(t reflect.Type) []Port {
 		if ft.Kind() != reflect.Chan || ft.ChanDir() == reflect.BothDir {
 			continue
 		}
-		desc := f.Tag.Get("description")
-		if c := configs[f.Name]; c != nil {
-			desc = c.Description
+		desc, config := f.Tag.Get("description"), configs[f.Name]
+		if config != nil {
+			desc = config.Description
 		}
 		ports = append(ports, Port{
 			Name:     f.Name,
@@ -114,7 +108,7 @@ func PortsOf(t reflect.Type) []Port {
 			Required: f.Tag.Get("fbp") != "optional",
 
 			Description: desc,
-			Config:      configs[f.Name],
+			Config:      config,
 		})
 	}
 	return ports

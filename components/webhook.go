@@ -153,10 +153,10 @@ func (w *Webhook) config() (webhookConfig, error) {
 			cfg.timeout = d
 		}
 	}
-	if _, err := parseWebhookURL(cfg.url); err != nil {
+	u, err := webhookURL(cfg.url)
+	if err != nil {
 		return cfg, err
 	}
-	u, _ := url.Parse(cfg.url)
 	cfg.receiver = u.Scheme + "://" + u.Host
 	return cfg, nil
 }
@@ -266,13 +266,22 @@ func (*Webhook) ConfigPorts() []ConfigPort {
 	}
 }
 
-// parseWebhookURL reads URL: an absolute http:// or https:// URL.
+// parseWebhookURL reads URL: an absolute http:// or https:// URL. The
+// port takes the text; webhookURL reads it.
 func parseWebhookURL(text string) (any, error) {
+	if _, err := webhookURL(text); err != nil {
+		return nil, err
+	}
+	return text, nil
+}
+
+// webhookURL returns the URL text says.
+func webhookURL(text string) (*url.URL, error) {
 	u, err := url.Parse(text)
 	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("URL must be an http:// or https:// URL, got '%s'", text)
 	}
-	return text, nil
+	return u, nil
 }
 
 // parseWebhookTimeout reads TIMEOUT: a positive duration up to
