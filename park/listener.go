@@ -121,11 +121,11 @@ func HandedBack(c net.Conn) bool {
 }
 
 // replayConn is a connection handed back with bytes its client had
-// already sent: they are read again before the socket.
+// already sent: they are read again before the socket. Its descriptor is
+// in the Parker's epoll instance, from when it was held.
 type replayConn struct {
 	*net.TCPConn        // the connection
 	rest         []byte // bytes read from it before the hold, not yet consumed
-	watched      bool   // its descriptor is in the Parker's epoll instance
 }
 
 // Read returns the replayed bytes first.

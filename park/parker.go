@@ -139,19 +139,18 @@ func (p *Parker) unwatch(c *Conn) {
 // Conn is a held connection: what is needed to answer its request and
 // give it back.
 type Conn struct {
-	p       *Parker
-	id      uint64          // its key in Parker.conns
-	tc      *net.TCPConn    // the connection
-	rc      syscall.RawConn // its socket, for writes that never wait
-	fd      int             // its descriptor, for the watcher
-	rest    []byte          // bytes the client sent past the request, to replay
-	head    []byte          // the request's own header lines, encoded
-	proto   string          // "HTTP/1.1" or "HTTP/1.0"
-	close   bool            // the answer closes the connection
-	alive   bool            // HTTP/1.0 keep-alive: say so
-	onGone  func(*Conn)     // the client left before its answer
-	watched bool            // fd was watched before, when held earlier
-	ended   atomic.Bool     // handed back or closed
+	p      *Parker
+	id     uint64          // its key in Parker.conns
+	tc     *net.TCPConn    // the connection
+	rc     syscall.RawConn // its socket, for writes that never wait
+	fd     int             // its descriptor, for the watcher
+	rest   []byte          // bytes the client sent past the request, to replay
+	head   []byte          // the request's own header lines, encoded
+	proto  string          // "HTTP/1.1" or "HTTP/1.0"
+	close  bool            // the answer closes the connection
+	alive  bool            // HTTP/1.0 keep-alive: say so
+	onGone func(*Conn)     // the client left before its answer
+	ended  atomic.Bool     // handed back or closed
 }
 
 // Hold takes over the connection of r, which must not have been answered:
@@ -200,11 +199,12 @@ func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, 
 		b, _ := brw.Reader.Peek(n)
 		c.rest = slices.Clone(b)
 	}
+	again := false // held before and handed back: fd is in the epoll instance already
 	switch x := nc.(type) {
 	case *replayConn:
 		c.tc = x.TCPConn
 		c.rest = append(c.rest, x.rest...)
-		c.watched = x.watched
+		again = true
 	case *net.TCPConn:
 		c.tc = x
 	default:
@@ -226,7 +226,7 @@ func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, 
 	c.id = p.lastID
 	p.conns[c.id] = c
 	p.mu.Unlock()
-	if err := p.watcher.watch(c.fd, c.id, c.watched); err != nil {
+	if err := p.watcher.watch(c.fd, c.id, again); err != nil {
 		p.unwatch(c)
 		c.Close()
 		return nil, fmt.Errorf("park: hold: %w", err)
@@ -250,7 +250,7 @@ func (c *Conn) end(handBack bool) {
 		return
 	}
 	if handBack {
-		c.p.ln.handBack(&replayConn{TCPConn: c.tc, rest: c.rest, watched: true})
+		c.p.ln.handBack(&replayConn{TCPConn: c.tc, rest: c.rest})
 	} else {
 		c.tc.Close()
 	}

@@ -122,6 +122,8 @@ func writeNow(rc syscall.RawConn, b []byte) (int, error) {
 			case err != nil:
 				werr = err
 				return true
+			case n <= 0: // took nothing: the rest is the caller's
+				return true
 			}
 			written += n
 		}
