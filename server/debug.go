@@ -457,23 +457,22 @@ func portName(e graph.Endpoint) string {
 	return e.Process + "." + strings.ToUpper(e.PortName())
 }
 
-// debugHandler serves the live graph page on the listener of
-// Config.DebugAddr, to whoever reaches it, with the request log and the
-// Host allowlist; any other path leads to /debug/.
-func (s *Server) debugHandler() http.Handler {
-	routeOf := func(p string) string {
-		if isDebugPath(p) {
-			return debugRoute(p)
-		}
-		return wire.Unmatched
-	}
+// openDebug serves the live graph page on a listener of its own at
+// Config.DebugAddr, to whoever reaches it; any other path there leads to
+// /debug/.
+func (s *Server) openDebug() (*side, error) {
 	d := s.debug.handler(false)
-	return s.adapter.Logged(hostCheck(newHostGuard(s.cfg.AllowedHosts, s.cfg.DebugAddr), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.listenSide(s.cfg.DebugAddr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		wire.SetSecurityHeaders(w.Header(), wire.Any)
 		if !isDebugPath(r.URL.Path) {
 			http.Redirect(w, r, "/debug/", http.StatusFound)
 			return
 		}
 		d.ServeHTTP(w, r)
-	})), routeOf)
+	}), func(p string) string {
+		if isDebugPath(p) {
+			return debugRoute(p)
+		}
+		return wire.Unmatched
+	})
 }

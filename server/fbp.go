@@ -23,8 +23,7 @@ func (s *Server) openFBP() (*fbpListener, error) {
 		Secret: s.cfg.FBPSecret, AllowOrigins: s.cfg.FBPAllowOrigins,
 		Chat: s, Factory: s.factory, Log: s.cfg.Log,
 	})
-	routeOf := func(string) string { return wire.Unmatched }
-	sd, err := listenSide(s.cfg.FBPAddr, s.adapter.Logged(hostCheck(newHostGuard(s.cfg.AllowedHosts, s.cfg.FBPAddr), rt), routeOf))
+	sd, err := s.listenSide(s.cfg.FBPAddr, rt, func(string) string { return wire.Unmatched })
 	if err != nil {
 		rt.Close()
 		return nil, fmt.Errorf("FBP protocol listener: %w", err)
@@ -53,8 +52,11 @@ func (s *Server) start(p *graph.Plan) (*graph.Network, error) {
 }
 
 // close drops the protocol's clients, stops the graphs it runs and
-// closes its listener.
+// closes its listener; a nil f does nothing.
 func (f *fbpListener) close(ctx context.Context) {
+	if f == nil {
+		return
+	}
 	f.rt.Close() // closes the WebSocket connections, which Shutdown does not
 	f.side.shutdown(ctx)
 }

@@ -139,16 +139,15 @@ func (c packetCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// metricsHandler serves /metrics on the listener of Config.MetricsAddr,
-// to whoever reaches it, with the request log and the Host allowlist.
-func (s *Server) metricsHandler() http.Handler {
+// openMetrics serves /metrics on a listener of its own at
+// Config.MetricsAddr, to whoever reaches it.
+func (s *Server) openMetrics() (*side, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", s.metrics.handler(false))
-	routeOf := func(p string) string {
+	return s.listenSide(s.cfg.MetricsAddr, mux, func(p string) string {
 		if p == "/metrics" {
 			return p
 		}
 		return wire.Unmatched
-	}
-	return s.adapter.Logged(hostCheck(newHostGuard(s.cfg.AllowedHosts, s.cfg.MetricsAddr), mux), routeOf)
+	})
 }

@@ -317,9 +317,7 @@ func Open(cfg Config) (*Server, error) {
 	fail := func(err error) (*Server, error) {
 		ctx := context.Background() // nothing is served yet, so nothing waits long
 		s.msrv.shutdown(ctx)
-		if s.fbp != nil {
-			s.fbp.close(ctx)
-		}
+		s.fbp.close(ctx)
 		serveLn.Close()
 		if s.parker != nil {
 			_ = s.parker.Close(ctx)
@@ -349,7 +347,7 @@ func Open(cfg Config) (*Server, error) {
 		ErrorLog:     slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
 	}
 	if cfg.MetricsAddr != "" && !cfg.NoMetrics {
-		if s.msrv, err = listenSide(cfg.MetricsAddr, s.metricsHandler()); err != nil {
+		if s.msrv, err = s.openMetrics(); err != nil {
 			return fail(fmt.Errorf("metrics listener: %w", err))
 		}
 	}
@@ -359,7 +357,7 @@ func Open(cfg Config) (*Server, error) {
 		}
 	}
 	if cfg.Debug && cfg.DebugAddr != "" {
-		if s.dsrv, err = listenSide(cfg.DebugAddr, s.debugHandler()); err != nil {
+		if s.dsrv, err = s.openDebug(); err != nil {
 			return fail(fmt.Errorf("debug listener: %w", err))
 		}
 	}
@@ -526,7 +524,7 @@ func (s *Server) Stats() *components.Stats { return s.stats }
 // Rooms returns how many rooms the memory or file store holds (0 for
 // Redis).
 func (s *Server) Rooms() int {
-	if m, ok := s.store.(interface{ Rooms() int }); ok {
+	if m, ok := s.store.(heldCounts); ok {
 		return m.Rooms()
 	}
 	return 0
@@ -709,9 +707,7 @@ func (s *Server) close(ctx context.Context) error {
 	}
 	s.msrv.shutdown(ctx)
 	s.dsrv.shutdown(ctx) // its event streams end: stopWatch is closed
-	if s.fbp != nil {
-		s.fbp.close(ctx) // before the networks: it may be applying an edit
-	}
+	s.fbp.close(ctx)     // before the networks: it may be applying an edit
 	// Requests arriving from now on are answered 503; the networks,
 	// current and draining after a reload, finish what they hold.
 	if err := s.nets.Close(ctx); err != nil {

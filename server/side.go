@@ -15,12 +15,15 @@ type side struct {
 	served chan error   // what Serve returned, once it has
 }
 
-// listenSide listens on addr and serves h there in the background.
-func listenSide(addr string, h http.Handler) (*side, error) {
+// listenSide listens on addr and serves h there in the background,
+// behind the Host allowlist (which names addr too) and the request log,
+// where routeOf names the route of a path.
+func (s *Server) listenSide(addr string, h http.Handler, routeOf func(path string) string) (*side, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
+	h = s.adapter.Logged(hostCheck(newHostGuard(s.cfg.AllowedHosts, addr), h), routeOf)
 	sd := &side{ln: ln, served: make(chan error, 1), http: &http.Server{
 		Handler: h, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes,
 	}}
