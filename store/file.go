@@ -499,15 +499,13 @@ func (f *File) commit(batch []*appendReq) {
 		}
 		expired = append(expired, k)
 	}
-	bytes := m.bytes
+	b := &batchPlan{plans: map[string]*plan{}, bytes: m.bytes}
 	for _, k := range expired {
-		bytes -= int64(len(k.key) + keyOverhead)
+		b.bytes -= int64(len(k.key) + keyOverhead)
 	}
-	plans := map[string]*plan{}
-	var order []string // rooms in the order the batch first touched them
 	results := make([]appendRes, len(batch))
 	for i, req := range batch {
-		results[i] = f.planOne(plans, &order, &bytes, req)
+		results[i] = f.planOne(b, req)
 	}
 	err := f.db.Update(func(tx *bolt.Tx) error {
 		rooms := tx.Bucket(roomsBucket)
@@ -521,8 +519,8 @@ func (f *File) commit(batch []*appendReq) {
 				}
 			}
 		}
-		for _, room := range order {
-			p := plans[room]
+		for _, room := range b.order {
+			p := b.plans[room]
 			if len(p.msgs) == 0 {
 				continue
 			}
@@ -564,8 +562,8 @@ func (f *File) commit(batch []*appendReq) {
 	f.commits.Add(1)
 	m.mu.Lock()
 	m.forget(now)
-	for _, room := range order {
-		p := plans[room]
+	for _, room := range b.order {
+		p := b.plans[room]
 		if len(p.msgs) == 0 {
 			continue
 		}
@@ -582,10 +580,10 @@ func (f *File) commit(batch []*appendReq) {
 		}
 		f.touched[room] = p.touched
 	}
-	m.bytes = bytes
+	m.bytes = b.bytes
 	m.mu.Unlock()
-	for _, room := range order {
-		if len(plans[room].msgs) > 0 {
+	for _, room := range b.order {
+		if len(b.plans[room].msgs) > 0 {
 			m.hub.publish(room, false)
 		}
 	}
@@ -594,19 +592,27 @@ func (f *File) commit(batch []*appendReq) {
 	}
 }
 
+// batchPlan is what one commit's batch changes.
+type batchPlan struct {
+	plans   map[string]*plan // by room
+	order   []string         // rooms in the order the batch first touched them
+	bytes   int64            // what Memory counts once the batch is in
+	created int              // rooms the batch creates
+}
+
 // planOne plans one append as Memory.Append would make it, against the
-// copy with the batch's earlier appends: it gives the message its id and
-// counts its bytes into *bytes.
-func (f *File) planOne(plans map[string]*plan, order *[]string, bytes *int64, req *appendReq) appendRes {
+// copy with the batch's earlier appends in b: it gives the message its id
+// and counts its bytes into b.
+func (f *File) planOne(b *batchPlan, req *appendReq) appendRes {
 	m, room, d := f.mem, req.room, req.d
-	p, ok := plans[room]
+	p, ok := b.plans[room]
 	if !ok {
 		p = &plan{ring: m.rooms[room], keys: map[string]*key{}}
 		if p.ring != nil {
 			p.epoch, p.last = p.ring.epoch, p.ring.last
 		}
-		plans[room] = p
-		*order = append(*order, room)
+		b.plans[room] = p
+		b.order = append(b.order, room)
 	}
 	if d.Key != "" {
 		k, seen := p.keys[d.Key]
@@ -621,8 +627,9 @@ func (f *File) planOne(plans map[string]*plan, order *[]string, bytes *int64, re
 			return appendRes{msg: Message{ID: k.id, Room: room, Author: d.Author, Text: d.Text, Time: k.time}}
 		}
 	}
-	if p.ring == nil && len(p.msgs) == 0 {
-		if f.newRooms(plans)+len(m.rooms) >= m.maxRooms {
+	creates := p.ring == nil && len(p.msgs) == 0
+	if creates {
+		if b.created+len(m.rooms) >= m.maxRooms {
 			return appendRes{err: fmt.Errorf("append to room %q: %w (%d rooms)", room, ErrRoomLimit, m.maxRooms)}
 		}
 		if p.epoch == "" {
@@ -642,10 +649,13 @@ func (f *File) planOne(plans map[string]*plan, order *[]string, bytes *int64, re
 	if d.Key != "" {
 		grown += int64(len(d.Key) + keyOverhead)
 	}
-	if m.maxBytes > 0 && *bytes-freed+grown > m.maxBytes {
+	if m.maxBytes > 0 && b.bytes-freed+grown > m.maxBytes {
 		return appendRes{err: fmt.Errorf("append to room %q: %w (%d bytes)", room, ErrFull, m.maxBytes)}
 	}
-	*bytes += grown - freed
+	b.bytes += grown - freed
+	if creates {
+		b.created++
+	}
 	p.last = msg.ID
 	p.msgs = append(p.msgs, msg)
 	p.touched = d.Time
@@ -653,17 +663,6 @@ func (f *File) planOne(plans map[string]*plan, order *[]string, bytes *int64, re
 		p.keys[d.Key] = &key{key: d.Key, fingerprint: d.fingerprint(), id: msg.ID, time: d.Time}
 	}
 	return appendRes{msg: msg}
-}
-
-// newRooms counts the rooms the batch creates so far.
-func (f *File) newRooms(plans map[string]*plan) int {
-	n := 0
-	for _, p := range plans {
-		if p.ring == nil && len(p.msgs) > 0 {
-			n++
-		}
-	}
-	return n
 }
 
 // retained returns how many messages the room holds as planned, before
@@ -770,7 +769,7 @@ func decodeKey(name string, b []byte) (*key, error) {
 		key:         name,
 		id:          binary.BigEndian.Uint64(b),
 		time:        time.UnixMilli(int64(binary.BigEndian.Uint64(b[8:]))).UTC(),
-		fingerprint: string(bytes.Clone(b[16:])),
+		fingerprint: string(b[16:]), // a copy: b lives in the transaction
 	}, nil
 }
 
