@@ -55,16 +55,28 @@ func parseWords(text string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	folder := newTextFolder()
+	if _, bad := foldWords(newTextFolder(), words); len(bad) > 0 {
+		return nil, fmt.Errorf("WORDS lists %q, which is not one word: it would never match (list its words one by one)", bad[0])
+	}
+	return words, nil
+}
+
+// foldWords returns listed words as folder compares them, and those,
+// trimmed, that are not one word (they would never match); blank ones
+// are skipped.
+func foldWords(folder *textFolder, words []string) (norm map[string]bool, bad []string) {
+	norm = map[string]bool{}
 	for _, w := range words {
 		if w = strings.TrimSpace(w); w == "" {
 			continue
 		}
-		if _, ok := folder.word(w); !ok {
-			return nil, fmt.Errorf("WORDS lists %q, which is not one word: it would never match (list its words one by one)", w)
+		if n, ok := folder.word(w); ok {
+			norm[n] = true
+		} else {
+			bad = append(bad, w)
 		}
 	}
-	return words, nil
+	return norm, bad
 }
 
 // NewFilter returns a Filter that logs a bad MODE or WORDS to log.
@@ -74,15 +86,10 @@ func NewFilter(log *slog.Logger) *Filter { return &Filter{log: log, folder: newT
 func (f *Filter) Process() {
 	f.words = map[string]bool{}
 	if f.Words != nil {
-		for _, w := range <-f.Words {
-			if w = strings.TrimSpace(w); w == "" {
-				continue
-			}
-			if norm, ok := f.folder.word(w); ok {
-				f.words[norm] = true
-			} else {
-				f.log.Warn("Filter: a listed word that is not one word never matches", "word", w)
-			}
+		var bad []string
+		f.words, bad = foldWords(f.folder, <-f.Words)
+		for _, w := range bad {
+			f.log.Warn("Filter: a listed word that is not one word never matches", "word", w)
 		}
 	}
 	if f.Mode != nil {
