@@ -185,7 +185,7 @@ function layout(m) {
   const heights = new Map();
   for (const p of m.processes) {
     layers[layer.get(p.name)].push(p.name);
-    heights.set(p.name, nodeHeight(portsOf(m, p)));
+    heights.set(p.name, nodeHeight(ports.get(p.name)));
   }
   // [left, right, left's port place, right's port place] between
   // adjacent layers.
