@@ -1,24 +1,16 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 var _ Store = (*File)(nil)
@@ -28,17 +20,13 @@ var _ Store = (*File)(nil)
 const FileLockTimeout = time.Second
 
 // FileMaxBatch is how many appends the file store commits at most in one
-// transaction (one fsync).
+// frame (one fsync).
 const FileMaxBatch = 256
 
-// FileCheckLimit is the largest file whose every page OpenFile checks
-// (bbolt's Tx.Check) before serving it. Larger files are still read whole
-// at start, which finds a torn message page, but not a torn free list.
-const FileCheckLimit = 1 << 30
-
-// fileCheckErrors is how many of the problems a check finds an error
-// names.
-const fileCheckErrors = 3
+// FileRewriteSlack is how far the file store's log may grow past twice
+// the bytes it holds (as -max-bytes counts them) before it is rewritten
+// with only what it holds.
+const FileRewriteSlack = 4 << 20
 
 // fileSweepInterval is how often the file store looks for rooms idle
 // longer than the room TTL, at most.
@@ -57,20 +45,22 @@ type FileConfig struct {
 	Log      *slog.Logger  // where a failed sweep of idle rooms is told; nil discards
 }
 
-// File is a Store in one local file, a bbolt database, for one gochat
-// instance that keeps its messages, ids and epochs across restarts.
+// File is a Store in one local file, for one gochat instance that keeps
+// its messages, ids and epochs across restarts and crashes.
 //
-// Every room is a bucket of the file: its meta (epoch, last id, time of
-// the last post), its newest History messages and its idempotency keys.
-// The whole file is read into an in-memory copy at start (a Memory), which
-// serves every read; the disk is only written after that. One goroutine
-// owns the writes: it takes every append waiting, plans them against the
-// copy, writes them in one transaction, whose commit fsyncs, then applies
-// them to the copy and answers. So a returned message is on disk, readers
-// never see a message that is not, and concurrent appends share an fsync.
+// The file is a log (see filelog.go): every commit appends one frame
+// holding the changes of a batch of posts, and syncs it. The whole file is
+// replayed into an in-memory copy at start (a Memory), which serves every
+// read; after that the disk is only written. One goroutine owns the
+// writes: it takes every append waiting, plans them against the copy,
+// appends them as one frame and fdatasyncs it, then applies them to the
+// copy and answers. So a returned message is on disk, readers never see a
+// message that is not, and concurrent appends share an fsync. When the
+// log has grown past twice what the store holds (plus FileRewriteSlack),
+// it is rewritten with only that.
 type File struct {
 	cfg  FileConfig      // as OpenFile was given it
-	db   *bolt.DB        // the file; run writes it
+	log  *logFile        // the file; run writes it
 	mem  *Memory         // the copy reads are served from; only run changes it
 	reqs chan *appendReq // appends for run
 	puts chan *putReq    // whole rooms for run (PutRoom)
@@ -80,7 +70,11 @@ type File struct {
 
 	// touched is when each room got its last post; only run uses it.
 	touched map[string]time.Time
-	commits atomic.Int64 // batches committed
+	commits atomic.Int64          // batches committed
+	rec     []byte                // a record being encoded; only run uses it
+	fault   atomic.Pointer[error] // why the log cannot be written to any more
+	// rewriteAt is the log size past which run tries a failed rewrite again.
+	rewriteAt int64
 }
 
 // appendReq is one Append waiting for run.
@@ -102,21 +96,10 @@ type appendRes struct {
 	err error   // why it was not stored
 }
 
-// Bucket and key names in the file.
-var (
-	roomsBucket = []byte("rooms") // a bucket per room
-	metaKey     = []byte{0}       // in a room: epoch, last id, last post time
-)
-
-// Prefixes of a room's other keys.
-const (
-	msgPrefix = 1 // + 8-byte big-endian id: the message as JSON
-	keyPrefix = 2 // + idempotency key: fingerprint, id, time
-)
-
 // OpenFile opens (or creates) the file store at cfg.Path and reads it
-// whole into memory. A file that another process holds, or that is torn
-// or corrupt, is refused with an error naming it.
+// whole into memory. A file that another process holds, or that is
+// damaged, is refused with an error naming it; a torn last write, which
+// held nothing acknowledged, is dropped and logged.
 func OpenFile(cfg FileConfig) (*File, error) {
 	if cfg.History < 1 || cfg.MaxRooms < 1 {
 		return nil, fmt.Errorf("open file store %s: history and max rooms must be at least 1", cfg.Path)
@@ -129,157 +112,80 @@ func OpenFile(cfg FileConfig) (*File, error) {
 		return nil, fmt.Errorf("open file store %s: %w", cfg.Path, err)
 	}
 	mem.SetMaxBytes(cfg.MaxBytes)
-	_, statErr := os.Stat(cfg.Path)
-	created := errors.Is(statErr, os.ErrNotExist)
 	f := &File{cfg: cfg, mem: mem, reqs: make(chan *appendReq), puts: make(chan *putReq), quit: make(chan struct{}), touched: map[string]time.Time{}}
-	if err := f.open(); err != nil {
-		if f.db != nil {
-			f.db.Close()
+	ld := &loader{rooms: map[string]*loadedRoom{}}
+	log, rep, err := openLog(cfg.Path, FileLockTimeout, ld.apply)
+	if err == nil {
+		f.log = log
+		err = f.load(ld)
+		if err != nil {
+			log.close()
 		}
-		return nil, fmt.Errorf("open file store %s: %w", cfg.Path, err)
 	}
-	if created {
+	if err == nil && rep.created {
 		// The new file's name must survive a crash too.
-		if err := syncDir(filepath.Dir(cfg.Path)); err != nil {
-			f.db.Close()
-			return nil, fmt.Errorf("open file store %s: %w", cfg.Path, err)
+		err = syncDir(filepath.Dir(cfg.Path))
+		if err != nil {
+			log.close()
 		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open file store %s: %w; see README, Keep messages in a file", cfg.Path, err)
+	}
+	if rep.torn > 0 {
+		cfg.Log.Warn("dropped a torn last write of the file store: a crash cut it short, and none of it was acknowledged", "file", cfg.Path, "bytes", rep.torn)
 	}
 	f.done.Add(1)
 	go f.run()
 	return f, nil
 }
 
-// open opens the database, checks it and loads it. bbolt may panic on a
-// corrupt file, or fault on a torn one that is shorter than it says:
-// both are turned into errors here.
-func (f *File) open() (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("the file is corrupt (%v); see README, Keep messages in a file", p)
-		}
-	}()
-	db, err := bolt.Open(f.cfg.Path, 0o600, &bolt.Options{Timeout: FileLockTimeout})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return fmt.Errorf("another process holds the file (no lock within %v): one gochat per file; several instances share Redis", FileLockTimeout)
-	}
-	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) || errors.Is(err, bolterrors.ErrVersionMismatch) {
-		return fmt.Errorf("the file is corrupt or not a gochat file: %w; see README, Keep messages in a file", err)
-	}
-	if err != nil {
-		return err
-	}
-	f.db = db
-	if info, err := os.Stat(f.cfg.Path); err == nil && info.Size() <= FileCheckLimit {
-		err := db.View(func(tx *bolt.Tx) error {
-			var problems []string
-			n := 0
-			for e := range tx.Check() { // read to the end: Check's goroutine sends them all
-				if n++; n <= fileCheckErrors {
-					problems = append(problems, e.Error())
-				}
-			}
-			if n > fileCheckErrors {
-				problems = append(problems, fmt.Sprintf("and %d more problems", n-fileCheckErrors))
-			}
-			if n > 0 {
-				return errors.New(strings.Join(problems, "; "))
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("the file is corrupt: %w; see README, Keep messages in a file", err)
-		}
-	}
-	return f.load()
-}
-
-// load reads every room into the in-memory copy. Messages beyond History
-// (kept under a larger -history before) are deleted from the file.
-func (f *File) load() error {
+// load fills the in-memory copy with the rooms the log holds. Messages
+// beyond History (kept under a larger -history before) are dropped, and
+// the log is told so.
+func (f *File) load(ld *loader) error {
 	type loadedKey struct {
 		r *ring
 		k *key
 	}
 	var keys []loadedKey
-	var extra [][2][]byte // room, message key: beyond History
-	err := f.db.Update(func(tx *bolt.Tx) error {
-		rooms, err := tx.CreateBucketIfNotExists(roomsBucket)
-		if err != nil {
-			return err
+	now := time.Now()
+	t := &txnWriter{l: f.log}
+	var rec []byte
+	for name, lr := range ld.rooms {
+		if err := lr.check(); err != nil {
+			return fmt.Errorf("the file is damaged: room %q %w", name, err)
 		}
-		return rooms.ForEachBucket(func(name []byte) error {
-			room := string(name)
-			b := rooms.Bucket(name)
-			epoch, last, touched, err := decodeMeta(b.Get(metaKey))
-			if err != nil {
-				return fmt.Errorf("room %q: %w", room, err)
+		if n := len(lr.msgs); n > f.cfg.History {
+			lr.msgs = lr.msgs[n-f.cfg.History:]
+			lr.first = lr.msgs[0].ID
+			rec = appendRoomRec(rec[:0], name, lr.epoch, lr.last, lr.first, lr.touched)
+			t.add(rec)
+		}
+		r := &ring{name: name, epoch: lr.epoch, buf: make([]Message, 0, min(f.cfg.History, max(len(lr.msgs), 16)))}
+		for _, m := range lr.msgs {
+			r.push(m, f.cfg.History)
+			f.mem.bytes += size(m)
+		}
+		r.last = lr.last
+		for _, k := range lr.keys {
+			if now.Sub(k.time) < KeyWindow {
+				keys = append(keys, loadedKey{r, k})
 			}
-			r := &ring{name: room, epoch: epoch, last: 0, buf: make([]Message, 0, min(f.cfg.History, 16))}
-			var msgs []Message
-			c := b.Cursor()
-			for k, v := c.Seek([]byte{msgPrefix}); k != nil && k[0] == msgPrefix; k, v = c.Next() {
-				var m Message
-				if len(k) != 9 || json.Unmarshal(v, &m) != nil || m.ID != binary.BigEndian.Uint64(k[1:]) {
-					return fmt.Errorf("room %q: message key %x does not decode", room, k)
-				}
-				msgs = append(msgs, m)
-			}
-			for i, m := range msgs {
-				if i > 0 && m.ID != msgs[i-1].ID+1 {
-					return fmt.Errorf("room %q: message %d follows %d", room, m.ID, msgs[i-1].ID)
-				}
-			}
-			if n := len(msgs); n > 0 && msgs[n-1].ID != last {
-				return fmt.Errorf("room %q: newest message %d, but the last id is %d", room, msgs[n-1].ID, last)
-			}
-			if n := len(msgs); n > f.cfg.History {
-				for _, m := range msgs[:n-f.cfg.History] {
-					extra = append(extra, [2][]byte{bytes.Clone(name), msgKey(m.ID)})
-				}
-				msgs = msgs[n-f.cfg.History:]
-			}
-			for _, m := range msgs {
-				m.Room = room
-				r.push(m, f.cfg.History)
-				f.mem.bytes += size(m)
-			}
-			r.last = last
-			for k, v := c.Seek([]byte{keyPrefix}); k != nil && k[0] == keyPrefix; k, v = c.Next() {
-				kk, err := decodeKey(string(k[1:]), v)
-				if err != nil {
-					return fmt.Errorf("room %q: %w", room, err)
-				}
-				keys = append(keys, loadedKey{r, kk})
-			}
-			f.mem.rooms[room] = r
-			f.touched[room] = touched
-			return nil
-		})
-	})
-	if err != nil {
-		return fmt.Errorf("the file is corrupt: %w; see README, Keep messages in a file", err)
+		}
+		f.mem.rooms[name] = r
+		f.touched[name] = lr.touched
 	}
 	slices.SortStableFunc(keys, func(a, b loadedKey) int { return a.k.time.Compare(b.k.time) })
 	for _, lk := range keys {
 		f.mem.remember(lk.r, lk.k)
 		f.mem.bytes += int64(len(lk.k.key) + keyOverhead)
 	}
-	if len(extra) == 0 {
-		return nil
+	if t.end(); t.frames > 0 && t.err == nil {
+		t.err = f.log.sync()
 	}
-	err = f.db.Update(func(tx *bolt.Tx) error {
-		rooms := tx.Bucket(roomsBucket)
-		for _, e := range extra {
-			if err := rooms.Bucket(e[0]).Delete(e[1]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("trim to history %d: %w", f.cfg.History, err)
+	if t.err != nil {
+		return fmt.Errorf("trim to history %d: %w", f.cfg.History, t.err)
 	}
 	return nil
 }
@@ -290,6 +196,9 @@ func (f *File) load() error {
 // stored.
 func (f *File) Append(ctx context.Context, room string, d Draft) (Message, error) {
 	req := &appendReq{room: room, d: d, reply: make(chan appendRes, 1)}
+	if n := req.cost() - recOverhead; n > fileMaxPost {
+		return Message{}, fmt.Errorf("append to room %q: a post of %d bytes: the file store takes at most %d", room, n, fileMaxPost)
+	}
 	select {
 	case f.reqs <- req:
 	case <-f.quit:
@@ -319,6 +228,9 @@ func (f *File) Ping(context.Context) error {
 	case <-f.quit:
 		return fmt.Errorf("file store %s: %w", f.cfg.Path, ErrClosed)
 	default:
+		if err := f.failed(); err != nil {
+			return fmt.Errorf("file store %s: %w", f.cfg.Path, err)
+		}
 		return nil
 	}
 }
@@ -328,7 +240,7 @@ func (f *File) Ping(context.Context) error {
 func (f *File) Close() error {
 	f.once.Do(func() { close(f.quit) })
 	f.done.Wait()
-	if err := f.db.Close(); err != nil {
+	if err := f.log.close(); err != nil {
 		return fmt.Errorf("close file store %s: %w", f.cfg.Path, err)
 	}
 	return nil
@@ -384,20 +296,12 @@ func (f *File) put(r Room) error {
 	if n := len(msgs); n > 0 {
 		touched = msgs[n-1].Time
 	}
-	err := f.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.Bucket(roomsBucket).CreateBucket([]byte(r.Name))
-		if err != nil {
-			return err
-		}
-		if err := b.Put(metaKey, encodeMeta(r.Epoch, r.Last, touched)); err != nil {
-			return err
-		}
-		for _, msg := range msgs {
-			if err := b.Put(msgKey(msg.ID), msg.AppendJSON(nil)); err != nil {
-				return err
-			}
-		}
-		return nil
+	first := r.Last + 1
+	if len(msgs) > 0 {
+		first = msgs[0].ID
+	}
+	err := f.txn(func(t *txnWriter) {
+		f.writeRoom(t, r.Name, r.Epoch, r.Last, first, touched, msgs, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("put room %q: file store %s: %w", r.Name, f.cfg.Path, err)
@@ -414,6 +318,38 @@ func (f *File) put(r Room) error {
 	m.mu.Unlock()
 	f.touched[r.Name] = touched
 	m.hub.publish(r.Name, false)
+	return nil
+}
+
+// writeRoom adds a room's records, whole, to a transaction.
+func (f *File) writeRoom(t *txnWriter, name, epoch string, last, first uint64, touched time.Time, msgs []Message, keys map[string]*key) {
+	f.rec = appendRoomRec(f.rec[:0], name, epoch, last, first, touched)
+	t.add(f.rec)
+	for _, m := range msgs {
+		f.rec = appendMsgRec(f.rec[:0], m)
+		t.add(f.rec)
+	}
+	for _, k := range keys {
+		f.rec = appendKeyRec(f.rec[:0], k)
+		t.add(f.rec)
+	}
+}
+
+// txn writes one transaction to the log, what add adds, and syncs it. A
+// failure fails the store.
+func (f *File) txn(add func(t *txnWriter)) error {
+	if err := f.failed(); err != nil {
+		return err
+	}
+	t := &txnWriter{l: f.log}
+	add(t)
+	err := t.end()
+	if err == nil && t.frames > 0 {
+		err = f.log.sync()
+	}
+	if err != nil {
+		return f.fail(err)
+	}
 	return nil
 }
 
@@ -445,29 +381,91 @@ func (f *File) run() {
 		defer t.Stop()
 		sweep = t.C
 	}
+	var next *appendReq // taken, and left for the next batch
 	for {
-		select {
-		case req := <-f.reqs:
-			batch := []*appendReq{req}
-		more:
-			for len(batch) < FileMaxBatch {
-				select {
-				case req := <-f.reqs:
-					batch = append(batch, req)
-				default:
+		if next == nil {
+			select {
+			case next = <-f.reqs:
+			case req := <-f.puts:
+				req.reply <- f.put(req.room)
+				f.rewriteIfDue()
+				continue
+			case now := <-sweep:
+				if err := f.sweep(now); err != nil {
+					f.cfg.Log.Warn("idle rooms stay until the next sweep", "err", err)
+				}
+				continue
+			case <-f.quit:
+				return
+			}
+		}
+		batch, bytes := []*appendReq{next}, next.cost()
+		next = nil
+	more:
+		for len(batch) < FileMaxBatch {
+			select {
+			case req := <-f.reqs:
+				if bytes += req.cost(); bytes > FileMaxFrame {
+					next = req
 					break more
 				}
+				batch = append(batch, req)
+			default:
+				break more
 			}
-			f.commit(batch)
-		case req := <-f.puts:
-			req.reply <- f.put(req.room)
-		case now := <-sweep:
-			if err := f.sweep(now); err != nil {
-				f.cfg.Log.Warn("idle rooms stay until the next sweep", "err", err)
-			}
-		case <-f.quit:
-			return
 		}
+		f.commit(batch)
+		f.rewriteIfDue()
+	}
+}
+
+// fail marks the store as failed by err, a write or sync of the log that
+// did not succeed: what is on disk past the last synced frame is unknown,
+// so nothing more is written, and Ping tells. A restart replays the file
+// as it is.
+func (f *File) fail(err error) error {
+	err = fmt.Errorf("the store stops writing, restart gochat: %w", err)
+	f.fault.CompareAndSwap(nil, &err)
+	return err
+}
+
+// failed returns why the store stopped writing, or nil.
+func (f *File) failed() error {
+	if p := f.fault.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// cost bounds the bytes an append's records take in a frame.
+func (req *appendReq) cost() int {
+	return recOverhead + len(req.room) + len(req.d.Author) + len(req.d.Text) + len(req.d.Key)
+}
+
+// rewriteIfDue rewrites the log once it has grown past twice what the
+// store holds, plus FileRewriteSlack.
+func (f *File) rewriteIfDue() {
+	if f.log.off <= max(2*f.mem.bytes+FileRewriteSlack, f.rewriteAt) || f.failed() != nil {
+		return
+	}
+	err := f.log.rewrite(func(n *logFile) error {
+		for name, r := range f.mem.rooms {
+			t := &txnWriter{l: n}
+			msgs := r.since(0)
+			first := r.last + 1
+			if len(msgs) > 0 {
+				first = msgs[0].ID
+			}
+			f.writeRoom(t, name, r.epoch, r.last, first, f.touched[name], msgs, r.keys)
+			if err := t.end(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		f.rewriteAt = f.log.off + FileRewriteSlack
+		f.cfg.Log.Warn("the file store's log stays as it is for now", "file", f.cfg.Path, "err", err)
 	}
 }
 
@@ -507,47 +505,15 @@ func (f *File) commit(batch []*appendReq) {
 	for i, req := range batch {
 		results[i] = f.planOne(b, req)
 	}
-	err := f.db.Update(func(tx *bolt.Tx) error {
-		rooms := tx.Bucket(roomsBucket)
-		for _, k := range expired {
-			if m.rooms[k.room.name] != k.room {
-				continue // its room was forgotten, and its keys with it
-			}
-			if b := rooms.Bucket([]byte(k.room.name)); b != nil {
-				if err := b.Delete(append([]byte{keyPrefix}, k.key...)); err != nil {
-					return err
-				}
-			}
-		}
+	err := f.txn(func(t *txnWriter) {
 		for _, room := range b.order {
 			p := b.plans[room]
 			if len(p.msgs) == 0 {
 				continue
 			}
-			b, err := rooms.CreateBucketIfNotExists([]byte(room))
-			if err != nil {
-				return err
-			}
-			if err := b.Put(metaKey, encodeMeta(p.epoch, p.last, p.touched)); err != nil {
-				return err
-			}
-			for _, msg := range p.msgs {
-				if err := b.Put(msgKey(msg.ID), msg.AppendJSON(nil)); err != nil {
-					return err
-				}
-				if msg.ID > uint64(f.cfg.History) {
-					if err := b.Delete(msgKey(msg.ID - uint64(f.cfg.History))); err != nil {
-						return err
-					}
-				}
-			}
-			for _, k := range p.keys {
-				if err := b.Put(append([]byte{keyPrefix}, k.key...), encodeKey(k)); err != nil {
-					return err
-				}
-			}
+			first := p.last - uint64(min(p.retained(), m.history)) + 1
+			f.writeRoom(t, room, p.epoch, p.last, first, p.touched, p.msgs, p.keys)
 		}
-		return nil
 	})
 	if err != nil {
 		err = fmt.Errorf("file store %s: commit: %w", f.cfg.Path, err)
@@ -702,14 +668,11 @@ func (f *File) sweep(now time.Time) error {
 	if len(idle) == 0 {
 		return nil
 	}
-	err := f.db.Update(func(tx *bolt.Tx) error {
-		rooms := tx.Bucket(roomsBucket)
+	err := f.txn(func(t *txnWriter) {
 		for _, room := range idle {
-			if err := rooms.DeleteBucket([]byte(room)); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
-				return err
-			}
+			f.rec = appendForgetRec(f.rec[:0], room)
+			t.add(f.rec)
 		}
-		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("file store %s: forget idle rooms: %w", f.cfg.Path, err)
@@ -727,50 +690,6 @@ func (f *File) sweep(now time.Time) error {
 	}
 	m.mu.Unlock()
 	return nil
-}
-
-// msgKey is the key of message id in its room's bucket.
-func msgKey(id uint64) []byte {
-	return binary.BigEndian.AppendUint64([]byte{msgPrefix}, id)
-}
-
-// encodeMeta writes a room's meta: last id, last post time (Unix ms),
-// epoch.
-func encodeMeta(epoch string, last uint64, touched time.Time) []byte {
-	b := binary.BigEndian.AppendUint64(nil, last)
-	b = binary.BigEndian.AppendUint64(b, uint64(touched.UnixMilli()))
-	return append(b, epoch...)
-}
-
-// decodeMeta reads what encodeMeta wrote.
-func decodeMeta(b []byte) (epoch string, last uint64, touched time.Time, err error) {
-	if len(b) <= 16 {
-		return "", 0, time.Time{}, fmt.Errorf("meta %x does not decode", b)
-	}
-	last = binary.BigEndian.Uint64(b)
-	touched = time.UnixMilli(int64(binary.BigEndian.Uint64(b[8:])))
-	return string(b[16:]), last, touched, nil
-}
-
-// encodeKey writes an idempotency key's record: id, time (Unix ms),
-// fingerprint.
-func encodeKey(k *key) []byte {
-	b := binary.BigEndian.AppendUint64(nil, k.id)
-	b = binary.BigEndian.AppendUint64(b, uint64(k.time.UnixMilli()))
-	return append(b, k.fingerprint...)
-}
-
-// decodeKey reads what encodeKey wrote for key name.
-func decodeKey(name string, b []byte) (*key, error) {
-	if len(b) <= 16 {
-		return nil, fmt.Errorf("idempotency key %q: record %x does not decode", name, b)
-	}
-	return &key{
-		key:         name,
-		id:          binary.BigEndian.Uint64(b),
-		time:        time.UnixMilli(int64(binary.BigEndian.Uint64(b[8:]))).UTC(),
-		fingerprint: string(b[16:]), // a copy: b lives in the transaction
-	}, nil
 }
 
 // syncDir fsyncs a directory, so that a file just created in it is there

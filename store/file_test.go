@@ -1,9 +1,11 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,8 +86,20 @@ func TestFileSecondInstance(t *testing.T) {
 	}
 }
 
-// TestFileCorrupt: a file with damaged pages, a truncated file and a
-// file that is not a database are refused, naming the file.
+// used returns how many bytes of the file hold data: the offset after its
+// last byte that is not zero (the rest is zeros written ahead).
+func used(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(bytes.TrimRight(data, "\x00"))
+}
+
+// TestFileCorrupt: a damaged frame with data after it, garbage over the
+// frames, a damaged header, a file truncated within its frames and a file
+// that is not a store are refused, naming the file.
 func TestFileCorrupt(t *testing.T) {
 	ctx := context.Background()
 	good := filepath.Join(t.TempDir(), "good.db")
@@ -100,25 +114,34 @@ func TestFileCorrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const page = 4096
+	n := used(t, good)
+	if n < 2*store.FileMaxFrame {
+		t.Fatalf("only %d bytes of frames: too few to damage one with more than a frame after it", n)
+	}
 	for _, c := range []struct {
 		name string
 		data func() []byte
+		want string
 	}{
-		{"pages overwritten", func() []byte {
-			b := append([]byte(nil), data...)
-			for i := 2 * page; i < len(b); i += 3 {
+		{"a frame damaged", func() []byte {
+			b := bytes.Clone(data)
+			b[n/3] ^= 0x10
+			return b
+		}, "damaged at byte"},
+		{"garbage over the frames", func() []byte {
+			b := bytes.Clone(data)
+			for i := 8192; i < len(b); i += 3 {
 				b[i] = 0xA5
 			}
 			return b
-		}},
-		{"meta pages overwritten", func() []byte {
-			b := append([]byte(nil), data...)
-			copy(b, strings.Repeat("garbage!", page/4))
+		}, "damaged at byte"},
+		{"header overwritten", func() []byte {
+			b := bytes.Clone(data)
+			copy(b, "garbage!garbage!")
 			return b
-		}},
-		{"truncated", func() []byte { return data[:len(data)/3] }},
-		{"not a database", func() []byte { return []byte("hello, this is not a database\n") }},
+		}, "not a gochat store file"},
+		{"truncated within the frames", func() []byte { return data[:n/2] }, "truncated"},
+		{"not a store file", func() []byte { return []byte("hello, this is not a database\n") }, "not a gochat store file"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "chat.db")
@@ -130,11 +153,100 @@ func TestFileCorrupt(t *testing.T) {
 				s.Close()
 				t.Fatal("a damaged file was opened")
 			}
-			if !strings.Contains(err.Error(), path) {
-				t.Errorf("the error does not name the file: %v", err)
+			if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("the error does not name the file and say %q: %v", c.want, err)
 			}
 			t.Log(err)
 		})
+	}
+}
+
+// TestFileTornWrite: what a crash can leave after the last whole write
+// (part of a frame that was never acknowledged, or the first frames of a
+// room written whole) is dropped at start with a warning, every earlier
+// message is kept, and the store goes on from there, across another
+// restart too.
+func TestFileTornWrite(t *testing.T) {
+	ctx := context.Background()
+	at := time.Now()
+	for _, c := range []struct {
+		name string
+		tear func(t *testing.T, s *store.File, path string) // leaves room r at 10 messages
+	}{
+		{"a partial frame after the last", func(t *testing.T, s *store.File, path string) {
+			s.Close()
+			n := used(t, path)
+			writeAt(t, path, n, bytes.Repeat([]byte{0x5A}, 1000))
+		}},
+		{"the last frame torn", func(t *testing.T, s *store.File, path string) {
+			n := used(t, path)
+			if _, err := s.Append(ctx, "r", store.Draft{Author: "a", Text: strings.Repeat("y", 3000), Time: at}); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			writeAt(t, path, n+1000, make([]byte, 1000)) // a page of it not written
+		}},
+		{"a room written whole, torn after its first frames", func(t *testing.T, s *store.File, path string) {
+			big := store.Room{Name: "big", Epoch: "e1", Last: 100}
+			for id := range uint64(100) {
+				big.Messages = append(big.Messages, store.Message{ID: id + 1, Room: "big", Author: "a", Text: strings.Repeat("z", 2000), Time: at})
+			}
+			if err := s.PutRoom(ctx, big); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			n := used(t, path)
+			writeAt(t, path, n-100, make([]byte, 100)) // its last frame torn
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "chat.db")
+			cfg := store.FileConfig{Path: path, History: 100, MaxRooms: 10}
+			s := openFile(t, cfg)
+			for i := range 10 {
+				if _, err := s.Append(ctx, "r", store.Draft{Author: "a", Text: fmt.Sprint("t", i+1), Time: at}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before, _ := s.Read(ctx, "r", 0)
+			c.tear(t, s, path)
+
+			var log bytes.Buffer
+			cfg.Log = slog.New(slog.NewTextHandler(&log, nil))
+			s = openFile(t, cfg)
+			after, _ := s.Read(ctx, "r", 0)
+			if after.Epoch != before.Epoch || after.Last != 10 || len(after.Messages) != 10 {
+				t.Fatalf("after the torn write: %+v, before %+v", after, before)
+			}
+			if p, _ := s.Read(ctx, "big", 0); p.Epoch != "" {
+				t.Errorf("a room torn in the middle of its writing is there: last %d", p.Last)
+			}
+			if !strings.Contains(log.String(), "dropped a torn last write") {
+				t.Errorf("no warning of the torn write: %q", log.String())
+			}
+			if m, err := s.Append(ctx, "r", store.Draft{Author: "a", Text: "t11", Time: at}); err != nil || m.ID != 11 {
+				t.Fatalf("the next post: %+v %v", m, err)
+			}
+			s.Close()
+			s = openFile(t, store.FileConfig{Path: path, History: 100, MaxRooms: 10})
+			defer s.Close()
+			if p, _ := s.Read(ctx, "r", 0); p.Last != 11 || len(p.Messages) != 11 || p.Messages[10].Text != "t11" {
+				t.Errorf("after another restart: %+v", p)
+			}
+		})
+	}
+}
+
+// writeAt overwrites the file at path from byte off.
+func writeAt(t *testing.T, path string, off int, b []byte) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt(b, int64(off)); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -227,8 +339,56 @@ func TestFileRoomTTL(t *testing.T) {
 	}
 }
 
+// TestFileRewrite: once the log outgrows what the store holds, it is
+// rewritten with only that: the file shrinks, and after a restart every
+// room has its epoch, messages and idempotency keys, and ids go on.
+func TestFileRewrite(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "chat.db")
+	cfg := store.FileConfig{Path: path, History: 5, MaxRooms: 10}
+	s := openFile(t, cfg)
+	text := strings.Repeat("x", 2000)
+	grew := false
+	const posts = 4000 // 8 MB of texts: more than FileRewriteSlack
+	for i := range posts {
+		if _, err := s.Append(ctx, fmt.Sprint("room", i%3), store.Draft{Author: "a", Text: text, Time: time.Now(), Key: fmt.Sprint("k", i)}); err != nil {
+			t.Fatal(err)
+		}
+		if info, _ := os.Stat(path); info.Size() > store.FileRewriteSlack {
+			grew = true
+		}
+	}
+	if !grew {
+		t.Fatal("the file never grew past FileRewriteSlack")
+	}
+	if info, _ := os.Stat(path); info.Size() > store.FileRewriteSlack {
+		t.Errorf("the log was not rewritten: %d bytes", info.Size())
+	}
+	before := map[string]store.Page{}
+	for r := range 3 {
+		before[fmt.Sprint("room", r)], _ = s.Read(ctx, fmt.Sprint("room", r), 0)
+	}
+	s.Close()
+	s = openFile(t, cfg)
+	defer s.Close()
+	for room, b := range before {
+		a, _ := s.Read(ctx, room, 0)
+		if a.Epoch != b.Epoch || a.Last != b.Last || len(a.Messages) != 5 || a.Messages[0].ID != b.Messages[0].ID {
+			t.Errorf("room %s after a rewrite and a restart: last %d, %d messages; before: last %d", room, a.Last, len(a.Messages), b.Last)
+		}
+	}
+	m, err := s.Append(ctx, "room0", store.Draft{Author: "a", Text: text, Time: time.Now(), Key: fmt.Sprint("k", posts-1)}) // room0's last post
+	if err != nil || m.ID != before["room0"].Last {
+		t.Errorf("a key's repeat after a rewrite and a restart: %d %v, want the original id %d", m.ID, err, before["room0"].Last)
+	}
+	if m, err := s.Append(ctx, "room0", store.Draft{Author: "a", Text: "next", Time: time.Now()}); err != nil || m.ID != before["room0"].Last+1 {
+		t.Errorf("the next post: %d %v", m.ID, err)
+	}
+}
+
 // TestFileStaysBounded: over 100,000 posts with a small history, the
-// file stops growing: bbolt reuses the pages trimming frees.
+// file stays within FileRewriteSlack and two chunks, as the log is
+// rewritten whenever it outgrows what the store holds.
 func TestFileStaysBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("100,000 fsynced posts")
@@ -237,8 +397,9 @@ func TestFileStaysBounded(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "chat.db")
 	s := MustFile(t, path, 100, 100)
 	const posts, rooms, writers = 100_000, 10, 32
+	const bound = store.FileRewriteSlack + 2*store.FileChunk // 2 × 300 KB held, rounded up to a chunk
 	text := strings.Repeat("x", 200)
-	var sizeAt10k int64
+	var largest int64
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range writers {
@@ -251,21 +412,24 @@ func TestFileStaysBounded(t *testing.T) {
 		})
 	}
 	for i := range posts {
-		if i == 10_000 {
+		if i%1000 == 0 {
 			info, _ := os.Stat(path)
-			sizeAt10k = info.Size()
+			largest = max(largest, info.Size())
 		}
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
+	t.Logf("%d posts in %d commits; the file at most %d KiB", posts, s.Commits(), largest>>10)
+	if largest > bound {
+		t.Errorf("the file grew to %d bytes, past %d", largest, bound)
 	}
-	t.Logf("%d posts in %d commits; file %d KiB after 10,000 posts, %d KiB after %d", posts, s.Commits(), sizeAt10k>>10, info.Size()>>10, posts)
-	if info.Size() > 2*sizeAt10k {
-		t.Errorf("the file grew from %d to %d bytes", sizeAt10k, info.Size())
+	s.Close()
+	s = MustFile(t, path, 100, 100)
+	for r := range rooms {
+		if p, _ := s.Read(ctx, fmt.Sprint("room", r), 0); p.Last != posts/rooms || len(p.Messages) != 100 {
+			t.Errorf("room%d after a restart: last %d, %d messages", r, p.Last, len(p.Messages))
+		}
 	}
 }
 

@@ -4,8 +4,9 @@
 // Memory (memory.go) is the default and the right pick for one gochat
 // instance: it keeps the newest messages of each room in a bounded ring
 // and forgets everything on restart (each room then gets a new epoch).
-// File (file.go) keeps the same in one local bbolt file as well, so that
-// one instance keeps messages, ids and epochs across restarts and crashes.
+// File (file.go) keeps the same in one local file as well, a log of its
+// own (filelog.go), so that one instance keeps messages, ids and epochs
+// across restarts and crashes.
 // Redis (redis.go) lets several instances be one chat and keeps messages,
 // ids and epochs across restarts as far as Redis keeps its data. One test
 // suite (suite_test.go) runs against all three.

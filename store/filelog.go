@@ -1,0 +1,357 @@
+package store
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// The file store's log. The file is a 16-byte header, then frames, then
+// zeros up to a whole number of FileChunk bytes:
+//
+//	frame: crc32c (4) | length, high bit "more" (4) | sequence (8) | payload
+//
+// The crc covers length, sequence and payload; sequences count up from 1
+// with no gap. A transaction is one frame, or several frames of which all
+// but the last have "more" set: replay applies it only once its last
+// frame is read. The file grows by writing FileChunk zeros ahead of the
+// frames and syncing them, so a frame's fdatasync only ever overwrites
+// blocks the file already has, which costs the disk no journal commit.
+//
+// A crash can tear only the last write, which is at most one frame past
+// the last synced one: at start, bad bytes within one frame of the end of
+// the last whole transaction, with zeros after them, are that torn write
+// and are dropped (nothing in them was acknowledged). Bad bytes with data
+// further on are damage, and the file is refused.
+
+// logMagic is the file's header: it names the format and its version.
+const logMagic = "gochat store 1\n\x00"
+
+// logHeader is the header's size; the first frame starts there.
+const logHeader = int64(len(logMagic))
+
+// frameHeader is the size of a frame's crc, length and sequence.
+const frameHeader = 16
+
+// frameMore marks, in a frame's length, a transaction that goes on in the
+// next frame.
+const frameMore = 1 << 31
+
+// FileChunk is how much the file store's file grows by at a time, in
+// zeros written and synced ahead of the frames that will overwrite them.
+// The file's size is a whole number of chunks.
+const FileChunk = 1 << 20
+
+// FileMaxFrame is the largest frame payload. A batch of appends is one
+// frame; a room written whole (PutRoom, a rewrite) may take several.
+const FileMaxFrame = 64 << 10
+
+// castagnoli is the crc32 table the frames are checked with (read only).
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// errBusy is what lockFile returns while another process holds the lock.
+var errBusy = errors.New("file locked by another process")
+
+// logFile is the open, locked log of a file store. One goroutine uses it.
+type logFile struct {
+	path       string   // the file's name
+	f          *os.File // open read-write, locked
+	off        int64    // where the next frame goes
+	size       int64    // the file's size: zeros from off on
+	seq        uint64   // the last frame's sequence number
+	syncGrowth bool     // sync the zeros of each growth at once (not in a rewrite's new file)
+	buf        []byte   // the frame being encoded, reused
+}
+
+// logReplay is what openLog found in the file besides its transactions.
+type logReplay struct {
+	torn    int64 // bytes of a torn last write dropped
+	created bool  // the file was made new
+}
+
+// openLog opens (or creates) the log at path, locks it (waiting at most
+// timeout for another process to let go), and replays it: apply is called
+// with each whole transaction's frame payloads, in order. A torn last
+// write is dropped (and zeroed, so new frames follow whole ones); a
+// damaged file is refused.
+func openLog(path string, timeout time.Duration, apply func(frames [][]byte) error) (*logFile, logReplay, error) {
+	var rep logReplay
+	f, err := openLocked(path, timeout)
+	if err != nil {
+		return nil, rep, err
+	}
+	l := &logFile{path: path, f: f, syncGrowth: true}
+	if err := os.Remove(path + rewriteSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+		f.Close()
+		return nil, rep, fmt.Errorf("remove an unfinished rewrite: %w", err)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, rep, err
+	}
+	if info.Size() == 0 {
+		rep.created = true
+		err = l.create()
+	} else {
+		l.size = info.Size()
+		rep.torn, err = l.replay(apply)
+	}
+	if err != nil {
+		f.Close()
+		return nil, rep, err
+	}
+	return l, rep, nil
+}
+
+// rewriteSuffix names the new file a rewrite writes beside the log.
+const rewriteSuffix = ".rewrite"
+
+// openLocked opens path read-write, creating it, and takes its lock. A
+// file renamed over path while this waited (a rewrite) is opened again.
+func openLocked(path string, timeout time.Duration) (*os.File, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		err = lockFile(f)
+		if err == nil {
+			held, err1 := f.Stat()
+			named, err2 := os.Stat(path)
+			if err1 == nil && err2 == nil && os.SameFile(held, named) {
+				return f, nil
+			}
+		}
+		f.Close()
+		if err != nil && !errors.Is(err, errBusy) {
+			return nil, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("another process holds the file (no lock within %v): one gochat per file; several instances share Redis", timeout)
+		}
+		time.Sleep(lockPoll)
+	}
+}
+
+// lockPoll is how often openLocked tries a lock another process holds.
+const lockPoll = 10 * time.Millisecond
+
+// create writes the header and the first chunk of zeros of a new file.
+func (l *logFile) create() error {
+	l.off = logHeader
+	if err := l.grow(FileChunk); err != nil {
+		return err
+	}
+	if _, err := l.f.WriteAt([]byte(logMagic), 0); err != nil {
+		return fmt.Errorf("write the header: %w", err)
+	}
+	if l.syncGrowth {
+		if err := l.f.Sync(); err != nil {
+			return fmt.Errorf("write the header: %w", err)
+		}
+	}
+	return nil
+}
+
+// replay reads every frame, applies each whole transaction, and sets
+// where the next frame goes. It returns how many bytes of a torn last
+// write it dropped.
+func (l *logFile) replay(apply func(frames [][]byte) error) (int64, error) {
+	if l.size < logHeader {
+		return 0, errors.New("not a gochat store file (too short)")
+	}
+	r := bufio.NewReaderSize(io.NewSectionReader(l.f, 0, l.size), 1<<16)
+	var head [frameHeader]byte
+	if _, err := io.ReadFull(r, head[:logHeader]); err != nil {
+		return 0, err
+	}
+	if string(head[:logHeader]) != logMagic {
+		return 0, errors.New("not a gochat store file (its header is not gochat's)")
+	}
+	pos, end := logHeader, logHeader // end: after the last whole transaction
+	var txn [][]byte
+	var txnSeq uint64 // the sequence of the last frame of the last whole transaction
+	for {
+		if l.size-pos < frameHeader {
+			break
+		}
+		if _, err := io.ReadFull(r, head[:]); err != nil {
+			return 0, err
+		}
+		length := binary.LittleEndian.Uint32(head[4:])
+		n := int64(length &^ frameMore)
+		seq := binary.LittleEndian.Uint64(head[8:])
+		if n == 0 || n > FileMaxFrame || pos+frameHeader+n > l.size || seq != l.seq+1 {
+			break
+		}
+		payload := make([]byte, n)
+		if _, err := io.ReadFull(r, payload); err != nil {
+			return 0, err
+		}
+		sum := crc32.Update(crc32.Checksum(head[4:], castagnoli), castagnoli, payload)
+		if sum != binary.LittleEndian.Uint32(head[:]) {
+			break
+		}
+		l.seq = seq
+		pos += frameHeader + n
+		txn = append(txn, payload)
+		if length&frameMore == 0 {
+			if err := apply(txn); err != nil {
+				return 0, fmt.Errorf("at byte %d: %w", end, err)
+			}
+			txn, end, txnSeq = nil, pos, seq
+		}
+	}
+	// pos is where no whole frame is: the rest must be zeros, but for a
+	// torn last write.
+	last, err := l.lastData(pos)
+	if err != nil {
+		return 0, err
+	}
+	l.seq, l.off = txnSeq, end
+	if last < pos && txn == nil {
+		return 0, nil // a clean end
+	}
+	if last >= pos && l.size%FileChunk != 0 {
+		return 0, fmt.Errorf("the file is truncated: it ends within a frame at byte %d", l.size)
+	}
+	if last >= pos+frameHeader+FileMaxFrame {
+		return 0, fmt.Errorf("damaged at byte %d: no whole frame there, and data follows up to byte %d", pos, last)
+	}
+	torn := max(last+1, pos) - end
+	zeros := min(l.size, pos+frameHeader+FileMaxFrame) - end
+	if _, err := l.f.WriteAt(make([]byte, zeros), end); err != nil {
+		return 0, fmt.Errorf("zero a torn last write: %w", err)
+	}
+	if err := fdatasync(l.f); err != nil {
+		return 0, fmt.Errorf("zero a torn last write: %w", err)
+	}
+	return torn, nil
+}
+
+// lastData returns the offset of the last byte at or past from that is
+// not zero, or from-1 if there is none.
+func (l *logFile) lastData(from int64) (int64, error) {
+	last := from - 1
+	buf := make([]byte, 1<<16)
+	for off := from; off < l.size; {
+		n, err := l.f.ReadAt(buf[:min(int64(len(buf)), l.size-off)], off)
+		for i := n - 1; i >= 0; i-- {
+			if buf[i] != 0 {
+				last = off + int64(i)
+				break
+			}
+		}
+		if err != nil && !(errors.Is(err, io.EOF) && n > 0) {
+			return 0, fmt.Errorf("read at byte %d: %w", off, err)
+		}
+		off += int64(n)
+	}
+	return last, nil
+}
+
+// write adds one frame, not yet synced; more says the transaction goes on
+// in the next frame.
+func (l *logFile) write(payload []byte, more bool) error {
+	n := int64(len(payload))
+	if n == 0 || n > FileMaxFrame {
+		return fmt.Errorf("frame of %d bytes: want 1 to %d", n, FileMaxFrame)
+	}
+	if need := l.off + frameHeader + n; need > l.size {
+		if err := l.grow(need); err != nil {
+			return err
+		}
+	}
+	length := uint32(n)
+	if more {
+		length |= frameMore
+	}
+	b := l.buf[:0]
+	b = binary.LittleEndian.AppendUint32(b, 0)
+	b = binary.LittleEndian.AppendUint32(b, length)
+	b = binary.LittleEndian.AppendUint64(b, l.seq+1)
+	b = append(b, payload...)
+	binary.LittleEndian.PutUint32(b, crc32.Checksum(b[4:], castagnoli))
+	l.buf = b
+	if _, err := l.f.WriteAt(b, l.off); err != nil {
+		return fmt.Errorf("write at byte %d: %w", l.off, err)
+	}
+	l.off += int64(len(b))
+	l.seq++
+	return nil
+}
+
+// sync makes every frame written so far durable.
+func (l *logFile) sync() error {
+	if err := fdatasync(l.f); err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	return nil
+}
+
+// grow writes zeros from the file's end up to the chunk that holds byte
+// need-1, and syncs them if syncGrowth is set.
+func (l *logFile) grow(need int64) error {
+	to := (need + FileChunk - 1) / FileChunk * FileChunk
+	zeros := make([]byte, min(to-l.size, FileChunk))
+	for off := l.size; off < to; off += int64(len(zeros)) {
+		if _, err := l.f.WriteAt(zeros[:min(int64(len(zeros)), to-off)], off); err != nil {
+			return fmt.Errorf("grow the file to %d bytes: %w", to, err)
+		}
+	}
+	l.size = to
+	if l.syncGrowth {
+		if err := l.f.Sync(); err != nil {
+			return fmt.Errorf("grow the file to %d bytes: %w", to, err)
+		}
+	}
+	return nil
+}
+
+// rewrite replaces the log by a new file holding what write puts in it,
+// and goes on in that file. The new file is written beside the log, synced
+// and renamed over it, so a crash leaves the one or the other whole.
+func (l *logFile) rewrite(write func(n *logFile) error) error {
+	name := l.path + rewriteSuffix
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("rewrite: %w", err)
+	}
+	n := &logFile{path: l.path, f: f}
+	err = lockFile(f)
+	if err == nil {
+		err = n.create()
+	}
+	if err == nil {
+		err = write(n)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err == nil {
+		err = os.Rename(name, l.path)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(name)
+		return fmt.Errorf("rewrite: %w", err)
+	}
+	l.f.Close()
+	n.syncGrowth = true
+	*l = *n
+	if err := syncDir(filepath.Dir(l.path)); err != nil {
+		return fmt.Errorf("rewrite: %w", err)
+	}
+	return nil
+}
+
+// close releases the file and its lock.
+func (l *logFile) close() error { return l.f.Close() }
