@@ -18,6 +18,7 @@ import (
 	"gochat/internal/history"
 	"gochat/internal/redistest"
 	"gochat/internal/testutil"
+	"gochat/store"
 )
 
 // post posts text to room on b from any goroutine: the answer's status
@@ -140,7 +141,7 @@ func TestFileStoreRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr = runBinary(t, "-addr", "127.0.0.1:0", "-store", "file:"+corrupt)
-	if code != 1 || !strings.Contains(stderr, corrupt) || !strings.Contains(stderr, "corrupt") {
+	if code != 1 || !strings.Contains(stderr, corrupt) || !strings.Contains(stderr, "not a gochat store file") {
 		t.Errorf("gochat on a corrupt file: exit %d\n%s", code, stderr)
 	}
 }
@@ -183,5 +184,52 @@ func TestStoreCopyCommand(t *testing.T) {
 	code, _, stderr := runBinary(t, "store", "copy", "memory", second)
 	if code != 1 || !strings.Contains(stderr, "memory store holds nothing") {
 		t.Errorf("store copy from memory: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestStoreCheckCommand: `gochat store check` reports what a file holds,
+// a torn last write (which it leaves in place) and damage (exit 1).
+func TestStoreCheckCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "chat.db")
+	b := StartBinary(t, "-store", "file:"+path)
+	for i := range 5 {
+		b.Post(fmt.Sprint("room", i%2), "ann", fmt.Sprint("t", i))
+	}
+	if err := b.Stop(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runBinary(t, "store", "check", path)
+	if code != 0 || !strings.Contains(stdout, path+": OK: 2 rooms, 5 messages") {
+		t.Errorf("store check of a good file: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := len(bytes.TrimRight(data, "\x00"))
+	torn := bytes.Clone(data)
+	copy(torn[end:], "a torn write")
+	if err := os.WriteFile(path, torn, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runBinary(t, "store", "check", path)
+	if code != 0 || !strings.Contains(stdout, "OK: 2 rooms, 5 messages") || !strings.Contains(stdout, "torn last write of 12 bytes") {
+		t.Errorf("store check of a torn file: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, torn) {
+		t.Error("store check changed the file")
+	}
+
+	damaged := bytes.Clone(data)
+	damaged[end/2] ^= 1
+	copy(damaged[end+store.FileMaxFrame+100:], "data far after the damage")
+	if err := os.WriteFile(path, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runBinary(t, "store", "check", path)
+	if code != 1 || !strings.Contains(stderr, path) || !strings.Contains(stderr, "damaged at byte") {
+		t.Errorf("store check of a damaged file: exit %d\n%s%s", code, stdout, stderr)
 	}
 }

@@ -144,7 +144,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	env["ipv6-prefix"] = "GOCHAT_IPV6_PREFIX"
 	showVersion := boolFlag(fs, "version", false, "print gochat's version, commit and Go version, and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(m.out, "Usage: gochat [flags]\n       gochat graph components|check|dot|json [FILE]\n       gochat store copy FROM TO\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
+		fmt.Fprintf(m.out, "Usage: gochat [flags]\n       gochat graph components|check|dot|json [FILE]\n       gochat store copy FROM TO\n       gochat store check PATH\n\ngochat serves a chat over HTTP long-polling. Flags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -30,11 +30,17 @@ func storeCommand(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	prefix := fs.String("redis-prefix", "gochat:", "namespace of gochat's Redis keys, in both stores")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: gochat store copy [-redis-prefix P] FROM TO\n\n"+
-			"copies every room, with its ids and epoch, from the store FROM to the store TO:\n"+
+		fmt.Fprintf(stderr, "Usage: gochat store copy [-redis-prefix P] FROM TO\n"+
+			"       gochat store check PATH\n\n"+
+			"copy copies every room, with its ids and epoch, from the store FROM to the store TO:\n"+
 			"file:PATH or redis://host:port/db (not memory). Stop the gochat using FROM first.\n"+
-			"TO must hold none of FROM's rooms. Flags:\n")
+			"TO must hold none of FROM's rooms.\n"+
+			"check reads a file store's file as gochat's start does, changing nothing, and says\n"+
+			"what it holds or why gochat would refuse it (exit 1). Flags of copy:\n")
 		fs.PrintDefaults()
+	}
+	if len(args) == 2 && args[0] == "check" {
+		return checkCommand(strings.TrimPrefix(args[1], "file:"), stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "copy" {
 		fs.Usage()
@@ -74,6 +80,20 @@ func storeCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	fromCfg, toCfg := server.Config{Store: from}, server.Config{Store: to}
 	fmt.Fprintf(stdout, "copied %d rooms, %d messages, from %s to %s\n", rooms, msgs, fromCfg.StoreName(), toCfg.StoreName())
+	return 0
+}
+
+// checkCommand runs `gochat store check PATH` and returns its exit code.
+func checkCommand(path string, stdout, stderr io.Writer) int {
+	rep, err := store.CheckFile(path)
+	if err != nil {
+		fmt.Fprintln(stderr, "gochat store check:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: OK: %d rooms, %d messages; %d bytes of log in a file of %d\n", path, rep.Rooms, rep.Messages, rep.Log, rep.Size)
+	if rep.Torn > 0 {
+		fmt.Fprintf(stdout, "%s: a torn last write of %d bytes follows (a crash cut it short, and none of it was acknowledged): the next start drops it\n", path, rep.Torn)
+	}
 	return 0
 }
 

@@ -152,10 +152,10 @@ func (f *File) load(ld *loader) error {
 	now := time.Now()
 	t := &txnWriter{l: f.log}
 	var rec []byte
+	if err := ld.check(); err != nil {
+		return err
+	}
 	for name, lr := range ld.rooms {
-		if err := lr.check(); err != nil {
-			return fmt.Errorf("the file is damaged: room %q %w", name, err)
-		}
 		if n := len(lr.msgs); n > f.cfg.History {
 			lr.msgs = lr.msgs[n-f.cfg.History:]
 			lr.first = lr.msgs[0].ID
@@ -448,6 +448,7 @@ func (f *File) rewriteIfDue() {
 	if f.log.off <= max(2*f.mem.bytes+FileRewriteSlack, f.rewriteAt) || f.failed() != nil {
 		return
 	}
+	start, before := time.Now(), f.log.off
 	err := f.log.rewrite(func(n *logFile) error {
 		for name, r := range f.mem.rooms {
 			t := &txnWriter{l: n}
@@ -466,7 +467,9 @@ func (f *File) rewriteIfDue() {
 	if err != nil {
 		f.rewriteAt = f.log.off + FileRewriteSlack
 		f.cfg.Log.Warn("the file store's log stays as it is for now", "file", f.cfg.Path, "err", err)
+		return
 	}
+	f.cfg.Log.Info("rewrote the file store's log", "file", f.cfg.Path, "bytes_before", before, "bytes_after", f.log.off, "took", time.Since(start))
 }
 
 // plan is what one batch changes in one room.

@@ -65,6 +65,7 @@ type logFile struct {
 	off        int64    // where the next frame goes
 	size       int64    // the file's size: zeros from off on
 	seq        uint64   // the last frame's sequence number
+	tornTo     int64    // the end of a torn last write replay found, from off
 	syncGrowth bool     // sync the zeros of each growth at once (not in a rewrite's new file)
 	buf        []byte   // the frame being encoded, reused
 }
@@ -102,6 +103,9 @@ func openLog(path string, timeout time.Duration, apply func(frames [][]byte) err
 	} else {
 		l.size = info.Size()
 		rep.torn, err = l.replay(apply)
+		if err == nil {
+			err = l.dropTorn()
+		}
 	}
 	if err != nil {
 		f.Close()
@@ -226,15 +230,24 @@ func (l *logFile) replay(apply func(frames [][]byte) error) (int64, error) {
 	if last >= pos+frameHeader+FileMaxFrame {
 		return 0, fmt.Errorf("damaged at byte %d: no whole frame there, and data follows up to byte %d", pos, last)
 	}
-	torn := max(last+1, pos) - end
-	zeros := min(l.size, pos+frameHeader+FileMaxFrame) - end
-	if _, err := l.f.WriteAt(make([]byte, zeros), end); err != nil {
-		return 0, fmt.Errorf("zero a torn last write: %w", err)
+	l.tornTo = min(l.size, pos+frameHeader+FileMaxFrame)
+	return max(last+1, pos) - end, nil
+}
+
+// dropTorn zeroes what replay found of a torn last write, so that new
+// frames follow whole ones.
+func (l *logFile) dropTorn() error {
+	if l.tornTo <= l.off {
+		return nil
+	}
+	if _, err := l.f.WriteAt(make([]byte, l.tornTo-l.off), l.off); err != nil {
+		return fmt.Errorf("zero a torn last write: %w", err)
 	}
 	if err := fdatasync(l.f); err != nil {
-		return 0, fmt.Errorf("zero a torn last write: %w", err)
+		return fmt.Errorf("zero a torn last write: %w", err)
 	}
-	return torn, nil
+	l.tornTo = 0
+	return nil
 }
 
 // lastData returns the offset of the last byte at or past from that is

@@ -205,12 +205,14 @@ func (ld *loader) apply(frames [][]byte) error {
 	return nil
 }
 
-// check returns what is wrong with a room once the whole log is read:
-// its messages must run from its first id to its last.
-func (lr *loadedRoom) check() error {
-	n := uint64(len(lr.msgs))
-	if n != lr.last+1-lr.first || (n > 0 && lr.msgs[0].ID != lr.first) {
-		return fmt.Errorf("holds %d messages, where ids %d to %d belong", n, lr.first, lr.last)
+// check returns what is wrong with the rooms once the whole log is read:
+// each room's messages must run from its first id to its last.
+func (ld *loader) check() error {
+	for name, lr := range ld.rooms {
+		n := uint64(len(lr.msgs))
+		if n != lr.last+1-lr.first || (n > 0 && lr.msgs[0].ID != lr.first) {
+			return fmt.Errorf("the file is damaged: room %q holds %d messages, where ids %d to %d belong", name, n, lr.first, lr.last)
+		}
 	}
 	return nil
 }
