@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -57,7 +58,8 @@ type FileConfig struct {
 // copy and answers. So a returned message is on disk, readers never see a
 // message that is not, and concurrent appends share an fsync. When the
 // log has grown past twice what the store holds (plus FileRewriteSlack),
-// it is rewritten with only that.
+// it is rewritten with only that, by a goroutine of its own while the
+// posts go on.
 type File struct {
 	cfg  FileConfig      // as OpenFile was given it
 	log  *logFile        // the file; run writes it
@@ -71,10 +73,21 @@ type File struct {
 	// touched is when each room got its last post; only run uses it.
 	touched map[string]time.Time
 	commits atomic.Int64          // batches committed
-	rec     []byte                // a record being encoded; only run uses it
 	fault   atomic.Pointer[error] // why the log cannot be written to any more
+	// rewriting is the rewrite under way, if any; only run uses it.
+	rewriting *rewrite
 	// rewriteAt is the log size past which run tries a failed rewrite again.
 	rewriteAt int64
+}
+
+// rewrite is a rewrite of the log under way: a goroutine writes what the
+// store held when it began into a new file, while run goes on writing the
+// log, which keeps the frames it gets meanwhile for the new file.
+type rewrite struct {
+	n      *logFile   // the new file; the goroutine's until done answers
+	done   chan error // the goroutine's result (buffered)
+	start  time.Time  // when it began
+	before int64      // the log's size then
 }
 
 // appendReq is one Append waiting for run.
@@ -151,7 +164,6 @@ func (f *File) load(ld *loader) error {
 	var keys []loadedKey
 	now := time.Now()
 	t := &txnWriter{l: f.log}
-	var rec []byte
 	if err := ld.check(); err != nil {
 		return err
 	}
@@ -159,8 +171,7 @@ func (f *File) load(ld *loader) error {
 		if n := len(lr.msgs); n > f.cfg.History {
 			lr.msgs = lr.msgs[n-f.cfg.History:]
 			lr.first = lr.msgs[0].ID
-			rec = appendRoomRec(rec[:0], name, lr.epoch, lr.last, lr.first, lr.touched)
-			t.add(rec)
+			t.room(name, lr.epoch, lr.last, lr.first, lr.touched, nil, nil)
 		}
 		r := &ring{name: name, epoch: lr.epoch, buf: make([]Message, 0, min(f.cfg.History, max(len(lr.msgs), 16)))}
 		for _, m := range lr.msgs {
@@ -301,7 +312,7 @@ func (f *File) put(r Room) error {
 		first = msgs[0].ID
 	}
 	err := f.txn(func(t *txnWriter) {
-		f.writeRoom(t, r.Name, r.Epoch, r.Last, first, touched, msgs, nil)
+		t.room(r.Name, r.Epoch, r.Last, first, touched, msgs, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("put room %q: file store %s: %w", r.Name, f.cfg.Path, err)
@@ -319,20 +330,6 @@ func (f *File) put(r Room) error {
 	f.touched[r.Name] = touched
 	m.hub.publish(r.Name, false)
 	return nil
-}
-
-// writeRoom adds a room's records, whole, to a transaction.
-func (f *File) writeRoom(t *txnWriter, name, epoch string, last, first uint64, touched time.Time, msgs []Message, keys map[string]*key) {
-	f.rec = appendRoomRec(f.rec[:0], name, epoch, last, first, touched)
-	t.add(f.rec)
-	for _, m := range msgs {
-		f.rec = appendMsgRec(f.rec[:0], m)
-		t.add(f.rec)
-	}
-	for _, k := range keys {
-		f.rec = appendKeyRec(f.rec[:0], k)
-		t.add(f.rec)
-	}
 }
 
 // txn writes one transaction to the log, what add adds, and syncs it. A
@@ -395,7 +392,14 @@ func (f *File) run() {
 					f.cfg.Log.Warn("idle rooms stay until the next sweep", "err", err)
 				}
 				continue
+			case err := <-f.rewriteDone():
+				f.finishRewrite(err)
+				continue
 			case <-f.quit:
+				if rw := f.rewriting; rw != nil {
+					<-rw.done
+					rw.n.discard()
+				}
 				return
 			}
 		}
@@ -442,34 +446,76 @@ func (req *appendReq) cost() int {
 	return recOverhead + len(req.room) + len(req.d.Author) + len(req.d.Text) + len(req.d.Key)
 }
 
-// rewriteIfDue rewrites the log once it has grown past twice what the
-// store holds, plus FileRewriteSlack.
+// rewriteIfDue starts a rewrite of the log once it has grown past twice
+// what the store holds, plus FileRewriteSlack.
 func (f *File) rewriteIfDue() {
-	if f.log.off <= max(2*f.mem.bytes+FileRewriteSlack, f.rewriteAt) || f.failed() != nil {
+	if f.rewriting != nil || f.log.off <= max(2*f.mem.bytes+FileRewriteSlack, f.rewriteAt) || f.failed() != nil {
 		return
 	}
-	start, before := time.Now(), f.log.off
-	err := f.log.rewrite(func(n *logFile) error {
-		for name, r := range f.mem.rooms {
-			t := &txnWriter{l: n}
-			msgs := r.since(0)
-			first := r.last + 1
-			if len(msgs) > 0 {
-				first = msgs[0].ID
-			}
-			f.writeRoom(t, name, r.epoch, r.last, first, f.touched[name], msgs, r.keys)
-			if err := t.end(); err != nil {
-				return err
+	rw := &rewrite{done: make(chan error, 1), start: time.Now(), before: f.log.off}
+	var err error
+	if rw.n, err = f.log.startRewrite(); err != nil {
+		f.rewriteAt = f.log.off + FileRewriteSlack
+		f.cfg.Log.Warn("the file store's log stays as it is for now", "file", f.cfg.Path, "err", err)
+		return
+	}
+	type snap struct {
+		name, epoch string
+		last, first uint64
+		touched     time.Time
+		msgs        []Message
+		keys        []*key
+	}
+	rooms := make([]snap, 0, len(f.mem.rooms))
+	for name, r := range f.mem.rooms {
+		s := snap{name: name, epoch: r.epoch, last: r.last, first: r.last + 1, touched: f.touched[name], msgs: r.since(0), keys: slices.Collect(maps.Values(r.keys))}
+		if len(s.msgs) > 0 {
+			s.first = s.msgs[0].ID
+		}
+		rooms = append(rooms, s)
+	}
+	f.rewriting = rw
+	go func() {
+		var err error
+		for _, s := range rooms {
+			t := &txnWriter{l: rw.n}
+			t.room(s.name, s.epoch, s.last, s.first, s.touched, s.msgs, s.keys)
+			if err = t.end(); err != nil {
+				break
 			}
 		}
+		rw.done <- err
+	}()
+}
+
+// rewriteDone is what the rewrite under way answers on, or nil.
+func (f *File) rewriteDone() <-chan error {
+	if f.rewriting == nil {
 		return nil
-	})
+	}
+	return f.rewriting.done
+}
+
+// finishRewrite ends the rewrite under way, whose goroutine answered err:
+// the log goes on in the new file, or stays as it is.
+func (f *File) finishRewrite(err error) {
+	rw := f.rewriting
+	f.rewriting = nil
+	if err == nil {
+		err = f.failed()
+	}
+	if err == nil {
+		err = f.log.finishRewrite(rw.n)
+	} else {
+		rw.n.discard()
+		f.log.endRewrite()
+	}
 	if err != nil {
 		f.rewriteAt = f.log.off + FileRewriteSlack
 		f.cfg.Log.Warn("the file store's log stays as it is for now", "file", f.cfg.Path, "err", err)
 		return
 	}
-	f.cfg.Log.Info("rewrote the file store's log", "file", f.cfg.Path, "bytes_before", before, "bytes_after", f.log.off, "took", time.Since(start))
+	f.cfg.Log.Info("rewrote the file store's log", "file", f.cfg.Path, "bytes_before", rw.before, "bytes_after", f.log.off, "took", time.Since(rw.start))
 }
 
 // plan is what one batch changes in one room.
@@ -515,7 +561,7 @@ func (f *File) commit(batch []*appendReq) {
 				continue
 			}
 			first := p.last - uint64(min(p.retained(), m.history)) + 1
-			f.writeRoom(t, room, p.epoch, p.last, first, p.touched, p.msgs, p.keys)
+			t.room(room, p.epoch, p.last, first, p.touched, p.msgs, slices.Collect(maps.Values(p.keys)))
 		}
 	})
 	if err != nil {
@@ -673,8 +719,7 @@ func (f *File) sweep(now time.Time) error {
 	}
 	err := f.txn(func(t *txnWriter) {
 		for _, room := range idle {
-			f.rec = appendForgetRec(f.rec[:0], room)
-			t.add(f.rec)
+			t.forget(room)
 		}
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -60,14 +61,21 @@ var errBusy = errors.New("file locked by another process")
 
 // logFile is the open, locked log of a file store. One goroutine uses it.
 type logFile struct {
-	path       string   // the file's name
-	f          *os.File // open read-write, locked
-	off        int64    // where the next frame goes
-	size       int64    // the file's size: zeros from off on
-	seq        uint64   // the last frame's sequence number
-	tornTo     int64    // the end of a torn last write replay found, from off
-	syncGrowth bool     // sync the zeros of each growth at once (not in a rewrite's new file)
-	buf        []byte   // the frame being encoded, reused
+	path   string   // the file's name
+	f      *os.File // open read-write, locked
+	off    int64    // where the next frame goes
+	size   int64    // the file's size: zeros from off on
+	seq    uint64   // the last frame's sequence number
+	tornTo int64    // the end of a torn last write replay found, from off
+	live   bool     // gochat's log, not a rewrite's new file: each growth, and each frame of a transaction that goes on, is synced at once
+	buf    []byte   // the frame being encoded, reused
+	tee    []frame  // while a rewrite runs: the frames written since it began
+}
+
+// frame is a frame's payload and whether its transaction goes on.
+type frame struct {
+	payload []byte // the records
+	more    bool   // the transaction goes on in the next frame
 }
 
 // logReplay is what openLog found in the file besides its transactions.
@@ -87,7 +95,7 @@ func openLog(path string, timeout time.Duration, apply func(frames [][]byte) err
 	if err != nil {
 		return nil, rep, err
 	}
-	l := &logFile{path: path, f: f, syncGrowth: true}
+	l := &logFile{path: path, f: f, live: true}
 	if err := os.Remove(path + rewriteSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
 		f.Close()
 		return nil, rep, fmt.Errorf("remove an unfinished rewrite: %w", err)
@@ -157,7 +165,7 @@ func (l *logFile) create() error {
 	if _, err := l.f.WriteAt([]byte(logMagic), 0); err != nil {
 		return fmt.Errorf("write the header: %w", err)
 	}
-	if l.syncGrowth {
+	if l.live {
 		if err := l.f.Sync(); err != nil {
 			return fmt.Errorf("write the header: %w", err)
 		}
@@ -299,6 +307,9 @@ func (l *logFile) write(payload []byte, more bool) error {
 	}
 	l.off += int64(len(b))
 	l.seq++
+	if l.tee != nil {
+		l.tee = append(l.tee, frame{bytes.Clone(payload), more})
+	}
 	return nil
 }
 
@@ -311,7 +322,7 @@ func (l *logFile) sync() error {
 }
 
 // grow writes zeros from the file's end up to the chunk that holds byte
-// need-1, and syncs them if syncGrowth is set.
+// need-1, and syncs them if the log is live.
 func (l *logFile) grow(need int64) error {
 	to := (need + FileChunk - 1) / FileChunk * FileChunk
 	zeros := make([]byte, min(to-l.size, FileChunk))
@@ -321,7 +332,7 @@ func (l *logFile) grow(need int64) error {
 		}
 	}
 	l.size = to
-	if l.syncGrowth {
+	if l.live {
 		if err := l.f.Sync(); err != nil {
 			return fmt.Errorf("grow the file to %d bytes: %w", to, err)
 		}
@@ -329,42 +340,67 @@ func (l *logFile) grow(need int64) error {
 	return nil
 }
 
-// rewrite replaces the log by a new file holding what write puts in it,
-// and goes on in that file. The new file is written beside the log, synced
-// and renamed over it, so a crash leaves the one or the other whole.
-func (l *logFile) rewrite(write func(n *logFile) error) error {
+// startRewrite creates the new file of a rewrite beside the log, locked,
+// with its header, and starts keeping the frames the log is written from
+// now on, for finishRewrite.
+func (l *logFile) startRewrite() (*logFile, error) {
 	name := l.path + rewriteSuffix
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return fmt.Errorf("rewrite: %w", err)
+		return nil, fmt.Errorf("rewrite: %w", err)
 	}
 	n := &logFile{path: l.path, f: f}
 	err = lockFile(f)
 	if err == nil {
 		err = n.create()
 	}
-	if err == nil {
-		err = write(n)
+	if err != nil {
+		n.discard()
+		return nil, fmt.Errorf("rewrite: %w", err)
+	}
+	l.tee = []frame{}
+	return n, nil
+}
+
+// finishRewrite adds to n, the new file of a rewrite, the frames the log
+// got since the rewrite began, syncs it and renames it over the log, and
+// goes on in it. A crash leaves the one or the other whole.
+func (l *logFile) finishRewrite(n *logFile) error {
+	tee := l.tee
+	l.tee = nil
+	var err error
+	for _, fr := range tee {
+		if err = n.write(fr.payload, fr.more); err != nil {
+			break
+		}
 	}
 	if err == nil {
-		err = f.Sync()
+		err = n.f.Sync()
 	}
 	if err == nil {
-		err = os.Rename(name, l.path)
+		err = os.Rename(n.f.Name(), l.path)
 	}
 	if err != nil {
-		f.Close()
-		os.Remove(name)
+		n.discard()
 		return fmt.Errorf("rewrite: %w", err)
 	}
 	l.f.Close()
-	n.syncGrowth = true
+	n.live = true
 	*l = *n
 	if err := syncDir(filepath.Dir(l.path)); err != nil {
 		return fmt.Errorf("rewrite: %w", err)
 	}
 	return nil
 }
+
+// discard closes and removes the new file of a rewrite that did not end.
+func (l *logFile) discard() {
+	l.f.Close()
+	os.Remove(l.f.Name())
+}
+
+// endRewrite stops keeping frames for a rewrite that did not end.
+func (l *logFile) endRewrite() { l.tee = nil }
 
 // close releases the file and its lock.
 func (l *logFile) close() error { return l.f.Close() }

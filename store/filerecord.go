@@ -218,14 +218,36 @@ func (ld *loader) check() error {
 }
 
 // txnWriter writes one transaction's records into frames: a frame is
-// written when the next record would not fit it, and such a frame (one
-// with more to come) is synced at once, so that at most one frame is ever
-// written and not synced.
+// written when the next record would not fit it, and in the live log such
+// a frame (one with more to come) is synced at once, so that at most one
+// frame is ever written and not synced.
 type txnWriter struct {
 	l      *logFile // the log written to
 	frame  []byte   // the frame being filled
+	rec    []byte   // the record being encoded
 	frames int      // frames written
 	err    error    // the first failure
+}
+
+// room adds a room's records, whole: its state, then its messages and
+// idempotency keys.
+func (t *txnWriter) room(name, epoch string, last, first uint64, touched time.Time, msgs []Message, keys []*key) {
+	t.rec = appendRoomRec(t.rec[:0], name, epoch, last, first, touched)
+	t.add(t.rec)
+	for _, m := range msgs {
+		t.rec = appendMsgRec(t.rec[:0], m)
+		t.add(t.rec)
+	}
+	for _, k := range keys {
+		t.rec = appendKeyRec(t.rec[:0], k)
+		t.add(t.rec)
+	}
+}
+
+// forget adds a room's forgetting.
+func (t *txnWriter) forget(name string) {
+	t.rec = appendForgetRec(t.rec[:0], name)
+	t.add(t.rec)
 }
 
 // add adds a record.
@@ -238,7 +260,7 @@ func (t *txnWriter) add(rec []byte) {
 		return
 	}
 	if len(t.frame)+len(rec) > FileMaxFrame {
-		if t.err = t.l.write(t.frame, true); t.err == nil {
+		if t.err = t.l.write(t.frame, true); t.err == nil && t.l.live {
 			t.err = t.l.sync()
 		}
 		t.frame = t.frame[:0]
