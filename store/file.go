@@ -173,12 +173,8 @@ func (f *File) load(ld *loader) error {
 			lr.first = lr.msgs[0].ID
 			t.room(name, lr.epoch, lr.last, lr.first, lr.touched, nil, nil)
 		}
-		r := &ring{name: name, epoch: lr.epoch, buf: make([]Message, 0, min(f.cfg.History, max(len(lr.msgs), 16)))}
-		for _, m := range lr.msgs {
-			r.push(m, f.cfg.History)
-			f.mem.bytes += size(m)
-		}
-		r.last = lr.last
+		r, bytes := newRing(name, lr.epoch, f.cfg.History, lr.msgs, lr.last)
+		f.mem.bytes += bytes
 		for _, k := range lr.keys {
 			if now.Sub(k.time) < KeyWindow {
 				keys = append(keys, loadedKey{r, k})
@@ -317,14 +313,9 @@ func (f *File) put(r Room) error {
 	if err != nil {
 		return fmt.Errorf("put room %q: file store %s: %w", r.Name, f.cfg.Path, err)
 	}
-	ring := &ring{name: r.Name, epoch: r.Epoch, buf: make([]Message, 0, min(m.history, 16))}
+	ring, bytes := newRing(r.Name, r.Epoch, m.history, msgs, r.Last)
 	m.mu.Lock()
-	for _, msg := range msgs {
-		msg.Room = r.Name
-		ring.push(msg, m.history)
-		m.bytes += size(msg)
-	}
-	ring.last = r.Last
+	m.bytes += bytes
 	m.rooms[r.Name] = ring
 	m.mu.Unlock()
 	f.touched[r.Name] = touched
@@ -584,7 +575,7 @@ func (f *File) commit(batch []*appendReq) {
 		}
 		r := p.ring
 		if r == nil {
-			r = &ring{name: room, epoch: p.epoch, buf: make([]Message, 0, min(m.history, 16))}
+			r, _ = newRing(room, p.epoch, m.history, nil, 0)
 			m.rooms[room] = r
 		}
 		for _, msg := range p.msgs {

@@ -75,7 +75,7 @@ func (m *Memory) Append(_ context.Context, room string, d Draft) (Message, error
 		if err != nil {
 			return Message{}, fmt.Errorf("append to room %q: %w", room, err)
 		}
-		r = &ring{name: room, epoch: epoch, buf: make([]Message, 0, min(m.history, 16))}
+		r, _ = newRing(room, epoch, m.history, nil, 0)
 		m.rooms[room] = r
 	}
 	msg := Message{ID: r.last + 1, Room: r.name, Author: d.Author, Text: d.Text, Time: d.Time}
@@ -184,6 +184,21 @@ func (m *Memory) forget(now time.Time) {
 		n++
 	}
 	m.keys = m.keys[n:] // append moves the live ones when it grows
+}
+
+// newRing returns the ring of room name holding msgs (oldest first; at
+// most history of them), with last as its newest id, and the bytes the
+// messages count.
+func newRing(name, epoch string, history int, msgs []Message, last uint64) (*ring, int64) {
+	r := &ring{name: name, epoch: epoch, buf: make([]Message, 0, min(history, max(len(msgs), 16)))}
+	var bytes int64
+	for _, m := range msgs {
+		m.Room = name
+		r.push(m, history)
+		bytes += size(m)
+	}
+	r.last = last
+	return r, bytes
 }
 
 func (r *ring) push(m Message, history int) {
