@@ -529,18 +529,8 @@ func (f *File) commit(batch []*appendReq) {
 			now = req.d.Time
 		}
 	}
-	// The keys Memory.forget drops at now, which the file drops too.
-	var expired []*key
-	for _, k := range m.keys {
-		if now.Sub(k.time) < KeyWindow {
-			break
-		}
-		expired = append(expired, k)
-	}
-	b := &batchPlan{plans: map[string]*plan{}, bytes: m.bytes}
-	for _, k := range expired {
-		b.bytes -= int64(len(k.key) + keyOverhead)
-	}
+	_, freed := m.expired(now) // the keys m.forget drops once the batch is in
+	b := &batchPlan{plans: map[string]*plan{}, bytes: m.bytes - freed}
 	results := make([]appendRes, len(batch))
 	for i, req := range batch {
 		results[i] = f.planOne(b, req)

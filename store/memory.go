@@ -172,17 +172,25 @@ func (m *Memory) remember(r *ring, k *key) {
 	m.keys = append(m.keys, k)
 }
 
+// expired returns how many of the oldest keys are past KeyWindow at now,
+// and the bytes they count.
+func (m *Memory) expired(now time.Time) (n int, bytes int64) {
+	for n < len(m.keys) && now.Sub(m.keys[n].time) >= KeyWindow {
+		bytes += int64(len(m.keys[n].key) + keyOverhead)
+		n++
+	}
+	return n, bytes
+}
+
 // forget drops the keys of every room older than KeyWindow at now, and
 // what they cost from the bytes held.
 func (m *Memory) forget(now time.Time) {
-	n := 0
-	for n < len(m.keys) && now.Sub(m.keys[n].time) >= KeyWindow {
-		k := m.keys[n]
+	n, bytes := m.expired(now)
+	for i, k := range m.keys[:n] {
 		delete(k.room.keys, k.key)
-		m.bytes -= int64(len(k.key) + keyOverhead)
-		m.keys[n] = nil
-		n++
+		m.keys[i] = nil
 	}
+	m.bytes -= bytes
 	m.keys = m.keys[n:] // append moves the live ones when it grows
 }
 
