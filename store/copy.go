@@ -64,3 +64,17 @@ func Copy(ctx context.Context, from, to Copyable) (rooms, messages int, err erro
 	}
 	return rooms, messages, nil
 }
+
+// checkRoom checks that r can be stored: an epoch, and messages with
+// contiguous ids up to r.Last.
+func checkRoom(r Room) error {
+	if r.Epoch == "" {
+		return errors.New("no epoch")
+	}
+	for i, msg := range r.Messages {
+		if want := r.Last - uint64(len(r.Messages)-1-i); msg.ID != want {
+			return fmt.Errorf("message %d where %d belongs (last %d)", msg.ID, want, r.Last)
+		}
+	}
+	return nil
+}

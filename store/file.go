@@ -341,20 +341,6 @@ func (f *File) txn(add func(t *txnWriter)) error {
 	return nil
 }
 
-// checkRoom checks that r can be stored: an epoch, and messages with
-// contiguous ids up to r.Last.
-func checkRoom(r Room) error {
-	if r.Epoch == "" {
-		return errors.New("no epoch")
-	}
-	for i, msg := range r.Messages {
-		if want := r.Last - uint64(len(r.Messages)-1-i); msg.ID != want {
-			return fmt.Errorf("message %d where %d belongs (last %d)", msg.ID, want, r.Last)
-		}
-	}
-	return nil
-}
-
 // Commits returns how many transactions the store has committed: the
 // appends of a batch share one.
 func (f *File) Commits() int64 { return f.commits.Load() }
