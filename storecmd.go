@@ -98,14 +98,16 @@ func checkCommand(path string, stdout, stderr io.Writer) int {
 }
 
 // openCopyable opens the store spec names for a copy.
-func openCopyable(spec, prefix string) (store.Copyable, error) {
-	switch {
-	case strings.HasPrefix(spec, "file:") && spec != "file:":
-		return store.OpenFile(store.FileConfig{Path: strings.TrimPrefix(spec, "file:"), History: copyHistory, MaxRooms: copyMaxRooms})
-	case strings.HasPrefix(spec, "redis://") || strings.HasPrefix(spec, "rediss://"):
-		return store.OpenRedis(store.RedisConfig{URL: spec, Prefix: prefix, History: copyHistory, MaxRooms: copyMaxRooms, StartTimeout: server.DefaultStoreTimeout})
-	case spec == "memory":
-		return nil, fmt.Errorf("store %q: the memory store holds nothing once gochat stops; copy between file:PATH and redis://host:port/db", spec)
+func openCopyable(name, prefix string) (store.Copyable, error) {
+	spec, err := store.ParseSpec(name)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("store %q: want file:PATH or redis://host:port/db", spec)
+	switch spec.Kind {
+	case store.KindFile:
+		return store.OpenFile(store.FileConfig{Path: spec.Path, History: copyHistory, MaxRooms: copyMaxRooms})
+	case store.KindRedis:
+		return store.OpenRedis(store.RedisConfig{URL: spec.URL, Prefix: prefix, History: copyHistory, MaxRooms: copyMaxRooms, StartTimeout: server.DefaultStoreTimeout})
+	}
+	return nil, fmt.Errorf("store %q: the memory store holds nothing once gochat stops; copy between file:PATH and redis://host:port/db", name)
 }

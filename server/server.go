@@ -372,31 +372,30 @@ func Open(cfg Config) (*Server, error) {
 // openStore opens the store cfg names, and says how many calls a Storage
 // should run on it at once.
 func openStore(cfg Config) (store.Store, int, error) {
-	switch {
-	case cfg.Store == "" || cfg.Store == "memory":
-		st, err := store.NewMemory(cfg.History, cfg.MaxRooms)
-		if err != nil {
-			return nil, 0, err
-		}
-		st.SetMaxBytes(cfg.MaxBytes)
-		return st, 0, nil
-	case strings.HasPrefix(cfg.Store, "redis://") || strings.HasPrefix(cfg.Store, "rediss://"):
+	spec, err := store.ParseSpec(cfg.Store)
+	if err != nil {
+		return nil, 0, err
+	}
+	switch spec.Kind {
+	case store.KindRedis:
 		st, err := store.OpenRedis(store.RedisConfig{
-			URL: cfg.Store, Prefix: cfg.RedisPrefix, History: cfg.History, MaxRooms: cfg.MaxRooms,
+			URL: spec.URL, Prefix: cfg.RedisPrefix, History: cfg.History, MaxRooms: cfg.MaxRooms,
 			RoomTTL: cfg.RoomTTL, PoolSize: redisConcurrency, StartTimeout: cfg.StoreTimeout, Log: cfg.Log,
 		})
 		return st, redisConcurrency, err
-	case strings.HasPrefix(cfg.Store, "file:"):
-		if cfg.Store == "file:" {
-			return nil, 0, fmt.Errorf("store %q: want a path after file:, e.g. file:/var/lib/gochat/chat.db", cfg.Store)
-		}
+	case store.KindFile:
 		st, err := store.OpenFile(store.FileConfig{
-			Path: strings.TrimPrefix(cfg.Store, "file:"), History: cfg.History, MaxRooms: cfg.MaxRooms,
+			Path: spec.Path, History: cfg.History, MaxRooms: cfg.MaxRooms,
 			MaxBytes: cfg.MaxBytes, RoomTTL: cfg.RoomTTL, Log: cfg.Log,
 		})
 		return st, fileConcurrency, err
 	}
-	return nil, 0, fmt.Errorf("store %q: want memory, file:PATH or redis://host:port/db", cfg.Store)
+	st, err := store.NewMemory(cfg.History, cfg.MaxRooms)
+	if err != nil {
+		return nil, 0, err
+	}
+	st.SetMaxBytes(cfg.MaxBytes)
+	return st, 0, nil
 }
 
 // StoreName says which store the server uses, for people.
