@@ -83,13 +83,22 @@ func orEmpty(md metadata) metadata {
 	return md
 }
 
+// roomForGraph refuses a graph id the runtime does not keep yet once it
+// keeps MaxGraphs.
+func (s *state) roomForGraph(id string) error {
+	if _, ok := s.graphs[id]; !ok && len(s.graphs) >= MaxGraphs {
+		return refuse("there are %d graphs already, the most a runtime keeps", MaxGraphs)
+	}
+	return nil
+}
+
 func (s *state) graphCommand(cmd string, a *graphArgs, md metadata) error {
 	if cmd == "clear" {
 		if a.ID == "" {
 			return refuse("graph:clear needs an id")
 		}
-		if _, ok := s.graphs[a.ID]; !ok && len(s.graphs) >= MaxGraphs {
-			return refuse("there are %d graphs already, the most a runtime keeps", MaxGraphs)
+		if err := s.roomForGraph(a.ID); err != nil {
+			return err
 		}
 		s.graphs[a.ID] = &model{id: a.ID, name: a.Name}
 		echo := map[string]any{"id": a.ID}
@@ -162,8 +171,8 @@ func (s *state) graphCommand(cmd string, a *graphArgs, md metadata) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := s.graphs[id]; !ok && len(s.graphs) >= MaxGraphs {
-		return refuse("there are %d graphs already, the most a runtime keeps", MaxGraphs)
+	if err := s.roomForGraph(id); err != nil {
+		return err
 	}
 	g, _ := s.lookup(id)
 	if len(g.nodes) >= graph.MaxProcesses && cmd == "addnode" ||

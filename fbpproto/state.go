@@ -297,6 +297,11 @@ func (s *state) answerStatus(r *run) {
 
 func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
+// broadcastStarted tells every client that graph id's network runs.
+func (s *state) broadcastStarted(id string) {
+	s.broadcast(encode("network", "started", map[string]any{"graph": id, "time": now(), "started": true, "running": true}))
+}
+
 // applyChat makes the staged edit of the chat graph live through the
 // server's checked hot reload.
 func (s *state) applyChat(c *client, id string) {
@@ -308,7 +313,7 @@ func (s *state) applyChat(c *client, id string) {
 		delete(s.graphs, id)
 		s.rt.cfg.Log.Info("FBP protocol: the edited chat graph runs", "graph", id)
 	}
-	s.broadcast(encode("network", "started", map[string]any{"graph": id, "time": now(), "started": true, "running": true}))
+	s.broadcastStarted(id)
 }
 
 // problemsText returns err's problems, one a line.
@@ -352,7 +357,7 @@ func (s *state) startRun(c *client, id string) {
 	s.every = append(s.every, r)
 	// Started, and the initial packets, before any packet's event: those
 	// queue for this goroutine, which sends these first.
-	s.broadcast(encode("network", "started", map[string]any{"graph": id, "time": now(), "started": true, "running": true}))
+	s.broadcastStarted(id)
 	for _, i := range g.iips {
 		if s.watched(id, i.id()) {
 			s.broadcast(encode("network", "data", map[string]any{"id": i.id(), "graph": id, "tgt": i.Tgt, "data": i.Data}))
