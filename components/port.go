@@ -31,3 +31,26 @@ func forward[T any](port chan<- T, v T, errOut chan<- *Reply, req *wire.Request,
 			"the server's graph does not connect the %s outport for %s %s", component, req.Method, req.Path))
 	}
 }
+
+// relayTaking sends every reply from in out of out until in closes, and
+// offers what take takes from each to queue without waiting: what queue
+// cannot hold at once is dropped, and dropped is called with the count
+// of drops so far (a slow consumer never holds up the replies).
+func relayTaking[T any](in <-chan *Reply, out chan<- *Reply, take func(*Reply) (T, bool), queue chan<- T, dropped func(n uint64)) {
+	var n uint64
+	for rep := range in {
+		if v, ok := take(rep); ok {
+			select {
+			case queue <- v:
+			default:
+				n++
+				dropped(n)
+			}
+		}
+		emit(out, rep)
+	}
+}
+
+// powerOfTwo reports whether n is 1, 2, 4, 8, …: when a count of drops is
+// worth a log line.
+func powerOfTwo(n uint64) bool { return n&(n-1) == 0 }

@@ -69,19 +69,11 @@ func (t *Transcript) Process() {
 			}
 		}
 	}()
-	var dropped uint64
-	for rep := range t.In {
-		if line, ok := messageJSON(rep); ok {
-			select {
-			case lines <- line:
-			default:
-				if dropped++; dropped&(dropped-1) == 0 { // log at 1, 2, 4, 8, ... drops
-					t.log.Warn("Transcript: output too slow; lines dropped", "path", path, "dropped", dropped)
-				}
-			}
+	relayTaking(t.In, t.Out, messageJSON, lines, func(dropped uint64) {
+		if powerOfTwo(dropped) {
+			t.log.Warn("Transcript: output too slow; lines dropped", "path", path, "dropped", dropped)
 		}
-		emit(t.Out, rep)
-	}
+	})
 	close(lines)
 	select {
 	case <-written:

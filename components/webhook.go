@@ -109,20 +109,12 @@ func (w *Webhook) Process() {
 		defer close(delivered)
 		w.deliver(ctx, client, cfg, queue)
 	}()
-	var overflow uint64
-	for rep := range w.In {
-		if msg, ok := storedMessage(rep); ok {
-			select {
-			case queue <- msg:
-			default:
-				w.stats.WebhookDropped.Add(1)
-				if overflow++; overflow&(overflow-1) == 0 { // log at 1, 2, 4, 8, ... drops
-					w.log.Warn("Webhook: receiver too slow, queue full; messages dropped", "receiver", cfg.receiver, "dropped", overflow)
-				}
-			}
+	relayTaking(w.In, w.Out, storedMessage, queue, func(dropped uint64) {
+		w.stats.WebhookDropped.Add(1)
+		if powerOfTwo(dropped) {
+			w.log.Warn("Webhook: receiver too slow, queue full; messages dropped", "receiver", cfg.receiver, "dropped", dropped)
 		}
-		emit(w.Out, rep)
-	}
+	})
 	close(queue)
 	flush := time.NewTimer(w.flush)
 	defer flush.Stop()
