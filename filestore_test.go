@@ -233,3 +233,78 @@ func TestStoreCheckCommand(t *testing.T) {
 		t.Errorf("store check of a damaged file: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestStoreCopyWhileGochatRuns: `gochat store copy` reads a file a
+// running gochat holds (a backup without a stop) while writers post, as
+// `gochat store check` does: the
+// copy holds every message acknowledged before it began, and what it holds
+// of each room is that room as the running gochat stored it, from the
+// first retained id on, without a hole.
+func TestStoreCopyWhileGochatRuns(t *testing.T) {
+	dir := t.TempDir()
+	live, backup := filepath.Join(dir, "live.db"), filepath.Join(dir, "backup.db")
+	b := StartBinary(t, "-store", "file:"+live)
+	acked := map[string]int{}
+	for i := range 40 {
+		room := fmt.Sprint("room", i%4)
+		if status, body, err := b.post(room, fmt.Sprint("before ", i)); err != nil || status != 201 {
+			t.Fatalf("post: %d %s %v", status, body, err)
+		}
+		acked[room]++
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if status, body, err := b.post(fmt.Sprint("room", w), fmt.Sprint("during ", i)); err != nil || status != 201 {
+					t.Errorf("post during the copy: %d %s %v", status, body, err)
+					return
+				}
+			}
+		})
+	}
+	code, stdout, stderr := runBinary(t, "store", "check", live)
+	if code != 0 || !strings.Contains(stdout, ": OK: 4 rooms") || !strings.Contains(stdout, "a running gochat") {
+		t.Errorf("store check of a file gochat holds: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runBinary(t, "store", "copy", "file:"+live, "file:"+backup)
+	close(stop)
+	wg.Wait()
+	if code != 0 || !strings.Contains(stdout, "copied 4 rooms") {
+		t.Fatalf("store copy of a file gochat holds: exit %d\n%s%s", code, stdout, stderr)
+	}
+	want := map[string]history.Answer{}
+	for r := range 4 {
+		room := fmt.Sprint("room", r)
+		if want[room], _ = history.ParseRead([]byte(b.Get(room, "").body)); want[room].Epoch == "" {
+			t.Fatalf("%s: no epoch", room)
+		}
+	}
+	if err := b.Stop(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	c := StartBinary(t, "-store", "file:"+backup)
+	for room, w := range want {
+		got, err := history.ParseRead([]byte(c.Get(room, "").body))
+		if err != nil || got.Epoch != w.Epoch || got.Last < uint64(acked[room]) {
+			t.Errorf("%s in the copy: %+v %v; the running gochat had epoch %s, %d posts acknowledged before the copy", room, got, err, w.Epoch, acked[room])
+			continue
+		}
+		byID := map[uint64]string{}
+		for _, m := range w.Messages {
+			byID[m.ID] = m.Text
+		}
+		for i, m := range got.Messages {
+			if m.ID != got.Messages[0].ID+uint64(i) || (byID[m.ID] != "" && byID[m.ID] != m.Text) {
+				t.Errorf("%s in the copy: message %d %q, the running gochat stored %q", room, m.ID, m.Text, byID[m.ID])
+				break
+			}
+		}
+	}
+}

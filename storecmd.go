@@ -33,7 +33,8 @@ func storeCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Usage: gochat store copy [-redis-prefix P] FROM TO\n"+
 			"       gochat store check PATH\n\n"+
 			"copy copies every room, with its ids and epoch, from the store FROM to the store TO:\n"+
-			"file:PATH or redis://host:port/db (not memory). Stop the gochat using FROM first.\n"+
+			"file:PATH or redis://host:port/db (not memory). A file FROM may be one a running gochat\n"+
+			"holds (a backup); what gochat stores after the copy read it stays behind.\n"+
 			"TO must hold none of FROM's rooms.\n"+
 			"check reads a file store's file as gochat's start does, changing nothing, and says\n"+
 			"what it holds or why gochat would refuse it (exit 1). Flags of copy:\n")
@@ -59,12 +60,12 @@ func storeCommand(args []string, stdout, stderr io.Writer) int {
 	from, to := fs.Arg(0), fs.Arg(1)
 	ctx, cancel := context.WithTimeout(context.Background(), copyTimeout)
 	defer cancel()
-	src, err := openCopyable(from, *prefix)
+	src, closeSrc, err := openSource(from, *prefix)
 	if err != nil {
 		fmt.Fprintln(stderr, "gochat store copy:", err)
 		return 1
 	}
-	defer src.Close()
+	defer closeSrc()
 	dst, err := openCopyable(to, *prefix)
 	if err != nil {
 		fmt.Fprintln(stderr, "gochat store copy:", err)
@@ -91,13 +92,30 @@ func checkCommand(path string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: OK: %d rooms, %d messages; %d bytes of log in a file of %d\n", path, rep.Rooms, rep.Messages, rep.Log, rep.Size)
+	if rep.Live {
+		fmt.Fprintf(stdout, "%s: another process (a running gochat) holds it: read up to its last whole commit, and not checked past it\n", path)
+	}
 	if rep.Torn > 0 {
 		fmt.Fprintf(stdout, "%s: a torn last write of %d bytes follows (a crash cut it short, and none of it was acknowledged): the next start drops it\n", path, rep.Torn)
 	}
 	return 0
 }
 
-// openCopyable opens the store spec names for a copy.
+// openSource opens the store name names as a copy's source: a file as a
+// snapshot, which a running gochat may hold.
+func openSource(name, prefix string) (store.Source, func() error, error) {
+	if spec, err := store.ParseSpec(name); err == nil && spec.Kind == store.KindFile {
+		snap, err := store.SnapshotFile(spec.Path)
+		return snap, func() error { return nil }, err
+	}
+	st, err := openCopyable(name, prefix)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, st.Close, nil
+}
+
+// openCopyable opens the store name names for a copy.
 func openCopyable(name, prefix string) (store.Copyable, error) {
 	spec, err := store.ParseSpec(name)
 	if err != nil {

@@ -27,6 +27,14 @@ type Copyable interface {
 	PutRoom(ctx context.Context, r Room) error
 }
 
+// Source is what Copy copies from: a Copyable, or a FileSnapshot.
+type Source interface {
+	// RoomNames returns the names of the rooms the source holds.
+	RoomNames(ctx context.Context) ([]string, error)
+	// Read returns a room's messages with ids above since, as Store's.
+	Read(ctx context.Context, room string, since uint64) (Page, error)
+}
+
 // ErrRoomExists is returned by PutRoom for a room the store holds.
 var ErrRoomExists = errors.New("the room exists")
 
@@ -34,7 +42,7 @@ var ErrRoomExists = errors.New("the room exists")
 // messages, into to, and returns how many rooms and messages it copied.
 // Idempotency keys are not copied. It writes nothing if to holds a room of
 // the same name as one of from.
-func Copy(ctx context.Context, from, to Copyable) (rooms, messages int, err error) {
+func Copy(ctx context.Context, from Source, to Copyable) (rooms, messages int, err error) {
 	names, err := from.RoomNames(ctx)
 	if err != nil {
 		return 0, 0, fmt.Errorf("copy: list the rooms: %w", err)

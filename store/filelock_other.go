@@ -11,3 +11,8 @@ import (
 func lockFile(*os.File) error {
 	return errors.New("the file store needs a Unix system (file locks)")
 }
+
+// lockShared fails: the file store needs a Unix system's file locks.
+func lockShared(*os.File) error {
+	return errors.New("the file store needs a Unix system (file locks)")
+}

@@ -67,9 +67,13 @@ type logFile struct {
 	size   int64    // the file's size: zeros from off on
 	seq    uint64   // the last frame's sequence number
 	tornTo int64    // the end of a torn last write replay found, from off
-	live   bool     // gochat's log, not a rewrite's new file: each growth, and each frame of a transaction that goes on, is synced at once
-	buf    []byte   // the frame being encoded, reused
-	tee    []frame  // while a rewrite runs: the frames written since it began
+	torn   int64    // bytes of a torn last write replay found
+	// snapshot says another process writes the file: replay ends at the
+	// first frame that is not whole, and checks nothing past it.
+	snapshot bool
+	live     bool    // gochat's log, not a rewrite's new file: each growth, and each frame of a transaction that goes on, is synced at once
+	buf      []byte  // the frame being encoded, reused
+	tee      []frame // while a rewrite runs: the frames written since it began
 }
 
 // frame is a frame's payload and whether its transaction goes on.
@@ -110,7 +114,8 @@ func openLog(path string, timeout time.Duration, apply func(frames [][]byte) err
 		err = l.create()
 	} else {
 		l.size = info.Size()
-		rep.torn, err = l.replay(apply)
+		err = l.replay(apply)
+		rep.torn = l.torn
 		if err == nil {
 			err = l.dropTorn()
 		}
@@ -174,19 +179,19 @@ func (l *logFile) create() error {
 }
 
 // replay reads every frame, applies each whole transaction, and sets
-// where the next frame goes. It returns how many bytes of a torn last
-// write it dropped.
-func (l *logFile) replay(apply func(frames [][]byte) error) (int64, error) {
+// where the next frame goes and how many bytes of a torn last write it
+// found (torn, tornTo).
+func (l *logFile) replay(apply func(frames [][]byte) error) error {
 	if l.size < logHeader {
-		return 0, errors.New("not a gochat store file (too short)")
+		return errors.New("not a gochat store file (too short)")
 	}
 	r := bufio.NewReaderSize(io.NewSectionReader(l.f, 0, l.size), 1<<16)
 	var head [frameHeader]byte
 	if _, err := io.ReadFull(r, head[:logHeader]); err != nil {
-		return 0, err
+		return err
 	}
 	if string(head[:logHeader]) != logMagic {
-		return 0, errors.New("not a gochat store file (its header is not gochat's)")
+		return errors.New("not a gochat store file (its header is not gochat's)")
 	}
 	pos, end := logHeader, logHeader // end: after the last whole transaction
 	var txn [][]byte
@@ -196,7 +201,7 @@ func (l *logFile) replay(apply func(frames [][]byte) error) (int64, error) {
 			break
 		}
 		if _, err := io.ReadFull(r, head[:]); err != nil {
-			return 0, err
+			return err
 		}
 		length := binary.LittleEndian.Uint32(head[4:])
 		n := int64(length &^ frameMore)
@@ -206,7 +211,7 @@ func (l *logFile) replay(apply func(frames [][]byte) error) (int64, error) {
 		}
 		payload := make([]byte, n)
 		if _, err := io.ReadFull(r, payload); err != nil {
-			return 0, err
+			return err
 		}
 		sum := crc32.Update(crc32.Checksum(head[4:], castagnoli), castagnoli, payload)
 		if sum != binary.LittleEndian.Uint32(head[:]) {
@@ -217,29 +222,34 @@ func (l *logFile) replay(apply func(frames [][]byte) error) (int64, error) {
 		txn = append(txn, payload)
 		if length&frameMore == 0 {
 			if err := apply(txn); err != nil {
-				return 0, fmt.Errorf("at byte %d: %w", end, err)
+				return fmt.Errorf("at byte %d: %w", end, err)
 			}
 			txn, end, txnSeq = nil, pos, seq
 		}
+	}
+	if l.snapshot {
+		l.seq, l.off = txnSeq, end
+		return nil
 	}
 	// pos is where no whole frame is: the rest must be zeros, but for a
 	// torn last write.
 	last, err := l.lastData(pos)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	l.seq, l.off = txnSeq, end
 	if last < pos && txn == nil {
-		return 0, nil // a clean end
+		return nil // a clean end
 	}
 	if last >= pos && l.size%FileChunk != 0 {
-		return 0, fmt.Errorf("the file is truncated: it ends within a frame at byte %d", l.size)
+		return fmt.Errorf("the file is truncated: it ends within a frame at byte %d", l.size)
 	}
 	if last >= pos+frameHeader+FileMaxFrame {
-		return 0, fmt.Errorf("damaged at byte %d: no whole frame there, and data follows up to byte %d", pos, last)
+		return fmt.Errorf("damaged at byte %d: no whole frame there, and data follows up to byte %d", pos, last)
 	}
 	l.tornTo = min(l.size, pos+frameHeader+FileMaxFrame)
-	return max(last+1, pos) - end, nil
+	l.torn = max(last+1, pos) - end
+	return nil
 }
 
 // dropTorn zeroes what replay found of a torn last write, so that new
