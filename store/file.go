@@ -528,7 +528,8 @@ func (f *File) commit(batch []*appendReq) {
 				continue
 			}
 			first := p.last - uint64(min(p.retained(), m.history)) + 1
-			t.room(room, p.epoch, p.last, first, p.touched, p.msgs, slices.Collect(maps.Values(p.keys)))
+			kept := p.msgs[max(0, len(p.msgs)-m.history):] // those from first on
+			t.room(room, p.epoch, p.last, first, p.touched, kept, slices.Collect(maps.Values(p.keys)))
 		}
 	})
 	if err != nil {

@@ -79,3 +79,45 @@ func TestFileStopsWritingAfterAFault(t *testing.T) {
 		t.Errorf("after a restart: %+v %v", m, err)
 	}
 }
+
+// TestFileBatchOverHistory: a batch holding more posts to one room than
+// History (many writers at once, a short history) is committed so that
+// the file opens again, with the room's newest History messages.
+func TestFileBatchOverHistory(t *testing.T) {
+	ctx := context.Background()
+	cfg := FileConfig{Path: filepath.Join(t.TempDir(), "chat.db"), History: 2, MaxRooms: 10}
+	f, err := OpenFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Commit the batches as run does with the ones it takes; run stays
+	// idle, as the test sends it nothing.
+	commit := func(rooms []string, n int) {
+		var batch []*appendReq
+		for i := range n {
+			for _, room := range rooms {
+				batch = append(batch, &appendReq{room: room, d: Draft{Author: "a", Text: fmt.Sprint("b", i), Time: time.Now()}, reply: make(chan appendRes, 1)})
+			}
+		}
+		f.commit(batch)
+		for _, req := range batch {
+			if res := <-req.reply; res.err != nil {
+				t.Fatal(res.err)
+			}
+		}
+	}
+	commit([]string{"old"}, 1)
+	commit([]string{"new", "old"}, 5)
+	f.Close()
+	f, err = OpenFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for room, last := range map[string]uint64{"new": 5, "old": 6} {
+		p, _ := f.Read(ctx, room, 0)
+		if p.Last != last || p.First != last-1 || len(p.Messages) != 2 || p.Messages[1].Text != "b4" {
+			t.Errorf("room %s after a restart: %+v", room, p)
+		}
+	}
+}
