@@ -186,6 +186,19 @@ func TestFileTornWrite(t *testing.T) {
 			s.Close()
 			writeAt(t, path, n+1000, make([]byte, 1000)) // a page of it not written
 		}},
+		{"the last frame torn, in a file whose growth a power loss cut short", func(t *testing.T, s *store.File, path string) {
+			s.Close()
+			n := used(t, path)
+			if err := os.Truncate(path, int64(n+20000)); err != nil { // not a whole number of chunks
+				t.Fatal(err)
+			}
+			s = openFile(t, store.FileConfig{Path: path, History: 100, MaxRooms: 10})
+			if _, err := s.Append(ctx, "r", store.Draft{Author: "a", Text: strings.Repeat("y", 3000), Time: at}); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			writeAt(t, path, n+1000, make([]byte, 1000))
+		}},
 		{"a room written whole, torn after its first frames", func(t *testing.T, s *store.File, path string) {
 			big := store.Room{Name: "big", Epoch: "e1", Last: 100}
 			for id := range uint64(100) {

@@ -114,6 +114,11 @@ func openLog(path string, timeout time.Duration, apply func(frames [][]byte) err
 		if err == nil {
 			err = l.dropTorn()
 		}
+		if err == nil && l.size%FileChunk != 0 {
+			// A crash cut a growth short: grow it again, so that a torn
+			// write later is not taken for a truncated file.
+			err = l.grow(l.size)
+		}
 	}
 	if err != nil {
 		f.Close()
