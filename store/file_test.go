@@ -250,6 +250,31 @@ func TestFileTornWrite(t *testing.T) {
 	}
 }
 
+// TestFileCrashWhileCreated: a file a crash left while gochat was making
+// it new, zeros without the header yet (some or all of its first chunk),
+// opens as a new store.
+func TestFileCrashWhileCreated(t *testing.T) {
+	ctx := context.Background()
+	for _, size := range []int{10, store.FileChunk} {
+		t.Run(fmt.Sprint(size, " zeros"), func(t *testing.T) {
+			cfg := store.FileConfig{Path: filepath.Join(t.TempDir(), "chat.db"), History: 10, MaxRooms: 10}
+			if err := os.WriteFile(cfg.Path, make([]byte, size), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s := openFile(t, cfg)
+			if m, err := s.Append(ctx, "r", store.Draft{Author: "a", Text: "t1", Time: time.Now()}); err != nil || m.ID != 1 {
+				t.Fatalf("the first post: %+v %v", m, err)
+			}
+			s.Close()
+			s = openFile(t, cfg)
+			defer s.Close()
+			if p, _ := s.Read(ctx, "r", 0); p.Last != 1 || len(p.Messages) != 1 {
+				t.Errorf("after a restart: %+v", p)
+			}
+		})
+	}
+}
+
 // writeAt overwrites the file at path from byte off.
 func writeAt(t *testing.T, path string, off int, b []byte) {
 	t.Helper()

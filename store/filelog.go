@@ -105,11 +105,11 @@ func openLog(path string, timeout time.Duration, apply func(frames [][]byte) err
 		f.Close()
 		return nil, rep, err
 	}
-	if info.Size() == 0 {
-		rep.created = true
+	l.size = info.Size()
+	rep.created, err = l.blank()
+	if err == nil && rep.created {
 		err = l.create()
-	} else {
-		l.size = info.Size()
+	} else if err == nil {
 		rep.torn, err = l.replay(apply)
 		if err == nil {
 			err = l.dropTorn()
@@ -161,10 +161,25 @@ func openLocked(path string, timeout time.Duration) (*os.File, error) {
 // lockPoll is how often openLocked tries a lock another process holds.
 const lockPoll = 10 * time.Millisecond
 
-// create writes the header and the first chunk of zeros of a new file.
+// blank says whether the file holds nothing but zeros (or nothing): it
+// was being made new when a crash came, before its header was written.
+func (l *logFile) blank() (bool, error) {
+	head := make([]byte, min(l.size, logHeader))
+	if _, err := l.f.ReadAt(head, 0); err != nil {
+		return false, fmt.Errorf("read the header: %w", err)
+	}
+	if bytes.Count(head, []byte{0}) != len(head) {
+		return false, nil
+	}
+	last, err := l.lastData(0)
+	return last < 0, err
+}
+
+// create writes the header and the first chunk of zeros of a new file (or
+// of one that holds only zeros).
 func (l *logFile) create() error {
 	l.off = logHeader
-	if err := l.grow(FileChunk); err != nil {
+	if err := l.grow(max(FileChunk, l.size)); err != nil {
 		return err
 	}
 	if _, err := l.f.WriteAt([]byte(logMagic), 0); err != nil {
