@@ -695,15 +695,24 @@ func (f *File) sweep(now time.Time) error {
 	}
 	m := f.mem
 	m.mu.Lock()
+	gone := map[*ring]bool{}
 	for _, room := range idle {
 		if r, ok := m.rooms[room]; ok {
 			for _, msg := range r.buf {
 				m.bytes -= size(msg)
 			}
 			delete(m.rooms, room)
+			gone[r] = true
 		}
 		delete(f.touched, room)
 	}
+	// Their keys go too, as the file no longer holds them.
+	m.keys = slices.DeleteFunc(m.keys, func(k *key) bool {
+		if gone[k.room] {
+			m.bytes -= int64(len(k.key) + keyOverhead)
+		}
+		return gone[k.room]
+	})
 	m.mu.Unlock()
 	return nil
 }

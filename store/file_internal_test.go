@@ -121,3 +121,39 @@ func TestFileBatchOverHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestFileBytesAfterSweep: forgetting an idle room frees what it counts,
+// its idempotency keys too, as reading the file at start counts it.
+func TestFileBytesAfterSweep(t *testing.T) {
+	cfg := FileConfig{Path: filepath.Join(t.TempDir(), "chat.db"), History: 3, MaxRooms: 10, RoomTTL: time.Hour}
+	f, err := OpenFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now()
+	// Commit as run does, and sweep as its ticker would; run stays idle,
+	// as the test sends it nothing.
+	for i, room := range []string{"idle", "idle", "busy"} {
+		req := &appendReq{room: room, d: Draft{Author: "a", Text: "t", Time: at, Key: fmt.Sprint("k", i)}, reply: make(chan appendRes, 1)}
+		if room == "busy" {
+			req.d.Time = at.Add(time.Hour)
+		}
+		f.commit([]*appendReq{req})
+		if res := <-req.reply; res.err != nil {
+			t.Fatal(res.err)
+		}
+	}
+	if err := f.sweep(at.Add(90 * time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	counted := f.mem.bytes
+	f.Close()
+	f, err = OpenFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Rooms() != 1 || f.mem.bytes != counted {
+		t.Errorf("%d rooms; bytes counted: %d after the sweep, %d reading the file", f.Rooms(), counted, f.mem.bytes)
+	}
+}
