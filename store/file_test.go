@@ -261,6 +261,9 @@ func TestFileCrashWhileCreated(t *testing.T) {
 			if err := os.WriteFile(cfg.Path, make([]byte, size), 0o600); err != nil {
 				t.Fatal(err)
 			}
+			if rep, err := store.CheckFile(cfg.Path); err != nil || rep.Rooms != 0 || rep.Torn != 0 {
+				t.Errorf("store check, which reads the file as a start does: %+v %v", rep, err)
+			}
 			s := openFile(t, cfg)
 			if m, err := s.Append(ctx, "r", store.Draft{Author: "a", Text: "t1", Time: time.Now()}); err != nil || m.ID != 1 {
 				t.Fatalf("the first post: %+v %v", m, err)

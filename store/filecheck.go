@@ -31,6 +31,14 @@ func CheckFile(path string) (FileReport, error) {
 	}
 	ld := &loader{rooms: map[string]*loadedRoom{}}
 	l := &logFile{path: path, f: f, size: info.Size()}
+	blank, err := l.blank()
+	if err != nil {
+		return rep, fmt.Errorf("check file store %s: %w", path, err)
+	}
+	if blank { // the start makes it a new store
+		rep.Size = l.size
+		return rep, nil
+	}
 	if rep.Torn, err = l.replay(ld.apply); err != nil {
 		return rep, fmt.Errorf("check file store %s: %w", path, err)
 	}
