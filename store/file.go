@@ -487,6 +487,10 @@ func (f *File) finishRewrite(err error) {
 		rw.n.discard()
 		f.log.endRewrite()
 	}
+	if errors.Is(err, errRenameUnsynced) {
+		f.cfg.Log.Error("the file store stops writing", "file", f.cfg.Path, "err", f.fail(err))
+		return
+	}
 	if err != nil {
 		f.rewriteAt = f.log.off + FileRewriteSlack
 		f.cfg.Log.Warn("the file store's log stays as it is for now", "file", f.cfg.Path, "err", err)

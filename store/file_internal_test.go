@@ -157,3 +157,37 @@ func TestFileBytesAfterSweep(t *testing.T) {
 		t.Errorf("%d rooms; bytes counted: %d after the sweep, %d reading the file", f.Rooms(), counted, f.mem.bytes)
 	}
 }
+
+// TestFileRewriteDirSyncFails: once a rewrite has renamed the new file
+// over the log, a failed sync of the folder (the new name may not survive
+// a power loss) stops the store, as a failed sync of the log does, rather
+// than acknowledging posts in a file that may not be there after it.
+func TestFileRewriteDirSyncFails(t *testing.T) {
+	cfg := FileConfig{Path: filepath.Join(t.TempDir(), "chat.db"), History: 1, MaxRooms: 10}
+	f, err := OpenFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// run ends, and the test commits and rewrites as it does.
+	f.once.Do(func() { close(f.quit) })
+	f.done.Wait()
+	defer f.log.close()
+	text := strings.Repeat("x", fileMaxPost-100)
+	for f.log.off <= FileRewriteSlack+2*f.mem.bytes {
+		req := &appendReq{room: "r", d: Draft{Author: "a", Text: text, Time: time.Now()}, reply: make(chan appendRes, 1)}
+		f.commit([]*appendReq{req})
+		if res := <-req.reply; res.err != nil {
+			t.Fatal(res.err)
+		}
+	}
+	f.rewriteIfDue()
+	if f.rewriting == nil {
+		t.Fatal("no rewrite started")
+	}
+	err = <-f.rewriting.done
+	f.rewriting.n.path = filepath.Join(t.TempDir(), "gone", "chat.db") // the folder's sync, after the rename, fails
+	f.finishRewrite(err)
+	if err := f.failed(); err == nil || !strings.Contains(err.Error(), "sync directory") {
+		t.Errorf("the store after the folder's sync failed: %v, want it stopped", err)
+	}
+}

@@ -408,10 +408,15 @@ func (l *logFile) finishRewrite(n *logFile) error {
 	n.live = true
 	*l = *n
 	if err := syncDir(filepath.Dir(l.path)); err != nil {
-		return fmt.Errorf("rewrite: %w", err)
+		return fmt.Errorf("rewrite: %w: %w", errRenameUnsynced, err)
 	}
 	return nil
 }
+
+// errRenameUnsynced is what finishRewrite fails with once the new file
+// is renamed over the log and the log goes on in it, but the folder's sync
+// failed: that name may not survive a power loss.
+var errRenameUnsynced = errors.New("the new file took the log's name, but the folder's sync failed")
 
 // discard closes and removes the new file of a rewrite that did not end.
 func (l *logFile) discard() {
