@@ -299,6 +299,16 @@ func (f *File) put(r Room) error {
 		return fmt.Errorf("put room %q: %w", r.Name, ErrRoomExists)
 	}
 	msgs := r.Messages[max(0, len(r.Messages)-m.history):]
+	// Each record must fit a frame, as for Append: a larger one would
+	// fail the log.
+	if n := len(r.Name) + len(r.Epoch); n > fileMaxPost {
+		return fmt.Errorf("put room %q: a name and epoch of %d bytes: the file store takes at most %d", r.Name, n, fileMaxPost)
+	}
+	for _, msg := range msgs {
+		if n := len(r.Name) + len(msg.Author) + len(msg.Text); n > fileMaxPost {
+			return fmt.Errorf("put room %q: message %d of %d bytes: the file store takes at most %d", r.Name, msg.ID, n, fileMaxPost)
+		}
+	}
 	touched := time.Now()
 	if n := len(msgs); n > 0 {
 		touched = msgs[n-1].Time

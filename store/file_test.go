@@ -497,3 +497,24 @@ func TestFileByteBoundAfterLargerHistory(t *testing.T) {
 		t.Errorf("a fourth message past the byte bound: %+v %v, want ErrFull", m, err)
 	}
 }
+
+// TestFilePutRoomTooLarge: a room whose message is larger than the file
+// store takes is refused, naming it, and the store goes on writing.
+func TestFilePutRoomTooLarge(t *testing.T) {
+	ctx := context.Background()
+	s := openFile(t, store.FileConfig{Path: filepath.Join(t.TempDir(), "chat.db"), History: 10, MaxRooms: 10})
+	defer s.Close()
+	big := store.Room{Name: "big", Epoch: "e1", Last: 2, Messages: []store.Message{
+		{ID: 1, Room: "big", Author: "a", Text: "small", Time: time.Now()},
+		{ID: 2, Room: "big", Author: "a", Text: strings.Repeat("x", 2*store.FileMaxFrame), Time: time.Now()},
+	}}
+	if err := s.PutRoom(ctx, big); err == nil || !strings.Contains(err.Error(), `room "big"`) || strings.Contains(err.Error(), "restart") {
+		t.Errorf("put a room with a message too large: %v", err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("Ping after a room too large: %v", err)
+	}
+	if m, err := s.Append(ctx, "r", store.Draft{Author: "a", Text: "t", Time: time.Now()}); err != nil || m.ID != 1 {
+		t.Errorf("a post after a room too large: %+v %v", m, err)
+	}
+}
