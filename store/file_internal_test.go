@@ -90,8 +90,10 @@ func TestFileBatchOverHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Commit the batches as run does with the ones it takes; run stays
-	// idle, as the test sends it nothing.
+	// run ends, and the test commits batches as it does with the ones it
+	// takes.
+	f.once.Do(func() { close(f.quit) })
+	f.done.Wait()
 	commit := func(rooms []string, n int) {
 		var batch []*appendReq
 		for i := range n {
@@ -131,8 +133,10 @@ func TestFileBytesAfterSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Now()
-	// Commit as run does, and sweep as its ticker would; run stays idle,
-	// as the test sends it nothing.
+	// run ends, and the test commits as it does, and sweeps as its ticker
+	// would.
+	f.once.Do(func() { close(f.quit) })
+	f.done.Wait()
 	for i, room := range []string{"idle", "idle", "busy"} {
 		req := &appendReq{room: room, d: Draft{Author: "a", Text: "t", Time: at, Key: fmt.Sprint("k", i)}, reply: make(chan appendRes, 1)}
 		if room == "busy" {
