@@ -299,6 +299,16 @@ func (f *File) put(r Room) error {
 		return fmt.Errorf("put room %q: %w", r.Name, ErrRoomExists)
 	}
 	msgs := r.Messages[max(0, len(r.Messages)-m.history):]
+	// Each record must fit a frame, as for Append: a larger one would
+	// fail the log.
+	if n := len(r.Name) + len(r.Epoch); n > fileMaxPost {
+		return fmt.Errorf("put room %q: a name and epoch of %d bytes: the file store takes at most %d", r.Name, n, fileMaxPost)
+	}
+	for _, msg := range msgs {
+		if n := len(r.Name) + len(msg.Author) + len(msg.Text); n > fileMaxPost {
+			return fmt.Errorf("put room %q: message %d of %d bytes: the file store takes at most %d", r.Name, msg.ID, n, fileMaxPost)
+		}
+	}
 	touched := time.Now()
 	if n := len(msgs); n > 0 {
 		touched = msgs[n-1].Time
@@ -487,6 +497,10 @@ func (f *File) finishRewrite(err error) {
 		rw.n.discard()
 		f.log.endRewrite()
 	}
+	if errors.Is(err, errRenameUnsynced) {
+		f.cfg.Log.Error("the file store stops writing", "file", f.cfg.Path, "err", f.fail(err))
+		return
+	}
 	if err != nil {
 		f.rewriteAt = f.log.off + FileRewriteSlack
 		f.cfg.Log.Warn("the file store's log stays as it is for now", "file", f.cfg.Path, "err", err)
@@ -528,7 +542,8 @@ func (f *File) commit(batch []*appendReq) {
 				continue
 			}
 			first := p.last - uint64(min(p.retained(), m.history)) + 1
-			t.room(room, p.epoch, p.last, first, p.touched, p.msgs, slices.Collect(maps.Values(p.keys)))
+			kept := p.msgs[max(0, len(p.msgs)-m.history):] // those from first on
+			t.room(room, p.epoch, p.last, first, p.touched, kept, slices.Collect(maps.Values(p.keys)))
 		}
 	})
 	if err != nil {
@@ -694,15 +709,24 @@ func (f *File) sweep(now time.Time) error {
 	}
 	m := f.mem
 	m.mu.Lock()
+	gone := map[*ring]bool{}
 	for _, room := range idle {
 		if r, ok := m.rooms[room]; ok {
 			for _, msg := range r.buf {
 				m.bytes -= size(msg)
 			}
 			delete(m.rooms, room)
+			gone[r] = true
 		}
 		delete(f.touched, room)
 	}
+	// Their keys go too, as the file no longer holds them.
+	m.keys = slices.DeleteFunc(m.keys, func(k *key) bool {
+		if gone[k.room] {
+			m.bytes -= int64(len(k.key) + keyOverhead)
+		}
+		return gone[k.room]
+	})
 	m.mu.Unlock()
 	return nil
 }

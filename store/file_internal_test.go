@@ -79,3 +79,119 @@ func TestFileStopsWritingAfterAFault(t *testing.T) {
 		t.Errorf("after a restart: %+v %v", m, err)
 	}
 }
+
+// TestFileBatchOverHistory: a batch holding more posts to one room than
+// History (many writers at once, a short history) is committed so that
+// the file opens again, with the room's newest History messages.
+func TestFileBatchOverHistory(t *testing.T) {
+	ctx := context.Background()
+	cfg := FileConfig{Path: filepath.Join(t.TempDir(), "chat.db"), History: 2, MaxRooms: 10}
+	f, err := OpenFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// run ends, and the test commits batches as it does with the ones it
+	// takes.
+	f.once.Do(func() { close(f.quit) })
+	f.done.Wait()
+	commit := func(rooms []string, n int) {
+		var batch []*appendReq
+		for i := range n {
+			for _, room := range rooms {
+				batch = append(batch, &appendReq{room: room, d: Draft{Author: "a", Text: fmt.Sprint("b", i), Time: time.Now()}, reply: make(chan appendRes, 1)})
+			}
+		}
+		f.commit(batch)
+		for _, req := range batch {
+			if res := <-req.reply; res.err != nil {
+				t.Fatal(res.err)
+			}
+		}
+	}
+	commit([]string{"old"}, 1)
+	commit([]string{"new", "old"}, 5)
+	f.Close()
+	f, err = OpenFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for room, last := range map[string]uint64{"new": 5, "old": 6} {
+		p, _ := f.Read(ctx, room, 0)
+		if p.Last != last || p.First != last-1 || len(p.Messages) != 2 || p.Messages[1].Text != "b4" {
+			t.Errorf("room %s after a restart: %+v", room, p)
+		}
+	}
+}
+
+// TestFileBytesAfterSweep: forgetting an idle room frees what it counts,
+// its idempotency keys too, as reading the file at start counts it.
+func TestFileBytesAfterSweep(t *testing.T) {
+	cfg := FileConfig{Path: filepath.Join(t.TempDir(), "chat.db"), History: 3, MaxRooms: 10, RoomTTL: time.Hour}
+	f, err := OpenFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now()
+	// run ends, and the test commits as it does, and sweeps as its ticker
+	// would.
+	f.once.Do(func() { close(f.quit) })
+	f.done.Wait()
+	for i, room := range []string{"idle", "idle", "busy"} {
+		req := &appendReq{room: room, d: Draft{Author: "a", Text: "t", Time: at, Key: fmt.Sprint("k", i)}, reply: make(chan appendRes, 1)}
+		if room == "busy" {
+			req.d.Time = at.Add(time.Hour)
+		}
+		f.commit([]*appendReq{req})
+		if res := <-req.reply; res.err != nil {
+			t.Fatal(res.err)
+		}
+	}
+	if err := f.sweep(at.Add(90 * time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	counted := f.mem.bytes
+	f.Close()
+	f, err = OpenFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Rooms() != 1 || f.mem.bytes != counted {
+		t.Errorf("%d rooms; bytes counted: %d after the sweep, %d reading the file", f.Rooms(), counted, f.mem.bytes)
+	}
+}
+
+// TestFileRewriteDirSyncFails: once a rewrite has renamed the new file
+// over the log, a failed sync of the folder (the new name may not survive
+// a power loss) stops the store, as a failed sync of the log does, rather
+// than acknowledging posts in a file that may not be there after it.
+func TestFileRewriteDirSyncFails(t *testing.T) {
+	cfg := FileConfig{Path: filepath.Join(t.TempDir(), "chat.db"), History: 1, MaxRooms: 10}
+	f, err := OpenFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// run ends, and the test commits and rewrites as it does.
+	f.once.Do(func() { close(f.quit) })
+	f.done.Wait()
+	defer f.log.close()
+	text := strings.Repeat("x", fileMaxPost-100)
+	for f.log.off <= FileRewriteSlack+2*f.mem.bytes {
+		req := &appendReq{room: "r", d: Draft{Author: "a", Text: text, Time: time.Now()}, reply: make(chan appendRes, 1)}
+		f.commit([]*appendReq{req})
+		if res := <-req.reply; res.err != nil {
+			t.Fatal(res.err)
+		}
+	}
+	f.rewriteIfDue()
+	if f.rewriting == nil {
+		t.Fatal("no rewrite started")
+	}
+	err = <-f.rewriting.done
+	f.rewriting.n.path = filepath.Join(t.TempDir(), "gone", "chat.db") // the folder's sync, after the rename, fails
+	f.finishRewrite(err)
+	if err := f.failed(); err == nil || !strings.Contains(err.Error(), "sync directory") {
+		t.Errorf("the store after the folder's sync failed: %v, want it stopped", err)
+	}
+}

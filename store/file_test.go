@@ -186,6 +186,19 @@ func TestFileTornWrite(t *testing.T) {
 			s.Close()
 			writeAt(t, path, n+1000, make([]byte, 1000)) // a page of it not written
 		}},
+		{"the last frame torn, in a file whose growth a power loss cut short", func(t *testing.T, s *store.File, path string) {
+			s.Close()
+			n := used(t, path)
+			if err := os.Truncate(path, int64(n+20000)); err != nil { // not a whole number of chunks
+				t.Fatal(err)
+			}
+			s = openFile(t, store.FileConfig{Path: path, History: 100, MaxRooms: 10})
+			if _, err := s.Append(ctx, "r", store.Draft{Author: "a", Text: strings.Repeat("y", 3000), Time: at}); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			writeAt(t, path, n+1000, make([]byte, 1000))
+		}},
 		{"a room written whole, torn after its first frames", func(t *testing.T, s *store.File, path string) {
 			big := store.Room{Name: "big", Epoch: "e1", Last: 100}
 			for id := range uint64(100) {
@@ -232,6 +245,34 @@ func TestFileTornWrite(t *testing.T) {
 			defer s.Close()
 			if p, _ := s.Read(ctx, "r", 0); p.Last != 11 || len(p.Messages) != 11 || p.Messages[10].Text != "t11" {
 				t.Errorf("after another restart: %+v", p)
+			}
+		})
+	}
+}
+
+// TestFileCrashWhileCreated: a file a crash left while gochat was making
+// it new, zeros without the header yet (some or all of its first chunk),
+// opens as a new store.
+func TestFileCrashWhileCreated(t *testing.T) {
+	ctx := context.Background()
+	for _, size := range []int{10, store.FileChunk} {
+		t.Run(fmt.Sprint(size, " zeros"), func(t *testing.T) {
+			cfg := store.FileConfig{Path: filepath.Join(t.TempDir(), "chat.db"), History: 10, MaxRooms: 10}
+			if err := os.WriteFile(cfg.Path, make([]byte, size), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if rep, err := store.CheckFile(cfg.Path); err != nil || rep.Rooms != 0 || rep.Torn != 0 {
+				t.Errorf("store check, which reads the file as a start does: %+v %v", rep, err)
+			}
+			s := openFile(t, cfg)
+			if m, err := s.Append(ctx, "r", store.Draft{Author: "a", Text: "t1", Time: time.Now()}); err != nil || m.ID != 1 {
+				t.Fatalf("the first post: %+v %v", m, err)
+			}
+			s.Close()
+			s = openFile(t, cfg)
+			defer s.Close()
+			if p, _ := s.Read(ctx, "r", 0); p.Last != 1 || len(p.Messages) != 1 {
+				t.Errorf("after a restart: %+v", p)
 			}
 		})
 	}
@@ -454,5 +495,26 @@ func TestFileByteBoundAfterLargerHistory(t *testing.T) {
 	}
 	if m, err := s.Append(ctx, "r", store.Draft{Text: "0123456789", Time: time.Now()}); !errors.Is(err, store.ErrFull) {
 		t.Errorf("a fourth message past the byte bound: %+v %v, want ErrFull", m, err)
+	}
+}
+
+// TestFilePutRoomTooLarge: a room whose message is larger than the file
+// store takes is refused, naming it, and the store goes on writing.
+func TestFilePutRoomTooLarge(t *testing.T) {
+	ctx := context.Background()
+	s := openFile(t, store.FileConfig{Path: filepath.Join(t.TempDir(), "chat.db"), History: 10, MaxRooms: 10})
+	defer s.Close()
+	big := store.Room{Name: "big", Epoch: "e1", Last: 2, Messages: []store.Message{
+		{ID: 1, Room: "big", Author: "a", Text: "small", Time: time.Now()},
+		{ID: 2, Room: "big", Author: "a", Text: strings.Repeat("x", 2*store.FileMaxFrame), Time: time.Now()},
+	}}
+	if err := s.PutRoom(ctx, big); err == nil || !strings.Contains(err.Error(), `room "big"`) || strings.Contains(err.Error(), "restart") {
+		t.Errorf("put a room with a message too large: %v", err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("Ping after a room too large: %v", err)
+	}
+	if m, err := s.Append(ctx, "r", store.Draft{Author: "a", Text: "t", Time: time.Now()}); err != nil || m.ID != 1 {
+		t.Errorf("a post after a room too large: %+v %v", m, err)
 	}
 }

@@ -107,6 +107,9 @@ func readFile(path string) (*loader, *logFile, error) {
 	}
 	l.size = info.Size()
 	ld := &loader{rooms: map[string]*loadedRoom{}}
+	if blank, err := l.blank(); err != nil || blank {
+		return ld, l, err // a blank file: the start makes it a new store
+	}
 	if err := l.replay(ld.apply); err != nil {
 		return nil, nil, err
 	}

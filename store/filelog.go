@@ -109,15 +109,20 @@ func openLog(path string, timeout time.Duration, apply func(frames [][]byte) err
 		f.Close()
 		return nil, rep, err
 	}
-	if info.Size() == 0 {
-		rep.created = true
+	l.size = info.Size()
+	rep.created, err = l.blank()
+	if err == nil && rep.created {
 		err = l.create()
-	} else {
-		l.size = info.Size()
+	} else if err == nil {
 		err = l.replay(apply)
 		rep.torn = l.torn
 		if err == nil {
 			err = l.dropTorn()
+		}
+		if err == nil && l.size%FileChunk != 0 {
+			// A crash cut a growth short: grow it again, so that a torn
+			// write later is not taken for a truncated file.
+			err = l.grow(l.size)
 		}
 	}
 	if err != nil {
@@ -161,10 +166,25 @@ func openLocked(path string, timeout time.Duration) (*os.File, error) {
 // lockPoll is how often openLocked tries a lock another process holds.
 const lockPoll = 10 * time.Millisecond
 
-// create writes the header and the first chunk of zeros of a new file.
+// blank says whether the file holds nothing but zeros (or nothing): it
+// was being made new when a crash came, before its header was written.
+func (l *logFile) blank() (bool, error) {
+	head := make([]byte, min(l.size, logHeader))
+	if _, err := l.f.ReadAt(head, 0); err != nil {
+		return false, fmt.Errorf("read the header: %w", err)
+	}
+	if bytes.Count(head, []byte{0}) != len(head) {
+		return false, nil
+	}
+	last, err := l.lastData(0)
+	return last < 0, err
+}
+
+// create writes the header and the first chunk of zeros of a new file (or
+// of one that holds only zeros).
 func (l *logFile) create() error {
 	l.off = logHeader
-	if err := l.grow(FileChunk); err != nil {
+	if err := l.grow(max(FileChunk, l.size)); err != nil {
 		return err
 	}
 	if _, err := l.f.WriteAt([]byte(logMagic), 0); err != nil {
@@ -398,10 +418,15 @@ func (l *logFile) finishRewrite(n *logFile) error {
 	n.live = true
 	*l = *n
 	if err := syncDir(filepath.Dir(l.path)); err != nil {
-		return fmt.Errorf("rewrite: %w", err)
+		return fmt.Errorf("rewrite: %w: %w", errRenameUnsynced, err)
 	}
 	return nil
 }
+
+// errRenameUnsynced is what finishRewrite fails with once the new file
+// is renamed over the log and the log goes on in it, but the folder's sync
+// failed: that name may not survive a power loss.
+var errRenameUnsynced = errors.New("the new file took the log's name, but the folder's sync failed")
 
 // discard closes and removes the new file of a rewrite that did not end.
 func (l *logFile) discard() {
