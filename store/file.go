@@ -231,15 +231,13 @@ func (f *File) Subscribe() *Subscription { return f.mem.Subscribe() }
 
 // Ping implements Store: the file store is there until it is closed.
 func (f *File) Ping(context.Context) error {
-	select {
-	case <-f.quit:
+	if f.closing() {
 		return fmt.Errorf("file store %s: %w", f.cfg.Path, ErrClosed)
-	default:
-		if err := f.failed(); err != nil {
-			return fmt.Errorf("file store %s: %w", f.cfg.Path, err)
-		}
-		return nil
 	}
+	if err := f.failed(); err != nil {
+		return fmt.Errorf("file store %s: %w", f.cfg.Path, err)
+	}
+	return nil
 }
 
 // Close implements Store: it waits for the commit under way, and
@@ -465,6 +463,10 @@ func (f *File) rewriteIfDue() {
 	go func() {
 		var err error
 		for _, s := range rooms {
+			if f.closing() {
+				err = ErrClosed // Close waits for this goroutine: stop now
+				break
+			}
 			t := &txnWriter{l: rw.n}
 			t.room(s.name, s.epoch, s.last, s.first, s.touched, s.msgs, s.keys)
 			if err = t.end(); err != nil {
@@ -473,6 +475,16 @@ func (f *File) rewriteIfDue() {
 		}
 		rw.done <- err
 	}()
+}
+
+// closing reports whether Close has begun.
+func (f *File) closing() bool {
+	select {
+	case <-f.quit:
+		return true
+	default:
+		return false
+	}
 }
 
 // rewriteDone is what the rewrite under way answers on, or nil.

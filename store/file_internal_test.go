@@ -172,9 +172,11 @@ func TestFileRewriteDirSyncFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// run ends, and the test commits and rewrites as it does.
+	// run ends, and the test commits and rewrites as it does, with a
+	// quit not closed (a rewrite stops at a closed one).
 	f.once.Do(func() { close(f.quit) })
 	f.done.Wait()
+	f.quit = make(chan struct{})
 	defer f.log.close()
 	text := strings.Repeat("x", fileMaxPost-100)
 	for f.log.off <= FileRewriteSlack+2*f.mem.bytes {
