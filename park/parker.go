@@ -49,6 +49,11 @@ type Config struct {
 	// IdleTimeout closes a connection the Parker serves that sends no
 	// request this long after an answer; 0 means DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// HeaderTimeout closes a new connection that sends nothing this long
+	// (with a Handler, the Parker serves new connections' first requests
+	// too); 0 means DefaultHeaderTimeout. A header begun but not all
+	// there goes to net/http, whose own ReadHeaderTimeout bounds it.
+	HeaderTimeout time.Duration
 	// IdleGrace is how long Close lets a connection idle when the
 	// shutdown began bring its next request, counted from its answer;
 	// then it is closed.
@@ -96,6 +101,9 @@ func New(ln net.Listener, cfg Config) (*Parker, error) {
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
+	if cfg.HeaderTimeout <= 0 {
+		cfg.HeaderTimeout = DefaultHeaderTimeout
+	}
 	if cfg.Readers <= 0 {
 		cfg.Readers = DefaultReaders
 	}
@@ -106,10 +114,12 @@ func New(ln net.Listener, cfg Config) (*Parker, error) {
 		return nil, err
 	}
 	p.watcher = w
-	p.ln = newListener(ln)
+	var adopt func(net.Conn) bool
 	if cfg.Handler != nil {
 		p.startReaders()
+		adopt = p.adopt
 	}
+	p.ln = newListener(ln, adopt)
 	return p, nil
 }
 
@@ -358,8 +368,10 @@ func (c *Conn) Close() {
 }
 
 // end closes the connection, or serves it again, once: the Parker
-// reads its next request if it has a Config.Handler, else it is handed
-// back to the Listener.
+// reads its next request if it has a Config.Handler and this one was
+// held (a long-poll's client is likely to poll again), else it is handed
+// back to the Listener (net/http serves a client that asks and is
+// answered at once more cheaply).
 func (c *Conn) end(again bool) {
 	if !c.ended.CompareAndSwap(false, true) {
 		return
@@ -368,7 +380,7 @@ func (c *Conn) end(again bool) {
 	switch {
 	case !again:
 		c.tc.Close()
-	case c.p.cfg.Handler != nil:
+	case held && c.p.cfg.Handler != nil:
 		c.p.serveNext(c)
 	default:
 		c.handBack(c.rest)

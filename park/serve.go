@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime"
 	"slices"
@@ -26,6 +27,9 @@ const (
 	// DefaultIdleTimeout closes an idle connection that sends nothing for
 	// this long, unless Config.IdleTimeout says otherwise.
 	DefaultIdleTimeout = 120 * time.Second
+	// DefaultHeaderTimeout closes a new connection that sends nothing for
+	// this long, unless Config.HeaderTimeout says otherwise.
+	DefaultHeaderTimeout = 10 * time.Second
 	// readBufSize is the buffer a request's header is read into: a
 	// header that does not fit, or has not all arrived, goes to net/http,
 	// which applies the server's header limits and timeouts.
@@ -117,6 +121,28 @@ func (p *Parker) stopReaders() {
 	p.readers.Wait()
 }
 
+// adopt takes a new connection from the Listener, and reports whether
+// it did: the Parker serves its first request as it serves the next
+// ones, so a long-poll costs no net/http state from its first request on.
+// The client has Config.HeaderTimeout to send it.
+func (p *Parker) adopt(nc net.Conn) bool {
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		return false
+	}
+	c := &Conn{p: p, tc: tc}
+	rc, err := tc.SyscallConn()
+	if err == nil {
+		err = rc.Control(func(fd uintptr) { c.fd = int(fd) })
+	}
+	if err != nil {
+		return false
+	}
+	c.rc = rc
+	p.idleFor(c, p.cfg.HeaderTimeout, false)
+	return true
+}
+
 // serveNext serves c's next request: at once if its client already sent
 // it, else once it comes.
 func (p *Parker) serveNext(c *Conn) {
@@ -124,19 +150,26 @@ func (p *Parker) serveNext(c *Conn) {
 		p.queue.push(c)
 		return
 	}
-	c.idleUntil = time.Now().Add(p.cfg.IdleTimeout)
-	p.lastIdle.Store(time.Now().UnixNano())
+	p.idleFor(c, p.cfg.IdleTimeout, true)
+}
+
+// idleFor watches c for its next request, for d at most; watched says
+// its descriptor is in the epoll instance already.
+func (p *Parker) idleFor(c *Conn, d time.Duration, watched bool) {
+	now := time.Now()
+	c.idleUntil = now.Add(d)
+	p.lastIdle.Store(now.UnixNano())
 	if c.idleTimer == nil {
-		c.idleTimer = time.AfterFunc(p.cfg.IdleTimeout, func() { p.idleExpired(c) })
+		c.idleTimer = time.AfterFunc(d, func() { p.idleExpired(c) })
 	} else {
-		c.idleTimer.Reset(p.cfg.IdleTimeout)
+		c.idleTimer.Reset(d)
 	}
-	p.watchIdle(c)
+	p.watchIdle(c, watched)
 }
 
 // watchIdle watches c for its next request, unless its idle time is
 // over or Close has begun: then it closes it.
-func (p *Parker) watchIdle(c *Conn) {
+func (p *Parker) watchIdle(c *Conn, watched bool) {
 	p.mu.Lock()
 	if p.closing || !time.Now().Before(c.idleUntil) {
 		p.mu.Unlock()
@@ -148,7 +181,7 @@ func (p *Parker) watchIdle(c *Conn) {
 	c.id, c.idle = id, true
 	p.conns[id] = c
 	p.mu.Unlock()
-	if err := p.watcher.watchRead(c.fd, id); err != nil {
+	if err := p.watcher.watchRead(c.fd, id, watched); err != nil {
 		p.unwatch(c)
 		c.closeIdle()
 	}
@@ -190,7 +223,7 @@ func (p *Parker) serve(c *Conn) {
 			c.closeIdle()
 			return
 		case n == 0: // nothing came after all: wait on
-			p.watchIdle(c)
+			p.watchIdle(c, true)
 			return
 		}
 		data = rb.b[:n]

@@ -15,8 +15,8 @@ import (
 )
 
 // newServingRig is a rig whose Parker serves the requests under /hold
-// that come on connections it answered; news counts the connections
-// net/http saw as new (accepted, or handed back).
+// itself, on new connections and on those it answered; news counts the
+// connections net/http saw as new (handed back to it).
 func newServingRig(t *testing.T, cfg Config, opts ...func(*http.Server)) (rg *rig, news *atomic.Int32) {
 	t.Helper()
 	news = new(atomic.Int32)
@@ -52,9 +52,9 @@ func wantClosed(t *testing.T, c net.Conn, br *bufio.Reader) {
 	}
 }
 
-// TestRepollHeldAgainOnTheSameConn: the next request on a connection
-// whose held request was answered is read by the Parker and held again
-// on the same Conn; net/http never sees the connection again.
+// TestRepollHeldAgainOnTheSameConn: the first request on a connection,
+// and the next one once it was answered, are read by the Parker and
+// held on the same Conn; net/http never sees the connection.
 func TestRepollHeldAgainOnTheSameConn(t *testing.T) {
 	rg, news := newServingRig(t, Config{SlowTimeout: time.Second})
 	c := rg.dial(t)
@@ -73,8 +73,8 @@ func TestRepollHeldAgainOnTheSameConn(t *testing.T) {
 	if body != "two" || res.Header.Get("X-Mine") != "kept" || res.Header.Get("Content-Type") != "text/plain" || res.Close {
 		t.Fatalf("the re-poll's answer: %q %v", body, res.Header)
 	}
-	if n := news.Load(); n != 1 {
-		t.Errorf("net/http saw %d new connections, want 1 (the first request's)", n)
+	if n := news.Load(); n != 0 {
+		t.Errorf("net/http saw %d new connections, want none", n)
 	}
 	testutil.WaitFor(t, "no connection held", func() bool { return rg.p.Held() == 0 })
 }
@@ -97,8 +97,8 @@ func TestRepollPipelinedInOrder(t *testing.T) {
 			t.Fatalf("pipelined answer %q, want %q", body, want)
 		}
 	}
-	if n := news.Load(); n != 2 {
-		t.Errorf("net/http saw %d new connections, want 2: the first request's, and the POST's", n)
+	if n := news.Load(); n != 1 {
+		t.Errorf("net/http saw %d new connections, want 1: the POST's", n)
 	}
 }
 
@@ -124,8 +124,8 @@ func TestHalfSentHeaderTimesOut(t *testing.T) {
 	rg.holdAndAnswer(t, c, br, "one")
 	io.WriteString(c, "GET /hold HTTP/1.1\r\nHost: x\r\n")
 	wantClosed(t, c, br)
-	if n := news.Load(); n != 2 {
-		t.Errorf("net/http saw %d new connections, want 2: the half-sent header was not handed to it", n)
+	if n := news.Load(); n != 1 {
+		t.Errorf("net/http saw %d new connections, want 1: the half-sent header was not handed to it", n)
 	}
 }
 
@@ -154,8 +154,8 @@ func TestRequestsNotServedAreHandedBack(t *testing.T) {
 		if err != nil || !strings.Contains(line, " "+strings.Replace(tc.want, "held", "200", 1)+" ") {
 			t.Errorf("%q: %q, %v; want %s", tc.req, line, err, tc.want)
 		}
-		if n := news.Load(); n != 2 {
-			t.Errorf("%q: net/http saw %d new connections, want 2", tc.req, n)
+		if n := news.Load(); n != 1 {
+			t.Errorf("%q: net/http saw %d new connections, want 1", tc.req, n)
 		}
 	}
 }
@@ -206,4 +206,56 @@ func (rg *rig) watched() int {
 	rg.p.mu.Lock()
 	defer rg.p.mu.Unlock()
 	return len(rg.p.conns)
+}
+
+// TestNewConnectionSilentTimesOut: a new connection that sends nothing
+// is closed after HeaderTimeout, by the Parker, which adopted it.
+func TestNewConnectionSilentTimesOut(t *testing.T) {
+	rg, news := newServingRig(t, Config{SlowTimeout: time.Second, HeaderTimeout: 100 * time.Millisecond})
+	c := rg.dial(t)
+	wantClosed(t, c, bufio.NewReader(c))
+	if n := news.Load(); n != 0 {
+		t.Errorf("net/http saw %d new connections, want none", n)
+	}
+}
+
+// TestFirstRequestNotServedIsHandedBack: a new connection whose first
+// request the Parker does not serve itself goes to net/http, which
+// answers it and the ones after it.
+func TestFirstRequestNotServedIsHandedBack(t *testing.T) {
+	rg, news := newServingRig(t, Config{SlowTimeout: time.Second})
+	c := rg.dial(t)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, body := readResponse(t, br); body != "plain" {
+		t.Fatalf("answer %q", body)
+	}
+	rg.holdAndAnswer(t, c, br, "held")
+	if n := news.Load(); n != 1 {
+		t.Errorf("net/http saw %d new connections, want 1", n)
+	}
+}
+
+// TestAnsweredAtOnceGoesToNetHTTP: a connection whose request the Parker
+// answered at once, without holding it, goes to net/http, which serves
+// such clients more cheaply; once a request is held again, the Parker
+// keeps the connection.
+func TestAnsweredAtOnceGoesToNetHTTP(t *testing.T) {
+	rg, news := newServingRig(t, Config{SlowTimeout: time.Second})
+	c := rg.dial(t)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /holdnot HTTP/1.1\r\nHost: x\r\n\r\n") // under the prefix, not held
+	if _, body := readResponse(t, br); body != "plain" {
+		t.Fatalf("answer %q", body)
+	}
+	first := rg.holdAndAnswer(t, c, br, "one") // held by net/http's handler
+	if n := news.Load(); n != 1 {
+		t.Errorf("net/http saw %d new connections, want 1", n)
+	}
+	if again := rg.holdAndAnswer(t, c, br, "two"); again != first {
+		t.Error("the re-poll after a held request was not held on its Conn")
+	}
+	if n := news.Load(); n != 1 {
+		t.Errorf("net/http saw %d new connections, want still 1", n)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"syscall"
 )
 
@@ -16,7 +17,12 @@ const watchBatch = 256
 // its held request do not wake it. Watched for reading (an idle
 // connection, see watchRead), a socket also reports its next request.
 type watcher struct {
-	ep      int             // the epoll instance
+	ep int // the epoll instance
+	// epf is ep as a file in Go's own poller, which tells the loop when
+	// ep has events: the loop waits without holding a thread in a system
+	// call, so it runs as soon as any goroutine would.
+	epf     *os.File
+	eprc    syscall.RawConn // epf's descriptor, for epoll_wait
 	wake    [2]int          // a pipe whose read end is watched: a byte on it stops the loop
 	onEvent func(id uint64) // told of each connection whose client left or, if watched for it, sent bytes
 	stopped chan struct{}   // closed when the loop ends
@@ -31,9 +37,17 @@ func newWatcher(onEvent func(id uint64)) (*watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("park: epoll: %w", err)
 	}
-	w := &watcher{ep: ep, onEvent: onEvent, stopped: make(chan struct{})}
-	if err := syscall.Pipe2(w.wake[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+	if err := syscall.SetNonblock(ep, true); err != nil {
 		syscall.Close(ep)
+		return nil, fmt.Errorf("park: epoll: %w", err)
+	}
+	w := &watcher{ep: ep, epf: os.NewFile(uintptr(ep), "epoll"), onEvent: onEvent, stopped: make(chan struct{})}
+	if w.eprc, err = w.epf.SyscallConn(); err != nil {
+		w.epf.Close()
+		return nil, fmt.Errorf("park: epoll: %w", err)
+	}
+	if err := syscall.Pipe2(w.wake[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+		w.epf.Close()
 		return nil, fmt.Errorf("park: pipe: %w", err)
 	}
 	if err := w.ctl(syscall.EPOLL_CTL_ADD, w.wake[0], syscall.EPOLLIN, wakeID); err != nil {
@@ -64,10 +78,10 @@ func (w *watcher) watch(fd int, id uint64, again bool) error {
 	return w.arm(fd, id, again, syscall.EPOLLRDHUP|syscall.EPOLLONESHOT)
 }
 
-// watchRead is watch for an idle connection, fd watched before: it also
-// reports, once, bytes the client sends (its next request).
-func (w *watcher) watchRead(fd int, id uint64) error {
-	return w.arm(fd, id, true, syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLONESHOT)
+// watchRead is watch for an idle connection: it also reports, once,
+// bytes the client sends (its next request).
+func (w *watcher) watchRead(fd int, id uint64, again bool) error {
+	return w.arm(fd, id, again, syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLONESHOT)
 }
 
 // arm watches fd under id for events, adding or modifying as again says
@@ -89,11 +103,17 @@ func (w *watcher) loop() {
 	defer close(w.stopped)
 	evs := make([]syscall.EpollEvent, watchBatch)
 	for {
-		n, err := syscall.EpollWait(w.ep, evs, -1)
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		if err != nil {
+		var n int
+		var werr error
+		err := w.eprc.Read(func(fd uintptr) bool {
+			for {
+				n, werr = syscall.EpollWait(int(fd), evs, 0)
+				if !errors.Is(werr, syscall.EINTR) {
+					return werr != nil || n > 0 // none yet: Go's poller waits for some
+				}
+			}
+		})
+		if err != nil || werr != nil {
 			return // only a bad epoll fd does this: stop closed it
 		}
 		for _, ev := range evs[:n] {
@@ -116,7 +136,7 @@ func (w *watcher) stop() {
 func (w *watcher) closeFDs() {
 	syscall.Close(w.wake[0])
 	syscall.Close(w.wake[1])
-	syscall.Close(w.ep)
+	w.epf.Close()
 }
 
 // writeNow writes as much of b to rc's socket as it takes without
