@@ -203,14 +203,13 @@ func (p *Parker) idleExpired(c *Conn) {
 
 // closeIdle closes a connection that is not held.
 func (c *Conn) closeIdle() {
-	if c.idleTimer != nil {
-		c.idleTimer.Stop()
-	}
+	c.stopIdle()
 	c.tc.Close()
 }
 
-// serve reads and serves the requests c's client sent, until it has to
-// wait for more, or the connection is held again, handed back or closed.
+// serve reads and serves the next request c's client sent: it answers
+// it, or the Handler holds it, or it hands the connection to net/http;
+// or, with nothing there after all, it waits on.
 func (p *Parker) serve(c *Conn) {
 	rb := p.bufs.Get().(*requestBuf)
 	defer p.bufs.Put(rb)
