@@ -118,20 +118,21 @@ func (l *Listener) Close() error {
 }
 
 // HandedBack reports whether c is a connection the Listener accepts again
-// after its held request was answered, rather than a new one. net/http
-// reports both as new (http.StateNew), but one handed back is idle: its
-// client was answered and may never send another request.
+// after its held request was answered, idle, rather than a new one or one
+// handed over with a request to serve. net/http reports all as new
+// (http.StateNew), but one handed back idle: its client was answered and
+// may never send another request. Call it before net/http reads from c.
 func HandedBack(c net.Conn) bool {
-	_, ok := c.(*replayConn)
-	return ok
+	rc, ok := c.(*replayConn)
+	return ok && len(rc.rest) == 0
 }
 
 // replayConn is a connection handed back with bytes its client had
 // already sent: they are read again before the socket. Its descriptor is
-// in the Parker's epoll instance, from when it was held.
+// in the Parker's epoll instance, from when it was held or adopted.
 type replayConn struct {
 	*net.TCPConn        // the connection
-	rest         []byte // bytes read from it before the hold, not yet consumed
+	rest         []byte // bytes read from it before, not yet consumed
 }
 
 // Read returns the replayed bytes first.

@@ -259,3 +259,21 @@ func TestAnsweredAtOnceGoesToNetHTTP(t *testing.T) {
 		t.Errorf("net/http saw %d new connections, want still 1", n)
 	}
 }
+
+// TestHandedBackIdleOnly: HandedBack tells net/http's connection tracker
+// that a connection handed back is idle only when it carries no request
+// to serve.
+func TestHandedBackIdleOnly(t *testing.T) {
+	if !HandedBack(&replayConn{}) {
+		t.Error("a connection handed back with nothing pending is not idle")
+	}
+	if HandedBack(&replayConn{rest: []byte("POST / HTTP/1.1\r\n")}) {
+		t.Error("a connection handed over with a request is idle")
+	}
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	if HandedBack(a) {
+		t.Error("a new connection is handed back")
+	}
+}
