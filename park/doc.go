@@ -8,9 +8,21 @@
 // EPOLLRDHUP) and says so through the Conn's gone callback. Conn.Write
 // answers: it writes what the socket takes at once, gives what is left to
 // a writer bounded by Config.SlowTimeout (past it the client is
-// dropped), and then hands the connection back to net/http through the
-// Parker's Listener, which accepts it again with any bytes the client had
-// already pipelined, so keep-alive and pipelining go on as before.
+// dropped), and then the connection serves its next request.
+//
+// With a Config.Handler, the Parker serves that next request itself, and
+// the first request of every new connection (it adopts them from its
+// Listener): the connection stays in the epoll instance, idle, until its
+// client sends something; one of a few reader goroutines then reads and
+// parses the request and, if it is a plain GET under Config.ServePrefix
+// (a long-poll, or its re-poll), runs the Handler on it, and a read that
+// parks is held on the same Conn. The connection costs no goroutine and
+// no net/http state while idle or held. Without a Handler, for any other
+// request (a body, an upgrade, a header not all there), and after a
+// request the Handler answered at once (net/http serves such clients more
+// cheaply), the connection goes to net/http through the Parker's
+// Listener, which accepts it with any bytes the client had already sent,
+// so keep-alive and pipelining go on as before.
 //
 // Holding needs Linux; elsewhere New returns ErrUnsupported and the
 // caller keeps each parked request in its handler, as net/http does.

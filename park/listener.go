@@ -7,17 +7,19 @@ import (
 )
 
 // Listener accepts new connections and connections handed back after a
-// held request was answered.
+// held request was answered. New connections the Parker adopts (when it
+// serves requests itself) it does not return.
 type Listener struct {
-	net.Listener                   // where new connections come from
-	accepted     chan acceptResult // new connections, from the accepting goroutine
-	mu           sync.Mutex        // guards back and closed
-	back         []net.Conn        // connections handed back, in order
-	closed       bool              // Close was called: hand-backs close
-	ready        chan struct{}     // signalled (1-buffered) when back grows
-	done         chan struct{}     // closed by Close
-	stopped      chan struct{}     // closed when the accepting goroutine ends
-	closeOnce    sync.Once         // closes done once
+	net.Listener                     // where new connections come from
+	adopt        func(net.Conn) bool // takes a new connection, or reports false; nil takes none
+	accepted     chan acceptResult   // new connections, from the accepting goroutine
+	mu           sync.Mutex          // guards back and closed
+	back         []net.Conn          // connections handed back, in order
+	closed       bool                // Close was called: hand-backs close
+	ready        chan struct{}       // signalled (1-buffered) when back grows
+	done         chan struct{}       // closed by Close
+	stopped      chan struct{}       // closed when the accepting goroutine ends
+	closeOnce    sync.Once           // closes done once
 }
 
 // acceptResult is one Accept of the inner listener.
@@ -26,9 +28,10 @@ type acceptResult struct {
 	err error    // why not
 }
 
-// newListener starts accepting from ln.
-func newListener(ln net.Listener) *Listener {
-	l := &Listener{Listener: ln, accepted: make(chan acceptResult), ready: make(chan struct{}, 1),
+// newListener starts accepting from ln; adopt, if set, may take each new
+// connection instead.
+func newListener(ln net.Listener, adopt func(net.Conn) bool) *Listener {
+	l := &Listener{Listener: ln, adopt: adopt, accepted: make(chan acceptResult), ready: make(chan struct{}, 1),
 		done: make(chan struct{}), stopped: make(chan struct{})}
 	go l.acceptLoop()
 	return l
@@ -55,7 +58,7 @@ func (l *Listener) acceptLoop() {
 }
 
 // Accept returns the next connection: one handed back first, else a new
-// one.
+// one not adopted.
 func (l *Listener) Accept() (net.Conn, error) {
 	for {
 		l.mu.Lock()
@@ -70,6 +73,9 @@ func (l *Listener) Accept() (net.Conn, error) {
 		select {
 		case <-l.ready:
 		case r := <-l.accepted:
+			if r.err == nil && l.adopt != nil && l.adopt(r.c) {
+				continue
+			}
 			return r.c, r.err
 		case <-l.done:
 			return nil, net.ErrClosed
@@ -112,20 +118,21 @@ func (l *Listener) Close() error {
 }
 
 // HandedBack reports whether c is a connection the Listener accepts again
-// after its held request was answered, rather than a new one. net/http
-// reports both as new (http.StateNew), but one handed back is idle: its
-// client was answered and may never send another request.
+// after its held request was answered, idle, rather than a new one or one
+// handed over with a request to serve. net/http reports all as new
+// (http.StateNew), but one handed back idle: its client was answered and
+// may never send another request. Call it before net/http reads from c.
 func HandedBack(c net.Conn) bool {
-	_, ok := c.(*replayConn)
-	return ok
+	rc, ok := c.(*replayConn)
+	return ok && len(rc.rest) == 0
 }
 
 // replayConn is a connection handed back with bytes its client had
 // already sent: they are read again before the socket. Its descriptor is
-// in the Parker's epoll instance, from when it was held.
+// in the Parker's epoll instance, from when it was held or adopted.
 type replayConn struct {
 	*net.TCPConn        // the connection
-	rest         []byte // bytes read from it before the hold, not yet consumed
+	rest         []byte // bytes read from it before, not yet consumed
 }
 
 // Read returns the replayed bytes first.

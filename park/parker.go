@@ -37,6 +37,30 @@ type Config struct {
 	// OnDrop, if set, is told of each client dropped for not taking its
 	// answer in time.
 	OnDrop func()
+	// Handler, if set, serves the next requests of a connection whose
+	// held request was answered: the Parker reads and parses them itself,
+	// with no goroutine for the connection while it is idle (see
+	// serve.go). Nil hands every answered connection back to the
+	// Listener, for net/http to serve.
+	Handler http.Handler
+	// ServePrefix is the path prefix of the requests the Parker serves
+	// with Handler (the API's, whose reads park); it hands others back.
+	ServePrefix string
+	// IdleTimeout closes a connection the Parker serves that sends no
+	// request this long after an answer; 0 means DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// HeaderTimeout closes a new connection that sends nothing this long
+	// (with a Handler, the Parker serves new connections' first requests
+	// too); 0 means DefaultHeaderTimeout. A header begun but not all
+	// there goes to net/http, whose own ReadHeaderTimeout bounds it.
+	HeaderTimeout time.Duration
+	// IdleGrace is how long Close lets a connection idle when the
+	// shutdown began bring its next request, counted from its answer;
+	// then it is closed.
+	IdleGrace time.Duration
+	// Readers is how many goroutines read and serve those requests; 0
+	// means DefaultReaders.
+	Readers int
 }
 
 // Parker holds connections whose requests wait, and answers them.
@@ -45,16 +69,25 @@ type Parker struct {
 	ln      *Listener
 	watcher *watcher
 
-	mu      sync.Mutex       // guards conns, lastID and closing
-	conns   map[uint64]*Conn // the held connections being watched, by id
+	mu      sync.Mutex       // guards conns, lastID, closing, and each Conn's id and idle
+	conns   map[uint64]*Conn // the held and idle connections being watched, by id
 	lastID  uint64           // the last id given; 0 is the watcher's own
 	closing bool             // Close began: Hold refuses, so open only falls
+	queue   readQueue        // idle connections whose next request came, for the readers
+	readers sync.WaitGroup   // one per reader goroutine
+	bufs    sync.Pool        // *requestBuf, for the readers
+	own     http.Header      // the header keys Conn.Write sets itself, for the readers' answers
+	// lastIdle is when a connection last went idle (Unix nanoseconds),
+	// for Close's IdleGrace.
+	lastIdle atomic.Int64
 
-	draining atomic.Bool              // answers close their connections
-	slow     atomic.Int64             // slow writers running
-	held     atomic.Int64             // connections held, until handed back or closed
-	lastDate atomic.Pointer[dateText] // the Date of the last answer
-	open     sync.WaitGroup           // one per held connection until it is handed back or closed
+	draining  atomic.Bool              // answers close their connections
+	slow      atomic.Int64             // slow writers running
+	held      atomic.Int64             // connections held, until handed back or closed
+	lastDate  atomic.Pointer[dateText] // the Date of the last answer
+	open      sync.WaitGroup           // one per held connection until it is handed back or closed
+	closeOnce sync.Once                // Close runs once
+	closeErr  error                    // what it returned
 }
 
 // New returns a Parker whose Listener serves ln.
@@ -65,13 +98,28 @@ func New(ln net.Listener, cfg Config) (*Parker, error) {
 	if cfg.OnDrop == nil {
 		cfg.OnDrop = func() {}
 	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.HeaderTimeout <= 0 {
+		cfg.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if cfg.Readers <= 0 {
+		cfg.Readers = DefaultReaders
+	}
 	p := &Parker{cfg: cfg, conns: make(map[uint64]*Conn)}
-	w, err := newWatcher(p.gone)
+	p.queue.init()
+	w, err := newWatcher(p.event)
 	if err != nil {
 		return nil, err
 	}
 	p.watcher = w
-	p.ln = newListener(ln)
+	var adopt func(net.Conn) bool
+	if cfg.Handler != nil {
+		p.startReaders()
+		adopt = p.adopt
+	}
+	p.ln = newListener(ln, adopt)
 	return p, nil
 }
 
@@ -87,9 +135,18 @@ func (p *Parker) Held() int64 { return p.held.Load() }
 func (p *Parker) Drain() { p.draining.Store(true) }
 
 // Close waits until every held connection was answered and handed back
-// or closed, or ctx ends; then it closes what is left, and stops watching.
-// Call it after the listener is closed and the requests were answered.
+// or closed, or ctx ends; then it closes what is left. Connections idle
+// after an answer get Config.IdleGrace from it to bring a request, which
+// is served (its answer closes the connection), and are then closed.
+// Then it stops reading and watching. Call it after the listener is
+// closed and the requests were answered. Later calls return the first
+// call's result.
 func (p *Parker) Close(ctx context.Context) error {
+	p.closeOnce.Do(func() { p.closeErr = p.close(ctx) })
+	return p.closeErr
+}
+
+func (p *Parker) close(ctx context.Context) error {
 	p.Drain()
 	p.mu.Lock()
 	p.closing = true
@@ -100,30 +157,64 @@ func (p *Parker) Close(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		p.mu.Lock()
-		left := make([]*Conn, 0, len(p.conns))
-		for id, c := range p.conns {
-			delete(p.conns, id)
-			left = append(left, c)
-		}
-		p.mu.Unlock()
+		left := p.take(false)
 		for _, c := range left {
 			c.gone()
 		}
 		err = fmt.Errorf("park: %d held connections were not answered in time: %w", len(left), ctx.Err())
 		<-done // gone answers or closes each; slow writers end by their deadline
 	}
-	p.watcher.stop()
+	p.awaitIdle(ctx)
+	for _, c := range p.take(true) {
+		c.closeIdle()
+	}
+	p.watcher.stop() // no more requests are reported
+	p.stopReaders()  // after those already reported are served
 	return err
 }
 
-// gone is the watcher's report that the client of id left.
-func (p *Parker) gone(id uint64) {
+// take forgets and returns the watched connections that are idle, or
+// those held.
+func (p *Parker) take(idle bool) []*Conn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var cs []*Conn
+	for id, c := range p.conns {
+		if c.idle == idle {
+			delete(p.conns, id)
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+// awaitIdle waits until the connection that went idle last has been
+// idle for Config.IdleGrace, or ctx ends.
+func (p *Parker) awaitIdle(ctx context.Context) {
+	wait := time.Until(time.Unix(0, p.lastIdle.Load()).Add(p.cfg.IdleGrace))
+	if p.lastIdle.Load() == 0 || wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// event is the watcher's report about the connection of id: the client
+// of a held one left, or an idle one sent bytes (or left).
+func (p *Parker) event(id uint64) {
 	p.mu.Lock()
 	c := p.conns[id]
 	delete(p.conns, id)
+	idle := c != nil && c.idle
 	p.mu.Unlock()
-	if c != nil {
+	switch {
+	case idle:
+		p.queue.push(c)
+	case c != nil:
 		c.gone() // one-shot: fd is no longer reported
 	}
 }
@@ -137,7 +228,9 @@ func (p *Parker) unwatch(c *Conn) {
 }
 
 // Conn is a held connection: what is needed to answer its request and
-// give it back.
+// serve it on. With a Config.Handler, the same Conn stays the
+// connection's record while the Parker serves it: idle, its next
+// request being served, held again.
 type Conn struct {
 	p      *Parker
 	id     uint64          // its key in Parker.conns
@@ -150,7 +243,17 @@ type Conn struct {
 	close  bool            // the answer closes the connection
 	alive  bool            // HTTP/1.0 keep-alive: say so
 	onGone func(*Conn)     // the client left before its answer
-	ended  atomic.Bool     // handed back or closed
+	ended  atomic.Bool     // handed back, closed or gone idle, since the last Hold
+	// held says the connection's request is held (Hold), rather than
+	// served by a reader (Config.Handler).
+	held bool
+	// idle says the connection waits for its next request, watched for
+	// it under id (guarded by Parker.mu).
+	idle bool
+	// idleUntil is when an idle connection is closed; idleTimer does it.
+	idleUntil time.Time
+	idleTimer *time.Timer
+	remote    string // the client's address, for the requests a reader serves
 }
 
 // Hold takes over the connection of r, which must not have been answered:
@@ -160,29 +263,20 @@ type Conn struct {
 // from the watcher's goroutine, if the client leaves before Write; it
 // must not block, and calls Close unless an answer is being written.
 //
+// A request the Parker serves itself (Config.Handler) is held on the
+// Conn it already has.
+//
 // If the connection cannot be held, or Close has begun, Hold returns an
 // error and the handler answers as usual. Once it was taken but cannot
 // be held (not a TCP connection), it is closed and Hold returns an error
 // saying so.
 func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, gone func(*Conn)) (*Conn, error) {
-	c := &Conn{p: p, onGone: gone, proto: "HTTP/1.1"}
-	if !r.ProtoAtLeast(1, 1) {
-		c.proto = "HTTP/1.0"
-		c.alive = !r.Close
+	if rw := readerWriterOf(w); rw != nil {
+		return p.holdAgain(rw, r, skip, gone)
 	}
-	c.close = r.Close
-	for k, vs := range w.Header() {
-		if k == "Connection" {
-			c.close = c.close || slices.Contains(vs, "close")
-			continue
-		}
-		if _, ok := skip[k]; ok {
-			continue
-		}
-		for _, v := range vs {
-			c.head = wire.HeaderLine(c.head, k, v)
-		}
-	}
+	c := &Conn{p: p, onGone: gone, held: true}
+	c.answering(r)
+	c.head = headerLines(c.head[:0], w.Header(), skip, &c.close)
 	p.mu.Lock()
 	if p.closing {
 		p.mu.Unlock()
@@ -234,6 +328,35 @@ func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, 
 	return c, nil
 }
 
+// answering sets how c answers r: its protocol and whether the answer
+// closes the connection.
+func (c *Conn) answering(r *http.Request) {
+	c.proto, c.alive = "HTTP/1.1", false
+	if !r.ProtoAtLeast(1, 1) {
+		c.proto = "HTTP/1.0"
+		c.alive = !r.Close
+	}
+	c.close = r.Close
+}
+
+// headerLines appends h, but for the keys in skip and Connection, as
+// header lines to dst; a Connection: close sets *closing.
+func headerLines(dst []byte, h, skip http.Header, closing *bool) []byte {
+	for k, vs := range h {
+		if k == "Connection" {
+			*closing = *closing || slices.Contains(vs, "close")
+			continue
+		}
+		if _, ok := skip[k]; ok {
+			continue
+		}
+		for _, v := range vs {
+			dst = wire.HeaderLine(dst, k, v)
+		}
+	}
+	return dst
+}
+
 // gone tells the holder that the client left.
 func (c *Conn) gone() { c.onGone(c) }
 
@@ -244,18 +367,34 @@ func (c *Conn) Close() {
 	c.end(false)
 }
 
-// end closes the connection, or hands it back to be served again, once.
-func (c *Conn) end(handBack bool) {
+// end closes the connection, or serves it again, once: the Parker
+// reads its next request if it has a Config.Handler and this one was
+// held (a long-poll's client is likely to poll again), else it is handed
+// back to the Listener (net/http serves a client that asks and is
+// answered at once more cheaply).
+func (c *Conn) end(again bool) {
 	if !c.ended.CompareAndSwap(false, true) {
 		return
 	}
-	if handBack {
-		c.p.ln.handBack(&replayConn{TCPConn: c.tc, rest: c.rest})
-	} else {
+	held := c.held
+	switch {
+	case !again:
 		c.tc.Close()
+	case held && c.p.cfg.Handler != nil:
+		c.p.serveNext(c)
+	default:
+		c.handBack(c.rest)
 	}
-	c.p.held.Add(-1)
-	c.p.open.Done()
+	if held {
+		c.p.held.Add(-1)
+		c.p.open.Done()
+	}
+}
+
+// handBack gives the connection back to net/http, which reads rest
+// before the socket.
+func (c *Conn) handBack(rest []byte) {
+	c.p.ln.handBack(&replayConn{TCPConn: c.tc, rest: rest})
 }
 
 // Write answers the held request with status, the header lines lines

@@ -30,36 +30,45 @@ type rig struct {
 	done chan error // Serve's result
 }
 
-func newRig(t *testing.T, cfg Config) *rig {
+// newRig starts a rig; opts set up its http.Server. With a
+// Config.ServePrefix, the Parker serves what comes under it with the
+// rig's handler.
+func newRig(t *testing.T, cfg Config, opts ...func(*http.Server)) *rig {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(ln, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rg := &rig{p: p, addr: ln.Addr().String(), held: make(chan *Conn, 16), gone: make(chan *Conn, 16), done: make(chan error, 1)}
-	rg.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rg := &rig{addr: ln.Addr().String(), held: make(chan *Conn, 16), gone: make(chan *Conn, 16), done: make(chan error, 1)}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Mine", "kept")
 		if r.URL.Path != "/hold" {
 			io.WriteString(w, "plain")
 			return
 		}
-		c, err := p.Hold(w, r, nil, func(c *Conn) { c.Close(); rg.gone <- c })
+		c, err := rg.p.Hold(w, r, nil, func(c *Conn) { c.Close(); rg.gone <- c })
 		if err != nil {
 			t.Errorf("hold: %v", err)
 			return
 		}
 		rg.held <- c
-	})}
-	go func() { rg.done <- rg.srv.Serve(p.Listener()) }()
+	})
+	if cfg.ServePrefix != "" {
+		cfg.Handler = handler
+	}
+	if rg.p, err = New(ln, cfg); err != nil {
+		t.Fatal(err)
+	}
+	rg.srv = &http.Server{Handler: handler}
+	for _, o := range opts {
+		o(rg.srv)
+	}
+	go func() { rg.done <- rg.srv.Serve(rg.p.Listener()) }()
 	t.Cleanup(func() {
-		p.Listener().Close()
+		rg.p.Listener().Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = p.Close(ctx)
+		_ = rg.p.Close(ctx)
 		_ = rg.srv.Shutdown(ctx)
 		<-rg.done
 	})

@@ -3,6 +3,8 @@ package park
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"syscall"
 )
 
@@ -12,26 +14,40 @@ const watchBatch = 256
 // watcher tells, from one goroutine, when the client of a held
 // connection leaves: its socket reports EPOLLRDHUP (the client shut
 // down or closed), EPOLLHUP or EPOLLERR. Bytes a client pipelines behind
-// its held request do not wake it.
+// its held request do not wake it. Watched for reading (an idle
+// connection, see watchRead), a socket also reports its next request.
 type watcher struct {
-	ep      int             // the epoll instance
+	ep int // the epoll instance
+	// epf is ep as a file in Go's own poller, which tells the loop when
+	// ep has events: the loop waits without holding a thread in a system
+	// call, so it runs as soon as any goroutine would.
+	epf     *os.File
+	eprc    syscall.RawConn // epf's descriptor, for epoll_wait
 	wake    [2]int          // a pipe whose read end is watched: a byte on it stops the loop
-	onGone  func(id uint64) // told of each connection whose client left
+	onEvent func(id uint64) // told of each connection whose client left or, if watched for it, sent bytes
 	stopped chan struct{}   // closed when the loop ends
 }
 
 // wakeID is the id of the pipe that stops the loop; Parker ids start at 1.
 const wakeID = 0
 
-// newWatcher starts a watcher that calls onGone from its goroutine.
-func newWatcher(onGone func(id uint64)) (*watcher, error) {
+// newWatcher starts a watcher that calls onEvent from its goroutine.
+func newWatcher(onEvent func(id uint64)) (*watcher, error) {
 	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("park: epoll: %w", err)
 	}
-	w := &watcher{ep: ep, onGone: onGone, stopped: make(chan struct{})}
-	if err := syscall.Pipe2(w.wake[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+	if err := syscall.SetNonblock(ep, true); err != nil {
 		syscall.Close(ep)
+		return nil, fmt.Errorf("park: epoll: %w", err)
+	}
+	w := &watcher{ep: ep, epf: os.NewFile(uintptr(ep), "epoll"), onEvent: onEvent, stopped: make(chan struct{})}
+	if w.eprc, err = w.epf.SyscallConn(); err != nil {
+		w.epf.Close()
+		return nil, fmt.Errorf("park: epoll: %w", err)
+	}
+	if err := syscall.Pipe2(w.wake[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+		w.epf.Close()
 		return nil, fmt.Errorf("park: pipe: %w", err)
 	}
 	if err := w.ctl(syscall.EPOLL_CTL_ADD, w.wake[0], syscall.EPOLLIN, wakeID); err != nil {
@@ -59,7 +75,18 @@ func (w *watcher) ctl(op, fd int, events uint32, id uint64) error {
 // event for it later, under an id no longer held, is ignored. again says
 // fd was watched before (a connection handed back): it is re-armed.
 func (w *watcher) watch(fd int, id uint64, again bool) error {
-	const events = syscall.EPOLLRDHUP | syscall.EPOLLONESHOT
+	return w.arm(fd, id, again, syscall.EPOLLRDHUP|syscall.EPOLLONESHOT)
+}
+
+// watchRead is watch for an idle connection: it also reports, once,
+// bytes the client sends (its next request).
+func (w *watcher) watchRead(fd int, id uint64, again bool) error {
+	return w.arm(fd, id, again, syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLONESHOT)
+}
+
+// arm watches fd under id for events, adding or modifying as again says
+// it should, and the other if that fails.
+func (w *watcher) arm(fd int, id uint64, again bool, events uint32) error {
 	op, other := syscall.EPOLL_CTL_ADD, syscall.EPOLL_CTL_MOD
 	if again {
 		op, other = other, op
@@ -71,16 +98,22 @@ func (w *watcher) watch(fd int, id uint64, again bool) error {
 	return err
 }
 
-// loop reports departures until stop.
+// loop reports departures and requests until stop.
 func (w *watcher) loop() {
 	defer close(w.stopped)
 	evs := make([]syscall.EpollEvent, watchBatch)
 	for {
-		n, err := syscall.EpollWait(w.ep, evs, -1)
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		if err != nil {
+		var n int
+		var werr error
+		err := w.eprc.Read(func(fd uintptr) bool {
+			for {
+				n, werr = syscall.EpollWait(int(fd), evs, 0)
+				if !errors.Is(werr, syscall.EINTR) {
+					return werr != nil || n > 0 // none yet: Go's poller waits for some
+				}
+			}
+		})
+		if err != nil || werr != nil {
 			return // only a bad epoll fd does this: stop closed it
 		}
 		for _, ev := range evs[:n] {
@@ -88,7 +121,7 @@ func (w *watcher) loop() {
 			if id == wakeID {
 				return
 			}
-			w.onGone(id)
+			w.onEvent(id)
 		}
 	}
 }
@@ -103,7 +136,7 @@ func (w *watcher) stop() {
 func (w *watcher) closeFDs() {
 	syscall.Close(w.wake[0])
 	syscall.Close(w.wake[1])
-	syscall.Close(w.ep)
+	w.epf.Close()
 }
 
 // writeNow writes as much of b to rc's socket as it takes without
@@ -133,4 +166,32 @@ func writeNow(rc syscall.RawConn, b []byte) (int, error) {
 		err = werr
 	}
 	return written, err
+}
+
+// readNow reads what rc's socket holds now into b, without waiting:
+// n is 0 with no error when it holds nothing yet, and err is io.EOF
+// once the client closed its side.
+func readNow(rc syscall.RawConn, b []byte) (n int, err error) {
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		for {
+			m, err := syscall.Read(int(fd), b)
+			switch {
+			case errors.Is(err, syscall.EINTR):
+				continue
+			case errors.Is(err, syscall.EAGAIN): // nothing yet
+			case err != nil:
+				rerr = err
+			case m == 0:
+				rerr = io.EOF
+			default:
+				n = m
+			}
+			return true // never wait for the socket here
+		}
+	})
+	if err == nil {
+		err = rerr
+	}
+	return n, err
 }

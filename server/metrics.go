@@ -3,6 +3,7 @@ package server
 import (
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -38,7 +39,10 @@ func newMetrics(s *Server) *metrics {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, v)
 	}
 	m.reg.MustRegister(
-		collectors.NewGoCollector(),
+		// go_goroutines, and go_sched_goroutines_created_goroutines_total:
+		// a parked read's next request must start none (issue 13).
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/sched/goroutines-created:goroutines$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.requests, m.duration,
 		gauge("gochat_parked_readers", "Long-poll reads waiting for a message.", func() float64 { return float64(st.Parked.Load()) }),

@@ -303,7 +303,14 @@ func Open(cfg Config) (*Server, error) {
 	s.ln = ln
 	var serveLn net.Listener = ln
 	dropped := func() { s.slowDropped.Add(1) }
-	switch p, err := park.New(ln, park.Config{SlowTimeout: cfg.SlowClientTimeout, Log: cfg.Log, OnDrop: dropped}); {
+	// The Parker serves the API's plain GETs, the long-polls and their
+	// re-polls, with the server's own handler, set below before anything
+	// is served; net/http serves the rest.
+	serveAPI := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.http.Handler.ServeHTTP(w, r) })
+	switch p, err := park.New(ln, park.Config{
+		SlowTimeout: cfg.SlowClientTimeout, Log: cfg.Log, OnDrop: dropped,
+		Handler: serveAPI, ServePrefix: "/api/", HeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout, IdleGrace: idleGrace,
+	}); {
 	case err == nil:
 		s.parker, serveLn = p, p.Listener()
 	case !errors.Is(err, park.ErrUnsupported):

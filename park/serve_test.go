@@ -1,0 +1,279 @@
+package park
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gochat/internal/testutil"
+)
+
+// newServingRig is a rig whose Parker serves the requests under /hold
+// itself, on new connections and on those it answered; news counts the
+// connections net/http saw as new (handed back to it).
+func newServingRig(t *testing.T, cfg Config, opts ...func(*http.Server)) (rg *rig, news *atomic.Int32) {
+	t.Helper()
+	news = new(atomic.Int32)
+	cfg.ServePrefix = "/hold"
+	opts = append(opts, func(s *http.Server) {
+		s.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				news.Add(1)
+			}
+		}
+	})
+	return newRig(t, cfg, opts...), news
+}
+
+// holdAndAnswer sends a held request on c and answers it with body.
+func (rg *rig) holdAndAnswer(t *testing.T, c net.Conn, br *bufio.Reader, body string) *Conn {
+	t.Helper()
+	io.WriteString(c, holdRequest)
+	h := rg.next(t)
+	h.Write(200, nil, []byte(body), nil)
+	if _, got := readResponse(t, br); got != body {
+		t.Fatalf("answer %q, want %q", got, body)
+	}
+	return h
+}
+
+// wantClosed waits for the server to close c with nothing more sent.
+func wantClosed(t *testing.T, c net.Conn, br *bufio.Reader) {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(testutil.Timeout))
+	if n, err := br.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("the connection was not closed: %d, %v", n, err)
+	}
+}
+
+// TestRepollHeldAgainOnTheSameConn: the first request on a connection,
+// and the next one once it was answered, are read by the Parker and
+// held on the same Conn; net/http never sees the connection.
+func TestRepollHeldAgainOnTheSameConn(t *testing.T) {
+	rg, news := newServingRig(t, Config{SlowTimeout: time.Second})
+	c := rg.dial(t)
+	br := bufio.NewReader(c)
+	first := rg.holdAndAnswer(t, c, br, "one")
+	io.WriteString(c, holdRequest)
+	again := rg.next(t)
+	if again != first {
+		t.Error("the re-poll was held on a new Conn")
+	}
+	if rg.p.Held() != 1 {
+		t.Errorf("held %d, want 1", rg.p.Held())
+	}
+	again.Write(200, []byte("Content-Type: text/plain\r\n"), []byte("two"), nil)
+	res, body := readResponse(t, br)
+	if body != "two" || res.Header.Get("X-Mine") != "kept" || res.Header.Get("Content-Type") != "text/plain" || res.Close {
+		t.Fatalf("the re-poll's answer: %q %v", body, res.Header)
+	}
+	if n := news.Load(); n != 0 {
+		t.Errorf("net/http saw %d new connections, want none", n)
+	}
+	testutil.WaitFor(t, "no connection held", func() bool { return rg.p.Held() == 0 })
+}
+
+// TestRepollPipelinedInOrder: requests pipelined behind a held one are
+// answered after it, in order: those the Parker serves itself (/hold
+// again), a POST with a body, which it hands to net/http, and a read
+// net/http then holds.
+func TestRepollPipelinedInOrder(t *testing.T) {
+	rg, news := newServingRig(t, Config{SlowTimeout: time.Second})
+	c := rg.dial(t)
+	br := bufio.NewReader(c)
+	rg.holdAndAnswer(t, c, br, "one")
+	io.WriteString(c, holdRequest+holdRequest+"POST /after HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody"+holdRequest)
+	for _, want := range []string{"two", "three", "plain", "four"} {
+		if want != "plain" {
+			rg.next(t).Write(200, nil, []byte(want), nil)
+		}
+		if _, body := readResponse(t, br); body != want {
+			t.Fatalf("pipelined answer %q, want %q", body, want)
+		}
+	}
+	if n := news.Load(); n != 1 {
+		t.Errorf("net/http saw %d new connections, want 1: the POST's", n)
+	}
+}
+
+// TestIdleConnectionTimesOut: a connection the Parker keeps after an
+// answer, that sends nothing, is closed after IdleTimeout.
+func TestIdleConnectionTimesOut(t *testing.T) {
+	rg, _ := newServingRig(t, Config{SlowTimeout: time.Second, IdleTimeout: 100 * time.Millisecond})
+	c := rg.dial(t)
+	br := bufio.NewReader(c)
+	rg.holdAndAnswer(t, c, br, "one")
+	wantClosed(t, c, br)
+	testutil.WaitFor(t, "the Parker to forget it", func() bool { return rg.watched() == 0 })
+}
+
+// TestHalfSentHeaderTimesOut: a request header that does not all come
+// on a connection the Parker keeps is given to net/http, whose
+// ReadHeaderTimeout closes the connection, long before IdleTimeout.
+func TestHalfSentHeaderTimesOut(t *testing.T) {
+	rg, news := newServingRig(t, Config{SlowTimeout: time.Second, IdleTimeout: time.Hour},
+		func(s *http.Server) { s.ReadHeaderTimeout = 100 * time.Millisecond })
+	c := rg.dial(t)
+	br := bufio.NewReader(c)
+	rg.holdAndAnswer(t, c, br, "one")
+	io.WriteString(c, "GET /hold HTTP/1.1\r\nHost: x\r\n")
+	wantClosed(t, c, br)
+	if n := news.Load(); n != 1 {
+		t.Errorf("net/http saw %d new connections, want 1: the half-sent header was not handed to it", n)
+	}
+}
+
+// TestRequestsNotServedAreHandedBack: what the Parker does not serve
+// itself (outside the prefix, with a body, an upgrade, a bad request)
+// is answered by net/http, on the same connection.
+func TestRequestsNotServedAreHandedBack(t *testing.T) {
+	for _, tc := range []struct{ req, want string }{
+		{"GET /after HTTP/1.1\r\nHost: x\r\n\r\n", "200"},
+		{"GET /hold HTTP/1.1\r\n\r\n", "400"},                                   // no Host
+		{"GET /hold HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", "400"},             // two
+		{"GET /hold HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n", "held"}, // net/http's to decide
+		{"BREW /hold HTTP/1.1\r\nHost: x\r\n\r\n", "held"},
+		{"GET http://x/hold HTTP/1.1\r\nHost: x\r\n\r\n", "held"},
+		{"GET /hold HTTP/9.9\r\nHost: x\r\n\r\n", "505"},
+	} {
+		rg, news := newServingRig(t, Config{SlowTimeout: time.Second})
+		c := rg.dial(t)
+		br := bufio.NewReader(c)
+		rg.holdAndAnswer(t, c, br, "one")
+		io.WriteString(c, tc.req)
+		if tc.want == "held" {
+			rg.next(t).Write(200, nil, []byte("held"), nil)
+		}
+		line, err := br.ReadString('\n')
+		if err != nil || !strings.Contains(line, " "+strings.Replace(tc.want, "held", "200", 1)+" ") {
+			t.Errorf("%q: %q, %v; want %s", tc.req, line, err, tc.want)
+		}
+		if n := news.Load(); n != 1 {
+			t.Errorf("%q: net/http saw %d new connections, want 1", tc.req, n)
+		}
+	}
+}
+
+// TestClientLeavingWhileIdle: a client that closes a connection the
+// Parker keeps idle is forgotten at once.
+func TestClientLeavingWhileIdle(t *testing.T) {
+	rg, _ := newServingRig(t, Config{SlowTimeout: time.Second})
+	c := rg.dial(t)
+	br := bufio.NewReader(c)
+	rg.holdAndAnswer(t, c, br, "one")
+	testutil.WaitFor(t, "the connection watched, idle", func() bool { return rg.watched() == 1 })
+	c.Close()
+	testutil.WaitFor(t, "the Parker to forget it", func() bool { return rg.watched() == 0 })
+}
+
+// TestCloseServesThenClosesIdle: Close gives a connection idle when it
+// began IdleGrace to bring a request, answers it with Connection: close,
+// and closes the connections still idle.
+func TestCloseServesThenClosesIdle(t *testing.T) {
+	rg, _ := newServingRig(t, Config{SlowTimeout: time.Second, IdleGrace: time.Minute})
+	late := rg.dial(t)
+	lbr := bufio.NewReader(late)
+	rg.holdAndAnswer(t, late, lbr, "one")
+	quiet := rg.dial(t)
+	qbr := bufio.NewReader(quiet)
+	rg.holdAndAnswer(t, quiet, qbr, "two")
+	testutil.WaitFor(t, "both connections watched, idle", func() bool { return rg.watched() == 2 })
+	closed := make(chan error, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { closed <- rg.p.Close(ctx) }()
+	// Within the grace, under the prefix but not held: the Parker serves it.
+	io.WriteString(late, "GET /holdnot HTTP/1.1\r\nHost: x\r\n\r\n")
+	res, body := readResponse(t, lbr)
+	if body != "plain" || !res.Close {
+		t.Errorf("a request during the grace: %q close=%v", body, res.Close)
+	}
+	wantClosed(t, late, lbr)
+	cancel() // the grace ends
+	wantClosed(t, quiet, qbr)
+	if err := <-closed; err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}
+
+// watched returns how many connections the Parker watches.
+func (rg *rig) watched() int {
+	rg.p.mu.Lock()
+	defer rg.p.mu.Unlock()
+	return len(rg.p.conns)
+}
+
+// TestNewConnectionSilentTimesOut: a new connection that sends nothing
+// is closed after HeaderTimeout, by the Parker, which adopted it.
+func TestNewConnectionSilentTimesOut(t *testing.T) {
+	rg, news := newServingRig(t, Config{SlowTimeout: time.Second, HeaderTimeout: 100 * time.Millisecond})
+	c := rg.dial(t)
+	wantClosed(t, c, bufio.NewReader(c))
+	if n := news.Load(); n != 0 {
+		t.Errorf("net/http saw %d new connections, want none", n)
+	}
+}
+
+// TestFirstRequestNotServedIsHandedBack: a new connection whose first
+// request the Parker does not serve itself goes to net/http, which
+// answers it and the ones after it.
+func TestFirstRequestNotServedIsHandedBack(t *testing.T) {
+	rg, news := newServingRig(t, Config{SlowTimeout: time.Second})
+	c := rg.dial(t)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, body := readResponse(t, br); body != "plain" {
+		t.Fatalf("answer %q", body)
+	}
+	rg.holdAndAnswer(t, c, br, "held")
+	if n := news.Load(); n != 1 {
+		t.Errorf("net/http saw %d new connections, want 1", n)
+	}
+}
+
+// TestAnsweredAtOnceGoesToNetHTTP: a connection whose request the Parker
+// answered at once, without holding it, goes to net/http, which serves
+// such clients more cheaply; once a request is held again, the Parker
+// keeps the connection.
+func TestAnsweredAtOnceGoesToNetHTTP(t *testing.T) {
+	rg, news := newServingRig(t, Config{SlowTimeout: time.Second})
+	c := rg.dial(t)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /holdnot HTTP/1.1\r\nHost: x\r\n\r\n") // under the prefix, not held
+	if _, body := readResponse(t, br); body != "plain" {
+		t.Fatalf("answer %q", body)
+	}
+	first := rg.holdAndAnswer(t, c, br, "one") // held by net/http's handler
+	if n := news.Load(); n != 1 {
+		t.Errorf("net/http saw %d new connections, want 1", n)
+	}
+	if again := rg.holdAndAnswer(t, c, br, "two"); again != first {
+		t.Error("the re-poll after a held request was not held on its Conn")
+	}
+	if n := news.Load(); n != 1 {
+		t.Errorf("net/http saw %d new connections, want still 1", n)
+	}
+}
+
+// TestHandedBackIdleOnly: HandedBack tells net/http's connection tracker
+// that a connection handed back is idle only when it carries no request
+// to serve.
+func TestHandedBackIdleOnly(t *testing.T) {
+	if !HandedBack(&replayConn{}) {
+		t.Error("a connection handed back with nothing pending is not idle")
+	}
+	if HandedBack(&replayConn{rest: []byte("POST / HTTP/1.1\r\n")}) {
+		t.Error("a connection handed over with a request is idle")
+	}
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	if HandedBack(a) {
+		t.Error("a new connection is handed back")
+	}
+}
