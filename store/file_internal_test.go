@@ -86,32 +86,20 @@ func TestFileStopsWritingAfterAFault(t *testing.T) {
 func TestFileBatchOverHistory(t *testing.T) {
 	ctx := context.Background()
 	cfg := FileConfig{Path: filepath.Join(t.TempDir(), "chat.db"), History: 2, MaxRooms: 10}
-	f, err := OpenFile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// run ends, and the test commits batches as it does with the ones it
-	// takes.
-	f.once.Do(func() { close(f.quit) })
-	f.done.Wait()
+	f := openStopped(t, cfg)
 	commit := func(rooms []string, n int) {
 		var batch []*appendReq
 		for i := range n {
 			for _, room := range rooms {
-				batch = append(batch, &appendReq{room: room, d: Draft{Author: "a", Text: fmt.Sprint("b", i), Time: time.Now()}, reply: make(chan appendRes, 1)})
+				batch = append(batch, &appendReq{room: room, d: Draft{Author: "a", Text: fmt.Sprint("b", i), Time: time.Now()}})
 			}
 		}
-		f.commit(batch)
-		for _, req := range batch {
-			if res := <-req.reply; res.err != nil {
-				t.Fatal(res.err)
-			}
-		}
+		commitAll(t, f, batch...)
 	}
 	commit([]string{"old"}, 1)
 	commit([]string{"new", "old"}, 5)
 	f.Close()
-	f, err = OpenFile(cfg)
+	f, err := OpenFile(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,31 +116,21 @@ func TestFileBatchOverHistory(t *testing.T) {
 // its idempotency keys too, as reading the file at start counts it.
 func TestFileBytesAfterSweep(t *testing.T) {
 	cfg := FileConfig{Path: filepath.Join(t.TempDir(), "chat.db"), History: 3, MaxRooms: 10, RoomTTL: time.Hour}
-	f, err := OpenFile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := openStopped(t, cfg) // the test sweeps as run's ticker would
 	at := time.Now()
-	// run ends, and the test commits as it does, and sweeps as its ticker
-	// would.
-	f.once.Do(func() { close(f.quit) })
-	f.done.Wait()
 	for i, room := range []string{"idle", "idle", "busy"} {
-		req := &appendReq{room: room, d: Draft{Author: "a", Text: "t", Time: at, Key: fmt.Sprint("k", i)}, reply: make(chan appendRes, 1)}
+		req := &appendReq{room: room, d: Draft{Author: "a", Text: "t", Time: at, Key: fmt.Sprint("k", i)}}
 		if room == "busy" {
 			req.d.Time = at.Add(time.Hour)
 		}
-		f.commit([]*appendReq{req})
-		if res := <-req.reply; res.err != nil {
-			t.Fatal(res.err)
-		}
+		commitAll(t, f, req)
 	}
 	if err := f.sweep(at.Add(90 * time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	counted := f.mem.bytes
 	f.Close()
-	f, err = OpenFile(cfg)
+	f, err := OpenFile(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,32 +146,50 @@ func TestFileBytesAfterSweep(t *testing.T) {
 // than acknowledging posts in a file that may not be there after it.
 func TestFileRewriteDirSyncFails(t *testing.T) {
 	cfg := FileConfig{Path: filepath.Join(t.TempDir(), "chat.db"), History: 1, MaxRooms: 10}
-	f, err := OpenFile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// run ends, and the test commits and rewrites as it does, with a
-	// quit not closed (a rewrite stops at a closed one).
-	f.once.Do(func() { close(f.quit) })
-	f.done.Wait()
-	f.quit = make(chan struct{})
+	f := openStopped(t, cfg) // the test rewrites as run does
 	defer f.log.close()
 	text := strings.Repeat("x", fileMaxPost-100)
 	for f.log.off <= FileRewriteSlack+2*f.mem.bytes {
-		req := &appendReq{room: "r", d: Draft{Author: "a", Text: text, Time: time.Now()}, reply: make(chan appendRes, 1)}
-		f.commit([]*appendReq{req})
-		if res := <-req.reply; res.err != nil {
-			t.Fatal(res.err)
-		}
+		commitAll(t, f, &appendReq{room: "r", d: Draft{Author: "a", Text: text, Time: time.Now()}})
 	}
 	f.rewriteIfDue()
 	if f.rewriting == nil {
 		t.Fatal("no rewrite started")
 	}
-	err = <-f.rewriting.done
+	err := <-f.rewriting.done
 	f.rewriting.n.path = filepath.Join(t.TempDir(), "gone", "chat.db") // the folder's sync, after the rename, fails
 	f.finishRewrite(err)
 	if err := f.failed(); err == nil || !strings.Contains(err.Error(), "sync directory") {
 		t.Errorf("the store after the folder's sync failed: %v, want it stopped", err)
+	}
+}
+
+// openStopped opens the file store cfg names with its run goroutine
+// ended, so that the test commits, sweeps and rewrites as run would. Its
+// quit is open again: a rewrite stops at a closed one.
+func openStopped(t *testing.T, cfg FileConfig) *File {
+	t.Helper()
+	f, err := OpenFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.once.Do(func() { close(f.quit) })
+	f.done.Wait()
+	f.quit = make(chan struct{})
+	return f
+}
+
+// commitAll commits reqs as one batch, as run would, and fails the test
+// on any append's error.
+func commitAll(t *testing.T, f *File, reqs ...*appendReq) {
+	t.Helper()
+	for _, req := range reqs {
+		req.reply = make(chan appendRes, 1)
+	}
+	f.commit(reqs)
+	for _, req := range reqs {
+		if res := <-req.reply; res.err != nil {
+			t.Fatal(res.err)
+		}
 	}
 }
