@@ -21,6 +21,22 @@ func repoll(host, room string, since int) string {
 	return fmt.Sprintf("GET /api/rooms/%s/messages?since=%d&wait=50 HTTP/1.1\r\nHost: %s\r\n\r\n", room, since, host)
 }
 
+// answeredOnce opens a server and a raw connection whose long-poll of
+// room parked and was answered by a post ("first", id 1): its next
+// request is a re-poll.
+func answeredOnce(t *testing.T, room string) (*server.Server, *Client, *Raw) {
+	t.Helper()
+	s, c := MustOpen(t, server.Config{})
+	raw := Dial(t, s.URL())
+	raw.Send(repoll(s.Addr(), room, 0))
+	WaitParked(t, s.Stats(), 1)
+	c.Post(room, "ann", "first")
+	if res, body := raw.Answer(); res.StatusCode != http.StatusOK {
+		t.Fatalf("the first read: %d %s", res.StatusCode, body)
+	}
+	return s, c, raw
+}
+
 // TestRepollParksAgainWithoutGoroutines: raw connections park a read,
 // get a message, and send their next read on the same connection; those
 // park again without the server starting a goroutine for them, as
@@ -79,15 +95,8 @@ func TestRepollParksAgainWithoutGoroutines(t *testing.T) {
 // behind a re-poll that parks is answered after the re-poll's answer,
 // and both it and the message that woke the re-poll are stored.
 func TestPipelinedPostBehindRepoll(t *testing.T) {
-	s, c := MustOpen(t, server.Config{})
+	s, c, raw := answeredOnce(t, "pipe2")
 	host := s.Addr()
-	raw := Dial(t, s.URL())
-	raw.Send(repoll(host, "pipe2", 0))
-	WaitParked(t, s.Stats(), 1)
-	c.Post("pipe2", "ann", "first")
-	if res, body := raw.Answer(); res.StatusCode != http.StatusOK {
-		t.Fatalf("the first read: %d %s", res.StatusCode, body)
-	}
 	body := "text=pipelined"
 	raw.Send(repoll(host, "pipe2", 1) +
 		fmt.Sprintf("POST /api/rooms/pipe2/messages HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", host, len(body), body))
@@ -109,15 +118,8 @@ func TestPipelinedPostBehindRepoll(t *testing.T) {
 // TestLeavingWhileReparkedFreesSlot: a client that closes its socket
 // while its re-poll is parked frees its slot at once.
 func TestLeavingWhileReparkedFreesSlot(t *testing.T) {
-	s, c := MustOpen(t, server.Config{})
+	s, c, raw := answeredOnce(t, "leave2")
 	host := s.Addr()
-	raw := Dial(t, s.URL())
-	raw.Send(repoll(host, "leave2", 0))
-	WaitParked(t, s.Stats(), 1)
-	c.Post("leave2", "ann", "first")
-	if res, body := raw.Answer(); res.StatusCode != http.StatusOK {
-		t.Fatalf("the first read: %d %s", res.StatusCode, body)
-	}
 	raw.Send(repoll(host, "leave2", 1))
 	WaitParked(t, s.Stats(), 1)
 	raw.conn.Close()
