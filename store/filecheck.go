@@ -40,7 +40,6 @@ func CheckFile(path string) (FileReport, error) {
 // it, for Copy: a backup of a file gochat is using, or of one it is not.
 type FileSnapshot struct {
 	rooms map[string]*loadedRoom // by name
-	live  bool                   // read while another process held the file
 }
 
 var _ Source = (*FileSnapshot)(nil)
@@ -52,15 +51,12 @@ var _ Source = (*FileSnapshot)(nil)
 // file is checked as OpenFile checks it, and a gochat starting meanwhile
 // waits for the read.
 func SnapshotFile(path string) (*FileSnapshot, error) {
-	ld, l, err := readFile(path)
+	ld, _, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read file store %s: %w", path, err)
 	}
-	return &FileSnapshot{rooms: ld.rooms, live: l.snapshot}, nil
+	return &FileSnapshot{rooms: ld.rooms}, nil
 }
-
-// Live says the file was read while a running gochat held it.
-func (s *FileSnapshot) Live() bool { return s.live }
 
 // RoomNames implements Source.
 func (s *FileSnapshot) RoomNames(context.Context) ([]string, error) {
