@@ -449,11 +449,11 @@ func (f *File) rewriteIfDue() {
 		last, first uint64
 		touched     time.Time
 		msgs        []Message
-		keys        []*key
+		keys        map[string]*key // a copy: run changes the room's
 	}
 	rooms := make([]snap, 0, len(f.mem.rooms))
 	for name, r := range f.mem.rooms {
-		s := snap{name: name, epoch: r.epoch, last: r.last, first: r.last + 1, touched: f.touched[name], msgs: r.since(0), keys: slices.Collect(maps.Values(r.keys))}
+		s := snap{name: name, epoch: r.epoch, last: r.last, first: r.last + 1, touched: f.touched[name], msgs: r.since(0), keys: maps.Clone(r.keys)}
 		if len(s.msgs) > 0 {
 			s.first = s.msgs[0].ID
 		}
@@ -555,7 +555,7 @@ func (f *File) commit(batch []*appendReq) {
 			}
 			first := p.last - uint64(min(p.retained(), m.history)) + 1
 			kept := p.msgs[max(0, len(p.msgs)-m.history):] // those from first on
-			t.room(room, p.epoch, p.last, first, p.touched, kept, slices.Collect(maps.Values(p.keys)))
+			t.room(room, p.epoch, p.last, first, p.touched, kept, p.keys)
 		}
 	})
 	if err != nil {

@@ -231,7 +231,7 @@ type txnWriter struct {
 
 // room adds a room's records, whole: its state, then its messages and
 // idempotency keys.
-func (t *txnWriter) room(name, epoch string, last, first uint64, touched time.Time, msgs []Message, keys []*key) {
+func (t *txnWriter) room(name, epoch string, last, first uint64, touched time.Time, msgs []Message, keys map[string]*key) {
 	t.rec = appendRoomRec(t.rec[:0], name, epoch, last, first, touched)
 	t.add(t.rec)
 	for _, m := range msgs {
