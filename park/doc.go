@@ -17,10 +17,10 @@
 // parses the request and, if it is a plain GET under Config.ServePrefix
 // (a long-poll, or its re-poll), runs the Handler on it, and a read that
 // parks is held on the same Conn. The connection costs no goroutine and
-// no net/http state while idle or held. Without a Handler, for any other
-// request (a body, an upgrade, a header not all there), and after a
-// request the Handler answered at once (net/http serves such clients more
-// cheaply), the connection goes to net/http through the Parker's
+// no net/http state while idle or held, and an answer is one writev of
+// its header and body. Without a Handler, and for any other request (a
+// body, an upgrade, a header not all there), the connection goes to
+// net/http through the Parker's
 // Listener, which accepts it with any bytes the client had already sent,
 // so keep-alive and pipelining go on as before.
 //

@@ -76,6 +76,7 @@ type Parker struct {
 	queue   readQueue        // idle connections whose next request came, for the readers
 	readers sync.WaitGroup   // one per reader goroutine
 	bufs    sync.Pool        // *requestBuf, for the readers
+	heads   sync.Pool        // *[]byte, the answers' status and header lines as Conn.Write encodes them
 	own     http.Header      // the header keys Conn.Write sets itself, for the readers' answers
 	// lastIdle is when a connection last went idle (Unix nanoseconds),
 	// for Close's IdleGrace.
@@ -108,6 +109,7 @@ func New(ln net.Listener, cfg Config) (*Parker, error) {
 		cfg.Readers = DefaultReaders
 	}
 	p := &Parker{cfg: cfg, conns: make(map[uint64]*Conn)}
+	p.heads.New = func() any { b := make([]byte, 0, 512); return &b }
 	p.queue.init()
 	w, err := newWatcher(p.event)
 	if err != nil {
@@ -368,10 +370,8 @@ func (c *Conn) Close() {
 }
 
 // end closes the connection, or serves it again, once: the Parker
-// reads its next request if it has a Config.Handler and this one was
-// held (a long-poll's client is likely to poll again), else it is handed
-// back to the Listener (net/http serves a client that asks and is
-// answered at once more cheaply).
+// reads its next request if it has a Config.Handler, else it is handed
+// back to the Listener.
 func (c *Conn) end(again bool) {
 	if !c.ended.CompareAndSwap(false, true) {
 		return
@@ -380,7 +380,7 @@ func (c *Conn) end(again bool) {
 	switch {
 	case !again:
 		c.tc.Close()
-	case held && c.p.cfg.Handler != nil:
+	case c.p.cfg.Handler != nil:
 		c.p.serveNext(c)
 	default:
 		c.handBack(c.rest)
@@ -407,8 +407,8 @@ func (c *Conn) handBack(rest []byte) {
 func (c *Conn) Write(status int, lines, body []byte, later func(func())) {
 	c.p.unwatch(c)
 	closing := c.close || c.p.draining.Load()
-	b := make([]byte, 0, 128+len(lines)+len(c.head)+len(body))
-	b = append(b, c.proto...)
+	hp := c.p.heads.Get().(*[]byte)
+	b := append((*hp)[:0], c.proto...)
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(status), 10)
 	b = append(b, ' ')
@@ -425,17 +425,27 @@ func (c *Conn) Write(status int, lines, body []byte, later func(func())) {
 		b = wire.HeaderLine(b, "Connection", "keep-alive")
 	}
 	b = append(b, "\r\n"...)
-	b = append(b, body...)
-	n, err := writeNow(c.rc, b)
+	n, err := writeNow(c.rc, b, body)
+	var rest []byte
+	if err == nil && n < len(b)+len(body) {
+		// The slow writer outlives body, which the caller may reuse.
+		rest = make([]byte, 0, len(b)+len(body)-n)
+		rest = append(rest, b[min(n, len(b)):]...)
+		rest = append(rest, body[max(n-len(b), 0):]...)
+	}
+	if cap(b) <= maxPooledHead {
+		*hp = b
+		c.p.heads.Put(hp)
+	}
 	switch {
 	case err != nil:
 		c.end(false) // the client is gone
-	case n == len(b) && later != nil:
+	case rest != nil:
+		c.writeSlowly(rest, closing)
+	case later != nil:
 		later(func() { c.end(!closing) })
-	case n == len(b):
-		c.end(!closing)
 	default:
-		c.writeSlowly(b[n:], closing)
+		c.end(!closing)
 	}
 }
 

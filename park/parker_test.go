@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -233,6 +234,35 @@ func TestSlowClientIsDropped(t *testing.T) {
 		h.Write(200, nil, make([]byte, 32<<20), nil) // more than any socket buffer takes
 	})
 	testutil.WaitFor(t, "the slow client dropped", func() bool { return dropped.Load() == 1 && rg.p.Held() == 0 })
+}
+
+// TestLargeAnswerArrivesWhole: an answer larger than the socket takes at
+// once reaches a client that reads it only later, byte for byte, even
+// though the caller reuses the body it gave Write as soon as Write
+// returns (the rest is the slow writer's own copy).
+func TestLargeAnswerArrivesWhole(t *testing.T) {
+	rg := newRig(t, Config{SlowTimeout: 10 * time.Second})
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 1024) })
+	}}
+	c, err := d.Dial("tcp", rg.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, holdRequest)
+	h := rg.next(t)
+	body := make([]byte, 4<<20)
+	for i := range body {
+		body[i] = byte(i % 251)
+	}
+	want := slices.Clone(body)
+	h.Write(200, nil, body, nil)
+	clear(body) // the caller's to reuse
+	res, got := readResponse(t, bufio.NewReader(c))
+	if res.StatusCode != 200 || got != string(want) {
+		t.Fatalf("got %s with %d bytes, want 200 with the %d bytes written", res.Status, len(got), len(want))
+	}
 }
 
 // TestCloseClosesWhatWasNotAnswered: Close waits for held connections

@@ -34,6 +34,12 @@ const (
 	// header that does not fit, or has not all arrived, goes to net/http,
 	// which applies the server's header limits and timeouts.
 	readBufSize = 4096
+	// maxPooledAnswer is the largest answer body buffer a reader keeps
+	// for the next request it serves; a larger one is left to the GC.
+	maxPooledAnswer = 64 << 10
+	// maxPooledHead is the largest buffer of status and header lines
+	// Conn.Write keeps for the next answer.
+	maxPooledHead = 4 << 10
 )
 
 // readQueue hands idle connections whose next request came from the
@@ -88,9 +94,10 @@ func (q *readQueue) stop() {
 // requestBuf is a reader's buffer: the bytes read, and the reader that
 // parses a request's header from them.
 type requestBuf struct {
-	b  [readBufSize]byte
-	rd bytes.Reader
-	br *bufio.Reader
+	b    [readBufSize]byte
+	rd   bytes.Reader
+	br   *bufio.Reader
+	body []byte // the answer's body, as the Handler writes it; reused
 }
 
 func (p *Parker) startReaders() {
@@ -250,7 +257,7 @@ func (p *Parker) serve(c *Conn) {
 		c.remote = c.tc.RemoteAddr().String()
 	}
 	r.RemoteAddr = c.remote
-	w := &readerWriter{c: c, header: make(http.Header)}
+	w := &readerWriter{c: c, header: make(http.Header), body: rb.body[:0]}
 	if !p.run(w, r) {
 		c.tc.Close()
 		return
@@ -268,6 +275,9 @@ func (p *Parker) serve(c *Conn) {
 	lines := headerLines(nil, w.header, p.own, &c.close)
 	c.head = c.head[:0]
 	c.Write(status, lines, w.body, nil)
+	if cap(w.body) <= maxPooledAnswer {
+		rb.body = w.body
+	}
 }
 
 // stopIdle stops c's idle timer: it is served.

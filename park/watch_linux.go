@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"syscall"
+	"unsafe"
 )
 
 // watchBatch is how many events one epoll_wait returns at most.
@@ -139,26 +140,37 @@ func (w *watcher) closeFDs() {
 	w.epf.Close()
 }
 
-// writeNow writes as much of b to rc's socket as it takes without
-// waiting, and returns how much that was.
-func writeNow(rc syscall.RawConn, b []byte) (int, error) {
-	written := 0
+// writeNow writes head then body to rc's socket, in one writev while the
+// socket takes it all, without waiting: it returns how many bytes of the
+// two it wrote, and the rest is the caller's.
+func writeNow(rc syscall.RawConn, head, body []byte) (int, error) {
+	written, total := 0, len(head)+len(body)
 	var werr error
 	err := rc.Write(func(fd uintptr) bool {
-		for written < len(b) {
-			n, err := syscall.Write(int(fd), b[written:])
+		var iov [2]syscall.Iovec
+		for written < total {
+			n := 0
+			if written < len(head) {
+				iov[n] = iovec(head[written:])
+				n++
+			}
+			if len(body) > 0 {
+				iov[n] = iovec(body[max(written-len(head), 0):])
+				n++
+			}
+			m, _, errno := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
 			switch {
-			case errors.Is(err, syscall.EINTR):
+			case errno == syscall.EINTR:
 				continue
-			case errors.Is(err, syscall.EAGAIN): // full: the rest is the caller's
+			case errno == syscall.EAGAIN: // full: the rest is the caller's
 				return true
-			case err != nil:
-				werr = err
+			case errno != 0:
+				werr = errno
 				return true
-			case n <= 0: // took nothing: the rest is the caller's
+			case int(m) <= 0: // took nothing: the rest is the caller's
 				return true
 			}
-			written += n
+			written += int(m)
 		}
 		return true // never wait for the socket here
 	})
@@ -166,6 +178,13 @@ func writeNow(rc syscall.RawConn, b []byte) (int, error) {
 		err = werr
 	}
 	return written, err
+}
+
+// iovec returns the system's view of b, which is not empty.
+func iovec(b []byte) syscall.Iovec {
+	v := syscall.Iovec{Base: &b[0]}
+	v.SetLen(len(b))
+	return v
 }
 
 // readNow reads what rc's socket holds now into b, without waiting:

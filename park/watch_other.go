@@ -12,5 +12,5 @@ func (*watcher) watch(int, uint64, bool) error     { return ErrUnsupported }
 func (*watcher) watchRead(int, uint64, bool) error { return ErrUnsupported }
 func (*watcher) stop()                             {}
 
-func writeNow(syscall.RawConn, []byte) (int, error) { return 0, ErrUnsupported }
-func readNow(syscall.RawConn, []byte) (int, error)  { return 0, ErrUnsupported }
+func writeNow(syscall.RawConn, []byte, []byte) (int, error) { return 0, ErrUnsupported }
+func readNow(syscall.RawConn, []byte) (int, error)          { return 0, ErrUnsupported }
