@@ -43,6 +43,10 @@ func newRig(t *testing.T, cfg Config, opts ...func(*http.Server)) *rig {
 	rg := &rig{addr: ln.Addr().String(), held: make(chan *Conn, 16), gone: make(chan *Conn, 16), done: make(chan error, 1)}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Mine", "kept")
+		if r.Method == http.MethodPost {
+			io.Copy(w, r.Body) // an echo
+			return
+		}
 		if r.URL.Path != "/hold" {
 			io.WriteString(w, "plain")
 			return

@@ -94,11 +94,18 @@ func (q *readQueue) stop() {
 // requestBuf is a reader's buffer: the bytes read, and the reader that
 // parses a request's header from them.
 type requestBuf struct {
-	b    [readBufSize]byte
-	rd   bytes.Reader
-	br   *bufio.Reader
-	body []byte // the answer's body, as the Handler writes it; reused
+	b      [readBufSize]byte
+	rd     bytes.Reader
+	br     *bufio.Reader
+	body   bodyReader // the request's body, which came with its header
+	answer []byte     // the answer's body, as the Handler writes it; reused
 }
+
+// bodyReader is the Body of a request served from a reader's buffer.
+type bodyReader struct{ bytes.Reader }
+
+// Close does nothing: the body is in the reader's buffer.
+func (*bodyReader) Close() error { return nil }
 
 func (p *Parker) startReaders() {
 	p.own = http.Header{"Content-Length": nil, "Date": nil, "Transfer-Encoding": nil}
@@ -244,12 +251,17 @@ func (p *Parker) serve(c *Conn) {
 	rb.rd.Reset(data[:end])
 	rb.br.Reset(&rb.rd)
 	r, err := http.ReadRequest(rb.br)
-	if err != nil || !strings.HasPrefix(r.RequestURI, p.cfg.ServePrefix) || !servable(r, hostLines(data[:end])) {
+	if err != nil || !strings.HasPrefix(r.RequestURI, p.cfg.ServePrefix) || !servable(r, hostLines(data[:end]), len(data)-end) {
 		c.stopIdle()
 		c.handBack(slices.Clone(data))
 		return
 	}
 	c.stopIdle()
+	if r.ContentLength > 0 {
+		bodyEnd := end + int(r.ContentLength)
+		rb.body.Reset(data[end:bodyEnd])
+		r.Body, end = &rb.body, bodyEnd
+	}
 	if end < len(data) {
 		c.rest = slices.Clone(data[end:]) // pipelined: served after this one
 	}
@@ -257,7 +269,7 @@ func (p *Parker) serve(c *Conn) {
 		c.remote = c.tc.RemoteAddr().String()
 	}
 	r.RemoteAddr = c.remote
-	w := &readerWriter{c: c, header: make(http.Header), body: rb.body[:0]}
+	w := &readerWriter{c: c, header: make(http.Header), body: rb.answer[:0]}
 	if !p.run(w, r) {
 		c.tc.Close()
 		return
@@ -276,7 +288,7 @@ func (p *Parker) serve(c *Conn) {
 	c.head = c.head[:0]
 	c.Write(status, lines, w.body, nil)
 	if cap(w.body) <= maxPooledAnswer {
-		rb.body = w.body
+		rb.answer = w.body
 	}
 }
 
@@ -288,11 +300,13 @@ func (c *Conn) stopIdle() {
 }
 
 // servable reports whether the Parker may serve r, whose header has
-// hosts Host lines, itself: a GET with no body, and nothing net/http
-// would treat specially.
-func servable(r *http.Request, hosts int) bool {
+// hosts Host lines and after which here bytes have come, itself: a GET
+// or a POST whose body (with a Content-Length) has all come, and nothing
+// net/http would treat specially.
+func servable(r *http.Request, hosts, here int) bool {
 	switch {
-	case r.Method != http.MethodGet || r.ProtoMajor != 1 || r.ContentLength != 0 || len(r.TransferEncoding) > 0,
+	case r.Method != http.MethodGet && r.Method != http.MethodPost,
+		r.ProtoMajor != 1 || len(r.TransferEncoding) > 0 || r.ContentLength < 0 || r.ContentLength > int64(here),
 		!strings.HasPrefix(r.RequestURI, "/"),        // "*" or an absolute URI
 		hosts > 1 || r.ProtoMinor >= 1 && hosts == 0, // net/http answers 400
 		!validHost(r.Host),

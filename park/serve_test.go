@@ -81,7 +81,7 @@ func TestRepollHeldAgainOnTheSameConn(t *testing.T) {
 
 // TestRepollPipelinedInOrder: requests pipelined behind a held one are
 // answered after it, in order: those the Parker serves itself (/hold
-// again), a POST with a body, which it hands to net/http, and a read
+// again), a POST outside its prefix, which it hands to net/http, and a read
 // net/http then holds.
 func TestRepollPipelinedInOrder(t *testing.T) {
 	rg, news := newServingRig(t, Config{SlowTimeout: time.Second})
@@ -89,8 +89,8 @@ func TestRepollPipelinedInOrder(t *testing.T) {
 	br := bufio.NewReader(c)
 	rg.holdAndAnswer(t, c, br, "one")
 	io.WriteString(c, holdRequest+holdRequest+"POST /after HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody"+holdRequest)
-	for _, want := range []string{"two", "three", "plain", "four"} {
-		if want != "plain" {
+	for _, want := range []string{"two", "three", "body", "four"} {
+		if want != "body" { // the POST's echo
 			rg.next(t).Write(200, nil, []byte(want), nil)
 		}
 		if _, body := readResponse(t, br); body != want {
@@ -156,6 +156,41 @@ func TestRequestsNotServedAreHandedBack(t *testing.T) {
 		}
 		if n := news.Load(); n != 1 {
 			t.Errorf("%q: net/http saw %d new connections, want 1", tc.req, n)
+		}
+	}
+}
+
+// TestPostWithItsBodyServed: a POST whose body came with its header is
+// served by the Parker, with that body, and a request pipelined behind
+// it is answered after it; a POST whose body is still coming, or comes
+// chunked, goes to net/http with every byte.
+func TestPostWithItsBodyServed(t *testing.T) {
+	rg, news := newServingRig(t, Config{SlowTimeout: time.Second})
+	c := rg.dial(t)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "POST /hold HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\ntext=hiGET /holdnot HTTP/1.1\r\nHost: x\r\n\r\n")
+	for _, want := range []string{"text=hi", "plain"} {
+		if _, body := readResponse(t, br); body != want {
+			t.Fatalf("answer %q, want %q", body, want)
+		}
+	}
+	rg.holdAndAnswer(t, c, br, "one")
+	if n := news.Load(); n != 0 {
+		t.Errorf("net/http saw %d new connections, want none", n)
+	}
+
+	for i, parts := range [][]string{
+		{"POST /hold HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\ntext=", "hello"},
+		{"POST /hold HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\ntext=\r\n", "5\r\nhello\r\n0\r\n\r\n"},
+	} {
+		c := rg.dial(t)
+		br := bufio.NewReader(c)
+		rg.holdAndAnswer(t, c, br, "one")
+		io.WriteString(c, parts[0])
+		testutil.WaitFor(t, "the connection handed to net/http", func() bool { return news.Load() == int32(i+1) })
+		io.WriteString(c, parts[1])
+		if _, body := readResponse(t, br); body != "text=hello" {
+			t.Errorf("%q: answer %q, want the whole body", parts[0], body)
 		}
 	}
 }

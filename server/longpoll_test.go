@@ -140,14 +140,14 @@ func TestGracefulShutdown(t *testing.T) {
 
 // TestCloseSoonAfterAnsweredLongPoll: a connection whose long-poll was
 // answered, and that then stays quiet, is closed by a shutdown once it
-// has been quiet for a moment, as an idle keep-alive connection is.
-// net/http sees a connection the Parker hands back as new, and its
-// Shutdown waits 5 s before it closes a new connection that sent nothing.
+// has been quiet for a moment, as an idle keep-alive connection is, by
+// the Parker that keeps it; were it handed to net/http, net/http would
+// see it as new, and its Shutdown waits 5 s before it closes a new
+// connection that sent nothing.
 func TestCloseSoonAfterAnsweredLongPoll(t *testing.T) {
 	// Close must be done well before net/http's 5 s for a new connection.
 	const closeWithin = 4 * time.Second
-	var logs LogBuffer
-	s, c := MustOpen(t, server.Config{Log: logs.Logger()})
+	s, c := MustOpen(t, server.Config{})
 	woken := make(chan Answer, 1)
 	go func() {
 		a, err := c.Do(context.Background(), http.MethodGet, "api/rooms/quiet/messages?since=0&wait=30", "", "")
@@ -165,9 +165,6 @@ func TestCloseSoonAfterAnsweredLongPoll(t *testing.T) {
 	defer cancel()
 	if err := s.Close(ctx); err != nil {
 		t.Fatalf("close: %v", err)
-	}
-	if !strings.Contains(logs.String(), "closing idle connections") {
-		t.Errorf("the long-poll's connection was not closed as an idle one:\n%s", logs.String())
 	}
 }
 

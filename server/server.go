@@ -303,8 +303,9 @@ func Open(cfg Config) (*Server, error) {
 	s.ln = ln
 	var serveLn net.Listener = ln
 	dropped := func() { s.slowDropped.Add(1) }
-	// The Parker serves the API's plain GETs, the long-polls and their
-	// re-polls, with the server's own handler, set below before anything
+	// The Parker serves the API's GETs (long-polls, their re-polls,
+	// catch-up reads) and the POSTs whose body came with their header,
+	// with the server's own handler, set below before anything
 	// is served; net/http serves the rest.
 	serveAPI := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.http.Handler.ServeHTTP(w, r) })
 	switch p, err := park.New(ln, park.Config{
