@@ -57,7 +57,8 @@ func newRunner(st store.Store, concurrency int) *runner {
 // on a goroutine, j arrives on ready/drain when the call ends.
 func (r *runner) run(j *job, finish func(*job)) {
 	if r.concurrency == 0 {
-		r.exec(j)
+		// An inline store never waits on anything: nothing to bound.
+		r.call(context.Background(), j)
 		finish(j)
 		return
 	}
@@ -101,6 +102,11 @@ func (r *runner) exec(j *job) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), timeout)
 	defer cancel()
+	r.call(ctx, j)
+}
+
+// call makes the store call of j with ctx. It touches only j.
+func (r *runner) call(ctx context.Context, j *job) {
 	if j.kind == jobWrite {
 		j.msg, j.err = r.store.Append(ctx, j.room, store.Draft{Author: j.c.Author, Text: j.c.Text, Time: time.Now(), Key: j.c.Key})
 		return
