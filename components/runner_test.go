@@ -105,14 +105,15 @@ func TestRunnerGoroutines(t *testing.T) {
 	}
 }
 
-// TestRunnerTimeout: a call is bounded by its job's timeout, or by
-// storeTimeout, and not by its client's context.
+// TestRunnerTimeout: a call on a goroutine is bounded by its job's
+// timeout, or by storeTimeout, and not by its client's context; an
+// inline call, to a store that never waits, gets no deadline.
 func TestRunnerTimeout(t *testing.T) {
 	st := newCallStore(t)
 	st.gate = make(chan struct{}) // never opened: reads wait for their deadline
-	r := newRunner(st, 0)
+	r := newRunner(st, 1)
 	j := &job{kind: jobFlush, room: "r", timeout: time.Millisecond}
-	r.run(j, func(*job) {})
+	r.exec(j)
 	recvWithin(t, st.calls)
 	if !errors.Is(j.err, context.DeadlineExceeded) {
 		t.Errorf("a call past its timeout: err %v, want DeadlineExceeded", j.err)
@@ -122,13 +123,19 @@ func TestRunnerTimeout(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the client left before the call
 	j = &job{kind: jobRead, room: "r", q: &ReadQuery{Req: wire.NewRequest(ctx), Room: "r"}}
-	r.run(j, func(*job) {})
+	r.exec(j)
 	c := recvWithin(t, st.calls)
 	if j.err != nil || c.err != nil {
 		t.Errorf("a call for a client that left: err %v, ctx %v; want it made", j.err, c.err)
 	}
 	if c.deadline.IsZero() || time.Until(c.deadline) > storeTimeout {
 		t.Errorf("default deadline %v, want at most storeTimeout away", c.deadline)
+	}
+
+	// An inline store never waits: its calls get no deadline to keep.
+	newRunner(st, 0).run(&job{kind: jobRead, room: "r"}, func(*job) {})
+	if c := recvWithin(t, st.calls); !c.deadline.IsZero() {
+		t.Errorf("an inline call has deadline %v, want none", c.deadline)
 	}
 }
 
