@@ -99,6 +99,7 @@ type requestBuf struct {
 	br     *bufio.Reader
 	body   bodyReader // the request's body, which came with its header
 	answer []byte     // the answer's body, as the Handler writes it; reused
+	lines  []byte     // the answer's header lines; reused
 }
 
 // bodyReader is the Body of a request served from a reader's buffer.
@@ -284,11 +285,14 @@ func (p *Parker) serve(c *Conn) {
 	c.answering(r)
 	c.held, c.onGone = false, nil
 	c.ended.Store(false)
-	lines := headerLines(nil, w.header, p.own, &c.close)
+	lines := headerLines(rb.lines[:0], w.header, p.own, &c.close)
 	c.head = c.head[:0]
 	c.Write(status, lines, w.body, nil)
 	if cap(w.body) <= maxPooledAnswer {
 		rb.answer = w.body
+	}
+	if cap(lines) <= maxPooledHead {
+		rb.lines = lines
 	}
 }
 
