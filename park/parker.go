@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"gochat/wire"
@@ -235,17 +234,17 @@ func (p *Parker) unwatch(c *Conn) {
 // request being served, held again.
 type Conn struct {
 	p      *Parker
-	id     uint64          // its key in Parker.conns
-	tc     *net.TCPConn    // the connection
-	rc     syscall.RawConn // its socket, for writes that never wait
-	fd     int             // its descriptor, for the watcher
-	rest   []byte          // bytes the client sent past the request, to replay
-	head   []byte          // the request's own header lines, encoded
-	proto  string          // "HTTP/1.1" or "HTTP/1.0"
-	close  bool            // the answer closes the connection
-	alive  bool            // HTTP/1.0 keep-alive: say so
-	onGone func(*Conn)     // the client left before its answer
-	ended  atomic.Bool     // handed back, closed or gone idle, since the last Hold
+	id     uint64       // its key in Parker.conns
+	tc     *net.TCPConn // the connection
+	sock   sock         // its socket, for reads and writes that never wait
+	fd     int          // its descriptor, for the watcher
+	rest   []byte       // bytes the client sent past the request, to replay
+	head   []byte       // the request's own header lines, encoded
+	proto  string       // "HTTP/1.1" or "HTTP/1.0"
+	close  bool         // the answer closes the connection
+	alive  bool         // HTTP/1.0 keep-alive: say so
+	onGone func(*Conn)  // the client left before its answer
+	ended  atomic.Bool  // handed back, closed or gone idle, since the last Hold
 	// held says the connection's request is held (Hold), rather than
 	// served by a reader (Config.Handler).
 	held bool
@@ -308,8 +307,10 @@ func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, 
 		p.open.Done()
 		return nil, fmt.Errorf("park: hold: a %T cannot be held; it was closed", nc)
 	}
-	if c.rc, err = c.tc.SyscallConn(); err == nil {
-		err = c.rc.Control(func(fd uintptr) { c.fd = int(fd) })
+	rc, err := c.tc.SyscallConn()
+	if err == nil {
+		c.sock.init(rc)
+		err = rc.Control(func(fd uintptr) { c.fd = int(fd) })
 	}
 	if err != nil {
 		c.tc.Close()
@@ -425,7 +426,7 @@ func (c *Conn) Write(status int, lines, body []byte, later func(func())) {
 		b = wire.HeaderLine(b, "Connection", "keep-alive")
 	}
 	b = append(b, "\r\n"...)
-	n, err := writeNow(c.rc, b, body)
+	n, err := c.sock.writeNow(b, body)
 	var rest []byte
 	if err == nil && n < len(b)+len(body) {
 		// The slow writer outlives body, which the caller may reuse.

@@ -153,7 +153,7 @@ func (p *Parker) adopt(nc net.Conn) bool {
 	if err != nil {
 		return false
 	}
-	c.rc = rc
+	c.sock.init(rc)
 	p.idleFor(c, p.cfg.HeaderTimeout, false)
 	return true
 }
@@ -231,7 +231,7 @@ func (p *Parker) serve(c *Conn) {
 	data := c.rest
 	c.rest = nil
 	if len(data) == 0 {
-		n, err := readNow(c.rc, rb.b[:])
+		n, err := c.sock.readNow(rb.b[:])
 		switch {
 		case err != nil: // the client left
 			c.closeIdle()

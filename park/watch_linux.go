@@ -140,44 +140,70 @@ func (w *watcher) closeFDs() {
 	w.epf.Close()
 }
 
-// writeNow writes head then body to rc's socket, in one writev while the
+// sock makes a connection's reads and writes that never wait. The
+// functions its RawConn runs are made once, with the sock: made for each
+// call, as closures, they cost several allocations per request. Reads and
+// writes keep state of their own, so one of each may run at once.
+type sock struct {
+	rc              syscall.RawConn
+	readFn, writeFn func(fd uintptr) bool // s.read and s.write
+	rbuf            []byte                // what read fills
+	rn              int                   // what it read
+	rerr            error                 // why it failed
+	head, body      []byte                // what write sends
+	wn              int                   // what it wrote
+	werr            error                 // why it failed
+}
+
+// init makes s the sock of rc.
+func (s *sock) init(rc syscall.RawConn) {
+	s.rc = rc
+	s.readFn, s.writeFn = s.read, s.write
+}
+
+// writeNow writes head then body to the socket, in one writev while the
 // socket takes it all, without waiting: it returns how many bytes of the
 // two it wrote, and the rest is the caller's.
-func writeNow(rc syscall.RawConn, head, body []byte) (int, error) {
-	written, total := 0, len(head)+len(body)
-	var werr error
-	err := rc.Write(func(fd uintptr) bool {
-		var iov [2]syscall.Iovec
-		for written < total {
-			n := 0
-			if written < len(head) {
-				iov[n] = iovec(head[written:])
-				n++
-			}
-			if len(body) > 0 {
-				iov[n] = iovec(body[max(written-len(head), 0):])
-				n++
-			}
-			m, _, errno := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
-			switch {
-			case errno == syscall.EINTR:
-				continue
-			case errno == syscall.EAGAIN: // full: the rest is the caller's
-				return true
-			case errno != 0:
-				werr = errno
-				return true
-			case int(m) <= 0: // took nothing: the rest is the caller's
-				return true
-			}
-			written += int(m)
-		}
-		return true // never wait for the socket here
-	})
+func (s *sock) writeNow(head, body []byte) (int, error) {
+	s.head, s.body, s.wn, s.werr = head, body, 0, nil
+	err := s.rc.Write(s.writeFn)
 	if err == nil {
-		err = werr
+		err = s.werr
 	}
-	return written, err
+	n := s.wn
+	s.head, s.body, s.werr = nil, nil, nil
+	return n, err
+}
+
+// write is writeNow's work, run by the RawConn.
+func (s *sock) write(fd uintptr) bool {
+	head, body := s.head, s.body
+	for total := len(head) + len(body); s.wn < total; {
+		var iov [2]syscall.Iovec
+		n := 0
+		if s.wn < len(head) {
+			iov[n] = iovec(head[s.wn:])
+			n++
+		}
+		if len(body) > 0 {
+			iov[n] = iovec(body[max(s.wn-len(head), 0):])
+			n++
+		}
+		m, _, errno := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
+		switch {
+		case errno == syscall.EINTR:
+			continue
+		case errno == syscall.EAGAIN: // full: the rest is the caller's
+			return true
+		case errno != 0:
+			s.werr = errno
+			return true
+		case int(m) <= 0: // took nothing: the rest is the caller's
+			return true
+		}
+		s.wn += int(m)
+	}
+	return true // never wait for the socket here
 }
 
 // iovec returns the system's view of b, which is not empty.
@@ -187,30 +213,35 @@ func iovec(b []byte) syscall.Iovec {
 	return v
 }
 
-// readNow reads what rc's socket holds now into b, without waiting:
-// n is 0 with no error when it holds nothing yet, and err is io.EOF
-// once the client closed its side.
-func readNow(rc syscall.RawConn, b []byte) (n int, err error) {
-	var rerr error
-	err = rc.Read(func(fd uintptr) bool {
-		for {
-			m, err := syscall.Read(int(fd), b)
-			switch {
-			case errors.Is(err, syscall.EINTR):
-				continue
-			case errors.Is(err, syscall.EAGAIN): // nothing yet
-			case err != nil:
-				rerr = err
-			case m == 0:
-				rerr = io.EOF
-			default:
-				n = m
-			}
-			return true // never wait for the socket here
-		}
-	})
+// readNow reads what the socket holds now into b, without waiting: n is
+// 0 with no error when it holds nothing yet, and err is io.EOF once the
+// client closed its side.
+func (s *sock) readNow(b []byte) (int, error) {
+	s.rbuf, s.rn, s.rerr = b, 0, nil
+	err := s.rc.Read(s.readFn)
 	if err == nil {
-		err = rerr
+		err = s.rerr
 	}
+	n := s.rn
+	s.rbuf, s.rerr = nil, nil
 	return n, err
+}
+
+// read is readNow's work, run by the RawConn.
+func (s *sock) read(fd uintptr) bool {
+	for {
+		m, err := syscall.Read(int(fd), s.rbuf)
+		switch {
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.EAGAIN): // nothing yet
+		case err != nil:
+			s.rerr = err
+		case m == 0:
+			s.rerr = io.EOF
+		default:
+			s.rn = m
+		}
+		return true // never wait for the socket here
+	}
 }

@@ -12,5 +12,9 @@ func (*watcher) watch(int, uint64, bool) error     { return ErrUnsupported }
 func (*watcher) watchRead(int, uint64, bool) error { return ErrUnsupported }
 func (*watcher) stop()                             {}
 
-func writeNow(syscall.RawConn, []byte, []byte) (int, error) { return 0, ErrUnsupported }
-func readNow(syscall.RawConn, []byte) (int, error)          { return 0, ErrUnsupported }
+// sock is Linux-only.
+type sock struct{ rc syscall.RawConn }
+
+func (s *sock) init(rc syscall.RawConn)            { s.rc = rc }
+func (*sock) writeNow([]byte, []byte) (int, error) { return 0, ErrUnsupported }
+func (*sock) readNow([]byte) (int, error)          { return 0, ErrUnsupported }
