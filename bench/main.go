@@ -166,8 +166,10 @@ func run(ns []int, m, c int, d time.Duration, repeat, scale int, out string, ext
 		if err := os.WriteFile(filepath.Join(out, "README.md"), []byte(report), 0o644); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(out, "fanout.svg"), chart(res["gochat"], res["reference"], ns), 0o644); err != nil {
-			return err
+		if len(ns) > 0 { // no fan-out run, nothing to plot
+			if err := os.WriteFile(filepath.Join(out, "fanout.svg"), chart(res["gochat"], res["reference"], ns), 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	if sc != nil {
