@@ -24,6 +24,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -68,13 +69,22 @@ type Adapter struct {
 	lastID atomic.Uint64
 	idBase string      // random prefix of generated request ids
 	routes *wire.Table // names the route of each request, for logs and metrics
+	// timers are stopped timers, each bounding one request's wait for the
+	// network while it waits: reused, they cost no allocation.
+	timers sync.Pool
 }
 
 // New returns an Adapter feeding cfg.Net.
 func New(cfg Config) *Adapter {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	return &Adapter{cfg: cfg, idBase: hex.EncodeToString(b), routes: wire.NewTable()}
+	a := &Adapter{cfg: cfg, idBase: hex.EncodeToString(b), routes: wire.NewTable()}
+	a.timers.New = func() any {
+		t := time.NewTimer(time.Hour)
+		t.Stop()
+		return t
+	}
+	return a
 }
 
 // requestID returns the request id of r: its X-Request-Id if that is 1 to
@@ -282,12 +292,18 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, l entry) (held b
 		return false
 	}
 
-	// ctx ends when the client leaves or the deadline passes.
+	// The network has until deadline to answer; gone ends when the client
+	// leaves (never for a request the Parker serves: it watches itself).
 	deadline := time.Now().Add(a.deadline(req))
-	ctx, cancel := context.WithDeadline(r.Context(), deadline)
-	defer cancel()
+	expired := a.timers.Get().(*time.Timer)
+	expired.Reset(time.Until(deadline))
+	defer func() {
+		expired.Stop()
+		a.timers.Put(expired)
+	}()
+	gone := r.Context().Done()
 	unlink := func() bool { return true } // r's context is the request's own
-	if holdable {
+	if holdable && gone != nil {
 		unlink = context.AfterFunc(r.Context(), cancelReq)
 	}
 	defer func() {
@@ -296,7 +312,7 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, l entry) (held b
 			cancelReq()
 		}
 	}()
-	if err := a.cfg.Net.Inject(ctx, req); err != nil {
+	if err := a.inject(r, req, deadline); err != nil {
 		switch {
 		case r.Context().Err() != nil:
 			// The client left: nobody to answer.
@@ -321,9 +337,12 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, l entry) (held b
 				return true
 			}
 			// Not held: the handler keeps waiting, as without a Parker.
-			unlink = context.AfterFunc(r.Context(), cancelReq)
+			if gone != nil {
+				unlink = context.AfterFunc(r.Context(), cancelReq)
+			}
 			continue
-		case <-ctx.Done():
+		case <-gone:
+		case <-expired.C:
 		}
 		break
 	}
@@ -340,6 +359,18 @@ func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, l entry) (held b
 	// The network completed the request first: its answer is on its way.
 	wire.WriteAnswer(w, <-req.Answer())
 	return false
+}
+
+// inject hands req to the network, waiting at most until deadline or
+// until r's client leaves; the bound is made only when the network does
+// not take req at once.
+func (a *Adapter) inject(r *http.Request, req *wire.Request, deadline time.Time) error {
+	if sent, err := a.cfg.Net.TryInject(req); sent || err != nil {
+		return err
+	}
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
+	defer cancel()
+	return a.cfg.Net.Inject(ctx, req)
 }
 
 func (a *Adapter) ipv6Prefix() int {

@@ -63,6 +63,33 @@ func (l *Lifecycle) Current() *Network {
 	return l.cur.net
 }
 
+// TryInject hands req to the current network if its inport takes it at
+// once, and reports whether it did; it returns ErrClosed once the
+// Lifecycle is closed. It spares a caller that would bound Inject's wait
+// the making of that bound when the network is ready, as it mostly is.
+func (l *Lifecycle) TryInject(req *wire.Request) (bool, error) {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return false, ErrClosed
+	}
+	f := l.cur
+	f.senders.Add(1)
+	l.mu.Unlock()
+	defer f.senders.Done()
+	select {
+	case <-f.stopping:
+		return false, nil
+	default:
+	}
+	select {
+	case f.net.In <- req:
+		return true, nil
+	default:
+		return false, nil
+	}
+}
+
 // Inject hands req to the current network, waiting while its inport is
 // full. If Swap replaces the network meanwhile, req goes to the new one.
 // Inject returns ErrClosed once the Lifecycle is closed, and ctx's error

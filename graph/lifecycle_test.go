@@ -114,6 +114,39 @@ func TestInjectHonoursItsContext(t *testing.T) {
 	}
 }
 
+// TestTryInjectNeverWaits: TryInject hands a request to an inport that
+// takes it at once, reports false without waiting when it does not, and
+// returns ErrClosed once the Lifecycle is closed.
+func TestTryInjectNeverWaits(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx := context.Background()
+	n, in, done := rawNetwork(1)
+	l := graph.NewLifecycle(n)
+	first, second := wire.NewRequest(ctx), wire.NewRequest(ctx)
+	if sent, err := l.TryInject(first); !sent || err != nil {
+		t.Fatalf("TryInject with room in the inport: %v, %v", sent, err)
+	}
+	testutil.Within(t, "TryInject into a full inport", func() {
+		if sent, err := l.TryInject(second); sent || err != nil {
+			t.Errorf("TryInject into a full inport: %v, %v; want false, nil", sent, err)
+		}
+	})
+	if got := <-in; got != first {
+		t.Error("the inport holds another request than the one TryInject sent")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- l.Close(ctx) }()
+	for range in { // Close closes the inport
+	}
+	close(done)
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if sent, err := l.TryInject(second); sent || !errors.Is(err, graph.ErrClosed) {
+		t.Errorf("TryInject after Close: %v, %v; want ErrClosed", sent, err)
+	}
+}
+
 // TestSwapsLoseNoRequest: many Injects at once, through repeated Swaps,
 // each reach exactly one network exactly once.
 func TestSwapsLoseNoRequest(t *testing.T) {
