@@ -68,26 +68,12 @@ func (l *Lifecycle) Current() *Network {
 // Lifecycle is closed. It spares a caller that would bound Inject's wait
 // the making of that bound when the network is ready, as it mostly is.
 func (l *Lifecycle) TryInject(req *wire.Request) (bool, error) {
-	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
-		return false, ErrClosed
+	f, err := l.sender()
+	if err != nil {
+		return false, err
 	}
-	f := l.cur
-	f.senders.Add(1)
-	l.mu.Unlock()
 	defer f.senders.Done()
-	select {
-	case <-f.stopping:
-		return false, nil
-	default:
-	}
-	select {
-	case f.net.In <- req:
-		return true, nil
-	default:
-		return false, nil
-	}
+	return f.send(context.Background(), req, false)
 }
 
 // Inject hands req to the current network, waiting while its inport is
@@ -96,15 +82,11 @@ func (l *Lifecycle) TryInject(req *wire.Request) (bool, error) {
 // if ctx ends before the network takes req.
 func (l *Lifecycle) Inject(ctx context.Context, req *wire.Request) error {
 	for {
-		l.mu.Lock()
-		if l.closed {
-			l.mu.Unlock()
-			return ErrClosed
+		f, err := l.sender()
+		if err != nil {
+			return err
 		}
-		f := l.cur
-		f.senders.Add(1)
-		l.mu.Unlock()
-		sent, err := f.send(ctx, req)
+		sent, err := f.send(ctx, req, true)
 		f.senders.Done()
 		if sent || err != nil {
 			return err
@@ -113,13 +95,34 @@ func (l *Lifecycle) Inject(ctx context.Context, req *wire.Request) error {
 	}
 }
 
-// send sends req to f's network unless f stops or ctx ends first; it
-// reports whether req was sent.
-func (f *feed) send(ctx context.Context, req *wire.Request) (bool, error) {
+// sender returns the current feed, counted in its senders (the caller
+// calls Done once it no longer sends), or ErrClosed.
+func (l *Lifecycle) sender() (*feed, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, ErrClosed
+	}
+	l.cur.senders.Add(1)
+	return l.cur, nil
+}
+
+// send sends req to f's network unless f stops first. It waits while
+// the inport is full until ctx ends, or not at all unless wait is set;
+// it reports whether req was sent.
+func (f *feed) send(ctx context.Context, req *wire.Request, wait bool) (bool, error) {
 	select {
 	case <-f.stopping:
 		return false, nil
 	default:
+	}
+	if !wait {
+		select {
+		case f.net.In <- req:
+			return true, nil
+		default:
+			return false, nil
+		}
 	}
 	select {
 	case f.net.In <- req:

@@ -94,6 +94,22 @@ func (rg *rig) dial(t *testing.T) net.Conn {
 	return c
 }
 
+// dialSmallBuffer opens a raw connection to the rig whose receive buffer
+// is as small as the system allows: an answer of more than a few KiB
+// waits in the server until the test reads it.
+func (rg *rig) dialSmallBuffer(t *testing.T) net.Conn {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 1024) })
+	}}
+	c, err := d.Dial("tcp", rg.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // next returns the next held request.
 func (rg *rig) next(t *testing.T) *Conn {
 	t.Helper()
@@ -224,14 +240,7 @@ func TestClientLeavingIsNoticed(t *testing.T) {
 func TestSlowClientIsDropped(t *testing.T) {
 	var dropped atomic.Int32
 	rg := newRig(t, Config{SlowTimeout: 300 * time.Millisecond, OnDrop: func() { dropped.Add(1) }})
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 1024) })
-	}}
-	c, err := d.Dial("tcp", rg.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := rg.dialSmallBuffer(t)
 	io.WriteString(c, holdRequest)
 	h := rg.next(t)
 	testutil.Within(t, "Write to a client that does not read", func() {
@@ -246,14 +255,7 @@ func TestSlowClientIsDropped(t *testing.T) {
 // returns (the rest is the slow writer's own copy).
 func TestLargeAnswerArrivesWhole(t *testing.T) {
 	rg := newRig(t, Config{SlowTimeout: 10 * time.Second})
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 1024) })
-	}}
-	c, err := d.Dial("tcp", rg.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := rg.dialSmallBuffer(t)
 	io.WriteString(c, holdRequest)
 	h := rg.next(t)
 	body := make([]byte, 4<<20)
