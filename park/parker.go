@@ -255,6 +255,9 @@ type Conn struct {
 	idleUntil time.Time
 	idleTimer *time.Timer
 	remote    string // the client's address, for the requests a reader serves
+	// blank is how many CR or LF bytes may still be skipped before the
+	// next request a reader serves: maxBlankAfterPost after a POST, else 0.
+	blank int
 }
 
 // Hold takes over the connection of r, which must not have been answered:

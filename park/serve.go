@@ -40,6 +40,11 @@ const (
 	// maxPooledHead is the largest buffer of status and header lines
 	// Conn.Write keeps for the next answer.
 	maxPooledHead = 4 << 10
+	// maxBlankAfterPost is how many CR or LF bytes after a POST's body
+	// are skipped before the next request, as net/http skips them for
+	// old clients that end a body with a line break (RFC 9112, section
+	// 2.2).
+	maxBlankAfterPost = 4
 )
 
 // readQueue hands idle connections whose next request came from the
@@ -230,7 +235,8 @@ func (p *Parker) serve(c *Conn) {
 	defer p.bufs.Put(rb)
 	data := c.rest
 	c.rest = nil
-	if len(data) == 0 {
+	replayed := len(data) > 0
+	if !replayed {
 		n, err := c.sock.readNow(rb.b[:])
 		switch {
 		case err != nil: // the client left
@@ -241,6 +247,15 @@ func (p *Parker) serve(c *Conn) {
 			return
 		}
 		data = rb.b[:n]
+	}
+	if data = c.skipBlank(data); len(data) == 0 {
+		// Only the blank lines a POST may be followed by: wait on.
+		if replayed {
+			p.serveNext(c) // its idle time starts now
+		} else {
+			p.watchIdle(c, true)
+		}
+		return
 	}
 	end := bytes.Index(data, []byte("\r\n\r\n"))
 	if end < 0 {
@@ -258,6 +273,10 @@ func (p *Parker) serve(c *Conn) {
 		return
 	}
 	c.stopIdle()
+	c.blank = 0
+	if r.Method == http.MethodPost {
+		c.blank = maxBlankAfterPost
+	}
 	if r.ContentLength > 0 {
 		bodyEnd := end + int(r.ContentLength)
 		rb.body.Reset(data[end:bodyEnd])
@@ -294,6 +313,20 @@ func (p *Parker) serve(c *Conn) {
 	if cap(lines) <= maxPooledHead {
 		rb.lines = lines
 	}
+}
+
+// skipBlank drops the CR and LF bytes that lead data, as many as c.blank
+// still allows, and returns the rest.
+func (c *Conn) skipBlank(data []byte) []byte {
+	for c.blank > 0 && len(data) > 0 {
+		if data[0] != '\r' && data[0] != '\n' {
+			c.blank = 0 // a request begins
+			break
+		}
+		data = data[1:]
+		c.blank--
+	}
+	return data
 }
 
 // stopIdle stops c's idle timer: it is served.

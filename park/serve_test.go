@@ -309,3 +309,36 @@ func TestHandedBackIdleOnly(t *testing.T) {
 		t.Error("a new connection is handed back")
 	}
 }
+
+// TestBlankLinesAfterPostIgnored: as net/http does (RFC 9112 section 2.2,
+// for old clients), up to four CR or LF bytes a client sends after a
+// POST's body are ignored, whether they come with the POST or on their
+// own: the request after them is served.
+func TestBlankLinesAfterPostIgnored(t *testing.T) {
+	const post = "POST /hold HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\ntext=hi"
+	for _, writes := range [][]string{
+		{post + "\r\nGET /holdnot HTTP/1.1\r\nHost: x\r\n\r\n"},
+		{post + "\r\n", "GET /holdnot HTTP/1.1\r\nHost: x\r\n\r\n"},
+		{post, "\r\n", "GET /holdnot HTTP/1.1\r\nHost: x\r\n\r\n"},
+	} {
+		rg, _ := newServingRig(t, Config{SlowTimeout: time.Second})
+		c := rg.dial(t)
+		br := bufio.NewReader(c)
+		io.WriteString(c, writes[0])
+		if _, body := readResponse(t, br); body != "text=hi" {
+			t.Fatalf("%q: the POST's answer %q", writes, body)
+		}
+		for _, w := range writes[1:] {
+			io.WriteString(c, w)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(testutil.Timeout))
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("%q: the GET after the POST: %v", writes, err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 || string(body) != "plain" {
+			t.Errorf("%q: the GET after the POST answered %d %q, want 200 plain", writes, res.StatusCode, body)
+		}
+	}
+}
