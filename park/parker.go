@@ -211,12 +211,18 @@ func (p *Parker) event(id uint64) {
 	c := p.conns[id]
 	delete(p.conns, id)
 	idle := c != nil && c.idle
+	var gone func(*Conn)
+	if c != nil && !idle {
+		// Read under mu: once c is answered, a reader may serve its next
+		// request and set its onGone anew.
+		gone = c.onGone
+	}
 	p.mu.Unlock()
 	switch {
 	case idle:
 		p.queue.push(c)
 	case c != nil:
-		c.gone() // one-shot: fd is no longer reported
+		gone(c) // one-shot: fd is no longer reported
 	}
 }
 
@@ -243,7 +249,7 @@ type Conn struct {
 	proto  string       // "HTTP/1.1" or "HTTP/1.0"
 	close  bool         // the answer closes the connection
 	alive  bool         // HTTP/1.0 keep-alive: say so
-	onGone func(*Conn)  // the client left before its answer
+	onGone func(*Conn)  // the client left before its answer; set before c is watched, read by the watcher under Parker.mu
 	ended  atomic.Bool  // handed back, closed or gone idle, since the last Hold
 	// held says the connection's request is held (Hold), rather than
 	// served by a reader (Config.Handler).

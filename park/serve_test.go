@@ -342,3 +342,66 @@ func TestBlankLinesAfterPostIgnored(t *testing.T) {
 		}
 	}
 }
+
+// TestLeavingWhileAnsweredThenServedOn: a client that pipelines a request
+// behind a held one and then shuts down its sending side is reported
+// gone while its held request is being answered (the holder, which
+// claimed the answer, does nothing); the connection then serves the
+// pipelined request, answered at once. The watcher's look at the gone
+// callback must not race with the reader that serves that request.
+func TestLeavingWhileAnsweredThenServedOn(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p *Parker
+	held := make(chan *Conn, 1)
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/hold" {
+			io.WriteString(w, "plain")
+			return
+		}
+		c, err := p.Hold(w, r, nil, func(*Conn) {}) // its answer is on its way
+		if err != nil {
+			t.Errorf("hold: %v", err)
+			return
+		}
+		held <- c
+	})
+	if p, err = New(ln, Config{SlowTimeout: time.Second, Handler: handler, ServePrefix: "/hold"}); err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: handler}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(p.Listener()) }()
+	defer func() {
+		p.Listener().Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = p.Close(ctx)
+		_ = srv.Shutdown(ctx)
+		<-done
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	io.WriteString(c, holdRequest+"GET /holdnot HTTP/1.1\r\nHost: x\r\n\r\n")
+	var h *Conn
+	select {
+	case h = <-held:
+	case <-time.After(testutil.Timeout):
+		t.Fatal("no request was held")
+	}
+	c.(*net.TCPConn).CloseWrite()
+	rg := &rig{p: p}
+	testutil.WaitFor(t, "the watcher to report the client gone", func() bool { return rg.watched() == 0 })
+	h.Write(200, nil, []byte("one"), nil)
+	for _, want := range []string{"one", "plain"} {
+		if _, body := readResponse(t, br); body != want {
+			t.Fatalf("answer %q, want %q", body, want)
+		}
+	}
+}
