@@ -15,9 +15,9 @@
 // Listener): the connection stays in the epoll instance, idle, until its
 // client sends something; one of a few reader goroutines then reads and
 // parses the request and, if it is a GET under Config.ServePrefix (a
-// long-poll, its re-poll, a catch-up read) or a POST there whose body
-// came with its header, runs the Handler on it; a read that parks is held
-// on the same Conn. The connection costs no goroutine and no net/http
+// long-poll, its re-poll, a catch-up read) or a POST there, whose body
+// (if any) came with its header, runs the Handler on it; a read that
+// parks is held on the same Conn. The connection costs no goroutine and no net/http
 // state while idle or held, and an answer is one writev of its header and
 // body. Without a Handler, and for any other request (a body still
 // coming, an upgrade, a header not all there), the connection goes to

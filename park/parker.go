@@ -36,11 +36,12 @@ type Config struct {
 	// OnDrop, if set, is told of each client dropped for not taking its
 	// answer in time.
 	OnDrop func()
-	// Handler, if set, serves the next requests of a connection whose
-	// held request was answered: the Parker reads and parses them itself,
-	// with no goroutine for the connection while it is idle (see
-	// serve.go). Nil hands every answered connection back to the
-	// Listener, for net/http to serve.
+	// Handler, if set, serves the requests under ServePrefix of new
+	// connections and of connections whose request was answered (held
+	// or not): the Parker reads and parses them itself, with no
+	// goroutine for the connection while it is idle (see serve.go). Nil
+	// hands every answered connection back to the Listener, for net/http
+	// to serve.
 	Handler http.Handler
 	// ServePrefix is the path prefix of the requests the Parker serves
 	// with Handler (the API's, whose reads park); it hands others back.

@@ -432,7 +432,8 @@ func (w *readerWriter) FlushError() error { return nil }
 // Config.SlowTimeout.
 func (w *readerWriter) SetWriteDeadline(time.Time) error { return nil }
 
-// SetReadDeadline does nothing: the request has no body.
+// SetReadDeadline does nothing: the request's body, if any, came whole
+// with its header.
 func (w *readerWriter) SetReadDeadline(time.Time) error { return nil }
 
 // readerWriterOf returns the readerWriter under w, through Unwrap, or nil.
