@@ -159,15 +159,16 @@ func (p *Parker) close(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		left := p.take(false)
-		for _, c := range left {
-			c.gone()
+		left, gones := p.take(false)
+		for i, c := range left {
+			gones[i](c)
 		}
 		err = fmt.Errorf("park: %d held connections were not answered in time: %w", len(left), ctx.Err())
 		<-done // gone answers or closes each; slow writers end by their deadline
 	}
 	p.awaitIdle(ctx)
-	for _, c := range p.take(true) {
+	idle, _ := p.take(true)
+	for _, c := range idle {
 		c.closeIdle()
 	}
 	p.watcher.stop() // no more requests are reported
@@ -176,18 +177,18 @@ func (p *Parker) close(ctx context.Context) error {
 }
 
 // take forgets and returns the watched connections that are idle, or
-// those held.
-func (p *Parker) take(idle bool) []*Conn {
+// those held, each with its gone callback as it is now (read under mu,
+// as the watcher reads it).
+func (p *Parker) take(idle bool) (cs []*Conn, gones []func(*Conn)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var cs []*Conn
 	for id, c := range p.conns {
 		if c.idle == idle {
 			delete(p.conns, id)
-			cs = append(cs, c)
+			cs, gones = append(cs, c), append(gones, c.onGone)
 		}
 	}
-	return cs
+	return cs, gones
 }
 
 // awaitIdle waits until the connection that went idle last has been
@@ -250,7 +251,7 @@ type Conn struct {
 	proto  string       // "HTTP/1.1" or "HTTP/1.0"
 	close  bool         // the answer closes the connection
 	alive  bool         // HTTP/1.0 keep-alive: say so
-	onGone func(*Conn)  // the client left before its answer; set before c is watched, read by the watcher under Parker.mu
+	onGone func(*Conn)  // the client left before its answer; set before c is watched, read under Parker.mu by the watcher and Close
 	ended  atomic.Bool  // handed back, closed or gone idle, since the last Hold
 	// held says the connection's request is held (Hold), rather than
 	// served by a reader (Config.Handler).
@@ -369,9 +370,6 @@ func headerLines(dst []byte, h, skip http.Header, closing *bool) []byte {
 	}
 	return dst
 }
-
-// gone tells the holder that the client left.
-func (c *Conn) gone() { c.onGone(c) }
 
 // Close closes the connection with nothing written: the client left, or
 // will get no answer.
