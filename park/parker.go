@@ -58,8 +58,9 @@ type Config struct {
 	// shutdown began bring its next request, counted from its answer;
 	// then it is closed.
 	IdleGrace time.Duration
-	// Readers is how many goroutines read and serve those requests; 0
-	// means DefaultReaders.
+	// Readers is how many goroutines read and serve those requests while
+	// they come quickly; more start while all are stuck on slow requests
+	// (see readQueue). 0 means DefaultReaders.
 	Readers int
 }
 
@@ -74,7 +75,7 @@ type Parker struct {
 	lastID  uint64           // the last id given; 0 is the watcher's own
 	closing bool             // Close began: Hold refuses, so open only falls
 	queue   readQueue        // idle connections whose next request came, for the readers
-	readers sync.WaitGroup   // one per reader goroutine
+	readers sync.WaitGroup   // one per reader goroutine; added to under queue.mu, before the queue stops
 	bufs    sync.Pool        // *requestBuf, for the readers
 	heads   sync.Pool        // *[]byte, the answers' status and header lines as Conn.Write encodes them
 	own     http.Header      // the header keys Conn.Write sets itself, for the readers' answers
@@ -110,7 +111,7 @@ func New(ln net.Listener, cfg Config) (*Parker, error) {
 	}
 	p := &Parker{cfg: cfg, conns: make(map[uint64]*Conn)}
 	p.heads.New = func() any { b := make([]byte, 0, 512); return &b }
-	p.queue.init()
+	p.queue.init(cfg.Readers, MaxReaders, p.startReader)
 	w, err := newWatcher(p.event)
 	if err != nil {
 		return nil, err
@@ -118,7 +119,7 @@ func New(ln net.Listener, cfg Config) (*Parker, error) {
 	p.watcher = w
 	var adopt func(net.Conn) bool
 	if cfg.Handler != nil {
-		p.startReaders()
+		p.setUpReaders()
 		adopt = p.adopt
 	}
 	p.ln = newListener(ln, adopt)

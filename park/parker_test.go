@@ -29,6 +29,10 @@ type rig struct {
 	held chan *Conn // requests held, in order
 	gone chan *Conn // held connections whose client left
 	done chan error // Serve's result
+	// slow counts the /hold/slow requests being served; each waits
+	// until release is closed.
+	slow    atomic.Int32
+	release chan struct{}
 }
 
 // newRig starts a rig; opts set up its http.Server. With a
@@ -40,9 +44,15 @@ func newRig(t *testing.T, cfg Config, opts ...func(*http.Server)) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rg := &rig{addr: ln.Addr().String(), held: make(chan *Conn, 16), gone: make(chan *Conn, 16), done: make(chan error, 1)}
+	rg := &rig{addr: ln.Addr().String(), held: make(chan *Conn, 16), gone: make(chan *Conn, 16), done: make(chan error, 1), release: make(chan struct{})}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Mine", "kept")
+		if r.URL.Path == "/hold/slow" { // a request whose answer takes time
+			rg.slow.Add(1)
+			<-rg.release
+			io.WriteString(w, "slow")
+			return
+		}
 		if r.Method == http.MethodPost {
 			io.Copy(w, r.Body) // an echo
 			return

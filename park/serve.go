@@ -22,8 +22,14 @@ import (
 const (
 	// DefaultReaders is how many goroutines read and serve the requests
 	// of idle connections, unless Config.Readers says otherwise. Each
-	// serves one request at a time, until it is answered or held.
+	// serves one request at a time, until it is answered or held; while
+	// all are stuck on slow requests, more are started (see readQueue),
+	// up to MaxReaders.
 	DefaultReaders = 32
+	// MaxReaders is how many goroutines read and serve requests at most,
+	// when that many requests are slow to answer (a stalled store); the
+	// next ones wait in the queue.
+	MaxReaders = 1024
 	// DefaultIdleTimeout closes an idle connection that sends nothing for
 	// this long, unless Config.IdleTimeout says otherwise.
 	DefaultIdleTimeout = 120 * time.Second
@@ -48,15 +54,43 @@ const (
 )
 
 // readQueue hands idle connections whose next request came from the
-// watcher to the readers. push never blocks.
+// watcher to the readers. push never blocks. A reader serves one request
+// at a time, until it is answered or held, which a stalled store can make
+// long. So besides the few readers started as requests come, when
+// connections wait and no reader has taken one for stallWait (every
+// reader is stuck on a slow request), one more reader is started for
+// each, up to most; those past the few end once nothing is queued. A
+// burst of quick requests starts none: the readers take them all the
+// while.
 type readQueue struct {
 	mu      sync.Mutex
-	ready   *sync.Cond // signalled when conns grows or stopped is set
-	conns   []*Conn    // in the order their requests came
-	stopped bool       // no more will come: readers end once conns is empty
+	ready   *sync.Cond  // signalled when conns grows or stopped is set
+	conns   []*Conn     // in the order their requests came
+	stopped bool        // no more will come: readers end once conns is empty
+	few     int         // readers started as requests come, kept while none does
+	most    int         // readers at most
+	running int         // readers started and not ended
+	idle    int         // readers waiting in pop that no push has signalled yet
+	start   func()      // starts a reader, which loops on pop; it must not block
+	taken   uint64      // connections the readers took, ever
+	stall   *time.Timer // runs unstall stallWait after connections began to wait
+	armed   bool        // stall runs next with taken still at seen, if no reader takes one
+	seen    uint64      // taken when stall was armed
 }
 
-func (q *readQueue) init() { q.ready = sync.NewCond(&q.mu) }
+// stallWait is how long connections may wait while no reader takes one
+// before the queue starts a reader for each. It is long: a big wake-up
+// keeps every reader waiting on the network for tens of milliseconds (at
+// 10 ms, a 5,000-reader fan-out started a thousand readers), and only a
+// store that stopped answering keeps them all for a second.
+const stallWait = time.Second
+
+func (q *readQueue) init(few, most int, start func()) {
+	q.ready = sync.NewCond(&q.mu)
+	q.few, q.most, q.start = few, most, start
+	q.stall = time.AfterFunc(time.Hour, q.unstall)
+	q.stall.Stop()
+}
 
 // push queues c; once the queue is stopped it closes c instead.
 func (q *readQueue) push(c *Conn) {
@@ -67,24 +101,65 @@ func (q *readQueue) push(c *Conn) {
 		return
 	}
 	q.conns = append(q.conns, c)
+	wake := q.idle > 0
+	switch {
+	case wake:
+		q.idle--
+	case q.running < q.few:
+		q.running++
+		q.start() // under mu: stop cannot come between (see Parker.readers)
+	case !q.armed:
+		q.arm()
+	}
 	q.mu.Unlock()
-	q.ready.Signal()
+	if wake {
+		q.ready.Signal()
+	}
+}
+
+// arm makes unstall look at the queue after stallWait. q.mu is held.
+func (q *readQueue) arm() {
+	q.armed, q.seen = true, q.taken
+	q.stall.Reset(stallWait)
+}
+
+// unstall starts a reader for each connection waiting, up to most, if
+// none was taken since it was armed, and looks again later while any
+// wait with no reader free.
+func (q *readQueue) unstall() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.armed = false
+	if q.stopped || len(q.conns) == 0 || q.idle > 0 {
+		return
+	}
+	if q.taken == q.seen { // every reader is stuck on a slow request
+		for n := min(len(q.conns), q.most-q.running); n > 0; n-- {
+			q.running++
+			q.start()
+		}
+	}
+	q.arm()
 }
 
 // pop returns the next connection, waiting for one; false once the
-// queue is stopped and empty.
+// queue is stopped and empty, or when it is empty and more than few
+// readers run: the reader then ends.
 func (q *readQueue) pop() (*Conn, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for len(q.conns) == 0 {
-		if q.stopped {
+		if q.stopped || q.running > q.few {
+			q.running--
 			return nil, false
 		}
+		q.idle++
 		q.ready.Wait()
 	}
 	c := q.conns[0]
 	q.conns[0] = nil
 	q.conns = q.conns[1:]
+	q.taken++
 	return c, true
 }
 
@@ -92,6 +167,7 @@ func (q *readQueue) pop() (*Conn, bool) {
 func (q *readQueue) stop() {
 	q.mu.Lock()
 	q.stopped = true
+	q.stall.Stop()
 	q.mu.Unlock()
 	q.ready.Broadcast()
 }
@@ -113,26 +189,31 @@ type bodyReader struct{ bytes.Reader }
 // Close does nothing: the body is in the reader's buffer.
 func (*bodyReader) Close() error { return nil }
 
-func (p *Parker) startReaders() {
+// setUpReaders makes what the readers share; push starts them as
+// requests come.
+func (p *Parker) setUpReaders() {
 	p.own = http.Header{"Content-Length": nil, "Date": nil, "Transfer-Encoding": nil}
 	p.bufs.New = func() any {
 		rb := &requestBuf{}
 		rb.br = bufio.NewReaderSize(&rb.rd, readBufSize)
 		return rb
 	}
-	for range p.cfg.Readers {
-		p.readers.Add(1)
-		go func() {
-			defer p.readers.Done()
-			for {
-				c, ok := p.queue.pop()
-				if !ok {
-					return
-				}
-				p.serve(c)
+}
+
+// startReader starts a reader: it serves the connections queued until
+// pop tells it to end.
+func (p *Parker) startReader() {
+	p.readers.Add(1)
+	go func() {
+		defer p.readers.Done()
+		for {
+			c, ok := p.queue.pop()
+			if !ok {
+				return
 			}
-		}()
-	}
+			p.serve(c)
+		}
+	}()
 }
 
 // stopReaders waits for the readers to serve what is queued and end.

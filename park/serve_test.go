@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -191,6 +192,33 @@ func TestPostWithItsBodyServed(t *testing.T) {
 		io.WriteString(c, parts[1])
 		if _, body := readResponse(t, br); body != "text=hello" {
 			t.Errorf("%q: answer %q, want the whole body", parts[0], body)
+		}
+	}
+}
+
+// TestSlowRequestsDoNotHoldTheOthersUp: requests whose answers take
+// time (a stalled store) do not keep the Parker from reading the next
+// ones: more of them than Config.Readers are all being served at once,
+// and a re-poll behind them is still held at once.
+func TestSlowRequestsDoNotHoldTheOthersUp(t *testing.T) {
+	const readers, slow = 2, 10
+	rg, _ := newServingRig(t, Config{SlowTimeout: time.Second, Readers: readers})
+	release := sync.OnceFunc(func() { close(rg.release) })
+	defer release() // before the rig's cleanup, which waits for the readers
+	var conns []*bufio.Reader
+	for range slow {
+		c := rg.dial(t)
+		io.WriteString(c, "GET /hold/slow HTTP/1.1\r\nHost: x\r\n\r\n")
+		conns = append(conns, bufio.NewReader(c))
+	}
+	testutil.WaitFor(t, "every slow request being served", func() bool { return rg.slow.Load() == slow })
+	c := rg.dial(t)
+	br := bufio.NewReader(c)
+	rg.holdAndAnswer(t, c, br, "held")
+	release()
+	for _, br := range conns {
+		if _, body := readResponse(t, br); body != "slow" {
+			t.Fatalf("answer %q, want slow", body)
 		}
 	}
 }
