@@ -119,7 +119,7 @@ func New(ln net.Listener, cfg Config) (*Parker, error) {
 	p.watcher = w
 	var adopt func(net.Conn) bool
 	if cfg.Handler != nil {
-		p.setUpReaders()
+		p.startReaders()
 		adopt = p.adopt
 	}
 	p.ln = newListener(ln, adopt)

@@ -56,18 +56,17 @@ const (
 // readQueue hands idle connections whose next request came from the
 // watcher to the readers. push never blocks. A reader serves one request
 // at a time, until it is answered or held, which a stalled store can make
-// long. So besides the few readers started as requests come, when
-// connections wait and no reader has taken one for stallWait (every
-// reader is stuck on a slow request), one more reader is started for
-// each, up to most; those past the few end once nothing is queued. A
-// burst of quick requests starts none: the readers take them all the
-// while.
+// long. So besides the few readers that always run, when connections
+// wait and no reader has taken one for stallWait (every reader is stuck
+// on a slow request), one more reader is started for each, up to most;
+// those past the few end once nothing is queued. A burst of quick
+// requests starts none: the readers take them all the while.
 type readQueue struct {
 	mu      sync.Mutex
 	ready   *sync.Cond  // signalled when conns grows or stopped is set
 	conns   []*Conn     // in the order their requests came
 	stopped bool        // no more will come: readers end once conns is empty
-	few     int         // readers started as requests come, kept while none does
+	few     int         // readers that always run
 	most    int         // readers at most
 	running int         // readers started and not ended
 	idle    int         // readers waiting in pop that no push has signalled yet
@@ -92,6 +91,15 @@ func (q *readQueue) init(few, most int, start func()) {
 	q.stall.Stop()
 }
 
+// startFew starts the readers that always run.
+func (q *readQueue) startFew() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for ; q.running < q.few; q.running++ {
+		q.start()
+	}
+}
+
 // push queues c; once the queue is stopped it closes c instead.
 func (q *readQueue) push(c *Conn) {
 	q.mu.Lock()
@@ -105,9 +113,6 @@ func (q *readQueue) push(c *Conn) {
 	switch {
 	case wake:
 		q.idle--
-	case q.running < q.few:
-		q.running++
-		q.start() // under mu: stop cannot come between (see Parker.readers)
 	case !q.armed:
 		q.arm()
 	}
@@ -136,7 +141,7 @@ func (q *readQueue) unstall() {
 	if q.taken == q.seen { // every reader is stuck on a slow request
 		for n := min(len(q.conns), q.most-q.running); n > 0; n-- {
 			q.running++
-			q.start()
+			q.start() // under mu: stop cannot come between (see Parker.readers)
 		}
 	}
 	q.arm()
@@ -189,15 +194,16 @@ type bodyReader struct{ bytes.Reader }
 // Close does nothing: the body is in the reader's buffer.
 func (*bodyReader) Close() error { return nil }
 
-// setUpReaders makes what the readers share; push starts them as
-// requests come.
-func (p *Parker) setUpReaders() {
+// startReaders makes what the readers share and starts Config.Readers
+// of them; the queue starts more while all are stuck.
+func (p *Parker) startReaders() {
 	p.own = http.Header{"Content-Length": nil, "Date": nil, "Transfer-Encoding": nil}
 	p.bufs.New = func() any {
 		rb := &requestBuf{}
 		rb.br = bufio.NewReaderSize(&rb.rd, readBufSize)
 		return rb
 	}
+	p.queue.startFew()
 }
 
 // startReader starts a reader: it serves the connections queued until
