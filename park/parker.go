@@ -269,6 +269,21 @@ type Conn struct {
 	blank int
 }
 
+// attach makes tc c's connection: its descriptor, for the watcher, and
+// its socket, for the reads and writes that never wait.
+func (c *Conn) attach(tc *net.TCPConn) error {
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	if err := rc.Control(func(fd uintptr) { c.fd = int(fd) }); err != nil {
+		return err
+	}
+	c.tc = tc
+	c.sock.init(rc)
+	return nil
+}
+
 // Hold takes over the connection of r, which must not have been answered:
 // the handler returns right after. w's header, as it is now, is sent with
 // the answer, under the answer's own (see Write), but for the keys in
@@ -307,25 +322,21 @@ func (p *Parker) Hold(w http.ResponseWriter, r *http.Request, skip http.Header, 
 		c.rest = slices.Clone(b)
 	}
 	again := false // held before and handed back: fd is in the epoll instance already
+	var tc *net.TCPConn
 	switch x := nc.(type) {
 	case *replayConn:
-		c.tc = x.TCPConn
+		tc = x.TCPConn
 		c.rest = append(c.rest, x.rest...)
 		again = true
 	case *net.TCPConn:
-		c.tc = x
+		tc = x
 	default:
 		nc.Close()
 		p.open.Done()
 		return nil, fmt.Errorf("park: hold: a %T cannot be held; it was closed", nc)
 	}
-	rc, err := c.tc.SyscallConn()
-	if err == nil {
-		c.sock.init(rc)
-		err = rc.Control(func(fd uintptr) { c.fd = int(fd) })
-	}
-	if err != nil {
-		c.tc.Close()
+	if err := c.attach(tc); err != nil {
+		tc.Close()
 		p.open.Done()
 		return nil, fmt.Errorf("park: hold: %w", err)
 	}

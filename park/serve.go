@@ -237,15 +237,10 @@ func (p *Parker) adopt(nc net.Conn) bool {
 	if !ok {
 		return false
 	}
-	c := &Conn{p: p, tc: tc}
-	rc, err := tc.SyscallConn()
-	if err == nil {
-		err = rc.Control(func(fd uintptr) { c.fd = int(fd) })
-	}
-	if err != nil {
+	c := &Conn{p: p}
+	if c.attach(tc) != nil {
 		return false
 	}
-	c.sock.init(rc)
 	p.idleFor(c, p.cfg.HeaderTimeout, false)
 	return true
 }
