@@ -483,6 +483,11 @@ type fanout struct {
 // runFanout parks n readers in one room and posts m messages one at a
 // time, each once every reader has the previous one and polls again. Each
 // reader has a connection of its own, dialled from src.
+//
+// The parked count alone cannot tell that a message has reached every
+// reader: a server may answer the post before it wakes anyone (gochat
+// does), and the count is then still n. So each message also counts the
+// readers that have it.
 func runFanout(base string, pid, n, m int, src *sources) (fanout, error) {
 	var f fanout
 	poster := newClient(1)
@@ -492,15 +497,24 @@ func runFanout(base string, pid, n, m int, src *sources) (fanout, error) {
 	before := rss(pid)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var sent [1024]atomic.Int64 // post time of message id, in ns
+	sent := make([]atomic.Int64, m+2)     // post time of message id, in ns
+	have := make([]atomic.Int64, m+2)     // readers that have message id
+	reached := make([]chan struct{}, m+2) // closed when every reader has message id
+	for i := range reached {
+		reached[i] = make(chan struct{})
+	}
 	lat := make([][]float64, n)
 	var mu sync.Mutex
 	var lost, dup int
-	var readerErr error // the first reader that gave up, and why
+	var readerErr error           // the first reader that gave up, and why
+	gaveUp := make(chan struct{}) // closed with readerErr
 	fail := func(err error) {
 		if ctx.Err() == nil {
 			mu.Lock()
-			readerErr = cmp(readerErr, err)
+			if readerErr == nil {
+				readerErr = err
+				close(gaveUp)
+			}
 			mu.Unlock()
 		}
 	}
@@ -545,8 +559,13 @@ func runFanout(base string, pid, n, m int, src *sources) (fanout, error) {
 						lost += int(msg.ID - since - 1)
 						mu.Unlock()
 					}
-					if msg.ID < uint64(len(sent)) && sent[msg.ID].Load() > 0 {
-						lat[r] = append(lat[r], float64(now-sent[msg.ID].Load())/1e6)
+					if msg.ID > since && msg.ID < uint64(len(sent)) {
+						if sent[msg.ID].Load() > 0 {
+							lat[r] = append(lat[r], float64(now-sent[msg.ID].Load())/1e6)
+						}
+						if have[msg.ID].Add(1) == int64(n) {
+							close(reached[msg.ID])
+						}
 					}
 					since = max(since, msg.ID)
 				}
@@ -575,6 +594,13 @@ func runFanout(base string, pid, n, m int, src *sources) (fanout, error) {
 			return f, err
 		}
 		if i <= m {
+			select {
+			case <-reached[i]:
+			case <-gaveUp:
+				return f, fmt.Errorf("message %d reached %d of %d readers; a reader failed: %w", i, have[i].Load(), n, readerErr)
+			case <-time.After(time.Minute):
+				return f, fmt.Errorf("message %d reached %d of %d readers in a minute", i, have[i].Load(), n)
+			}
 			if err := parkedAll(); err != nil {
 				return f, err
 			}
