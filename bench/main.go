@@ -134,8 +134,8 @@ func run(ns []int, m, c int, d time.Duration, repeat, scale int, out string, ext
 					return fmt.Errorf("%s fan-out %d: %w", t.name, n, err)
 				}
 				res[t.name].fan[n] = append(res[t.name].fan[n], f)
-				fmt.Printf("%s run %d fan-out N=%d: p50 %.2f ms p99 %.2f ms, %.1f KiB/reader, lost %d dup %d\n",
-					t.name, r+1, n, f.p50, f.p99, f.kib, f.lost, f.dup)
+				fmt.Printf("%s run %d fan-out N=%d: p50 %.2f ms p99 %.2f ms, %.1f KiB/reader, CPU per delivery %.1f µs server %.1f µs bench, lost %d dup %d\n",
+					t.name, r+1, n, f.p50, f.p99, f.kib, f.serverUS, f.benchUS, f.lost, f.dup)
 			}
 			for _, sc := range []struct {
 				name string
@@ -477,7 +477,11 @@ func post(c *http.Client, base, room, text string) error {
 type fanout struct {
 	p50, p90, p99, max float64 // ms
 	kib                float64 // per parked reader
-	lost, dup          int
+	// serverUS and benchUS are the CPU time the server and the bench
+	// (its readers and poster) spent per delivery, in µs, from each post
+	// until every reader had the message.
+	serverUS, benchUS float64
+	lost, dup         int
 }
 
 // runFanout parks n readers in one room and posts m messages one at a
@@ -584,23 +588,27 @@ func runFanout(base string, pid, n, m int, src *sources) (fanout, error) {
 		return f, err
 	}
 	f.kib = float64(rss(pid)-before) / float64(n)
+	var serverCPU, benchCPU time.Duration
 	for i := 2; i <= m+1; i++ {
 		// Collect the bench's garbage while nothing is timed: at 19,000
 		// readers its heap is ~300 MB, and a collection in the middle of a
 		// wake-up took ~0.5 s of CPU from the server being measured.
 		runtime.GC()
+		server0, bench0 := cpuOf(pid), cpuOfSelf()
 		sent[i].Store(time.Now().UnixNano())
 		if err := post(poster, base, "fan", "x"); err != nil {
 			return f, err
 		}
+		select {
+		case <-reached[i]:
+		case <-gaveUp:
+			return f, fmt.Errorf("message %d reached %d of %d readers; a reader failed: %w", i, have[i].Load(), n, readerErr)
+		case <-time.After(time.Minute):
+			return f, fmt.Errorf("message %d reached %d of %d readers in a minute", i, have[i].Load(), n)
+		}
+		serverCPU += cpuOf(pid) - server0
+		benchCPU += cpuOfSelf() - bench0
 		if i <= m {
-			select {
-			case <-reached[i]:
-			case <-gaveUp:
-				return f, fmt.Errorf("message %d reached %d of %d readers; a reader failed: %w", i, have[i].Load(), n, readerErr)
-			case <-time.After(time.Minute):
-				return f, fmt.Errorf("message %d reached %d of %d readers in a minute", i, have[i].Load(), n)
-			}
 			if err := parkedAll(); err != nil {
 				return f, err
 			}
@@ -614,6 +622,8 @@ func runFanout(base string, pid, n, m int, src *sources) (fanout, error) {
 	f.lost = lost + n*m - len(all) - dup
 	f.dup = dup
 	f.p50, f.p90, f.p99, f.max = pct(all, 50), pct(all, 90), pct(all, 99), pct(all, 100)
+	f.serverUS = float64(serverCPU.Microseconds()) / float64(n*m)
+	f.benchUS = float64(benchCPU.Microseconds()) / float64(n*m)
 	return f, nil
 }
 
@@ -725,6 +735,8 @@ func (r *results) fanMedian(n int) fanout {
 	f.p50, f.p90 = get(func(x fanout) float64 { return x.p50 }), get(func(x fanout) float64 { return x.p90 })
 	f.p99, f.max = get(func(x fanout) float64 { return x.p99 }), get(func(x fanout) float64 { return x.max })
 	f.kib = get(func(x fanout) float64 { return x.kib })
+	f.serverUS = get(func(x fanout) float64 { return x.serverUS })
+	f.benchUS = get(func(x fanout) float64 { return x.benchUS })
 	for _, x := range r.fan[n] {
 		f.lost += x.lost
 		f.dup += x.dup
@@ -759,7 +771,7 @@ func render(g, ref *results, ns []int, m, c int, d time.Duration, repeat, scale 
 		strings.Trim(strings.Join(strings.Fields(fmt.Sprint(ns)), ","), "[]"), m, c, d, repeat, scale, machine(), time.Now().UTC().Format("2006-01-02"))
 	b.WriteString("Both servers run as separate processes on loopback with the load generator on the same machine; every figure is the median of the runs; ratio is gochat/reference.\n\n")
 	b.WriteString("## Fan-out: N parked long-polls in one room, messages posted one at a time\n\n")
-	b.WriteString("| N | server | p50 ms | p90 ms | p99 ms | max ms | p99 ratio | lost | duplicated | KiB per parked reader |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| N | server | p50 ms | p90 ms | p99 ms | max ms | p99 ratio | lost | duplicated | KiB per parked reader | server CPU µs per delivery | bench CPU µs per delivery |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, n := range ns {
 		gf, rf := g.fanMedian(n), ref.fanMedian(n)
 		for _, row := range []struct {
@@ -770,9 +782,10 @@ func render(g, ref *results, ns []int, m, c int, d time.Duration, repeat, scale 
 			if row.name == "gochat" && rf.p99 > 0 {
 				ratio = fmt.Sprintf("%.2f×", gf.p99/rf.p99)
 			}
-			fmt.Fprintf(&b, "| %d | %s | %.2f | %.2f | %.2f | %.2f | %s | %d | %d | %.1f |\n", n, row.name, row.f.p50, row.f.p90, row.f.p99, row.f.max, ratio, row.f.lost, row.f.dup, row.f.kib)
+			fmt.Fprintf(&b, "| %d | %s | %.2f | %.2f | %.2f | %.2f | %s | %d | %d | %.1f | %.1f | %.1f |\n", n, row.name, row.f.p50, row.f.p90, row.f.p99, row.f.max, ratio, row.f.lost, row.f.dup, row.f.kib, row.f.serverUS, row.f.benchUS)
 		}
 	}
+	b.WriteString("\nThe CPU columns count from each post until every reader has the message, over all messages, divided by the deliveries: the server's from `/proc`, the bench's (readers, their re-polls and the poster) from `getrusage`. Both share the 2 cores, so a wake-up takes at least their sum over 2.\n")
 	b.WriteString("\n![fan-out p99 against N](fanout.svg)\n\n")
 	fmt.Fprintf(&b, "## Throughput: %d clients for %v\n\n| scenario | server | requests/s | p50 ms | p99 ms | requests/s ratio |\n|---|---|---|---|---|---|\n", c, d)
 	for _, name := range []string{"writes, 32 rooms", "writes, one room", "catch-up reads"} {
@@ -888,4 +901,30 @@ func chart(g, ref *results, ns []int) []byte {
 	}
 	b.WriteString("</svg>\n")
 	return []byte(b.String())
+}
+
+// cpuOf reads the CPU time, user and system, a process has used.
+func cpuOf(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command's closing parenthesis: utime and stime are
+	// the 12th and 13th, in clock ticks (100 a second on Linux).
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * 10 * time.Millisecond
+}
+
+// cpuOfSelf returns the CPU time, user and system, the bench has used.
+func cpuOfSelf() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
