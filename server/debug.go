@@ -255,9 +255,9 @@ func readGraph(w http.ResponseWriter, r *http.Request) (g *graph.Graph, ok bool)
 // parse), each with what it concerns.
 func writeProblems(w http.ResponseWriter, g *graph.Graph, probs graph.Problems) {
 	out := struct {
-		Err      errJSON       `json:"error"`
-		Problems []problemJSON `json:"problems"`
-	}{Err: errJSON{http.StatusUnprocessableEntity, fmt.Sprintf("the graph has %d problems; nothing changed", len(probs))}, Problems: concerns(g, probs)}
+		Err      wire.ErrorJSON `json:"error"`
+		Problems []problemJSON  `json:"problems"`
+	}{Err: wire.ErrorJSON{Status: http.StatusUnprocessableEntity, Message: fmt.Sprintf("the graph has %d problems; nothing changed", len(probs))}, Problems: concerns(g, probs)}
 	wire.WriteAnswer(w, wire.Encode(http.StatusUnprocessableEntity, out, nil))
 }
 
@@ -287,12 +287,6 @@ func (d *debugUI) writeFBP(w http.ResponseWriter, r *http.Request) {
 		out.Lost = []string{}
 	}
 	wire.WriteAnswer(w, wire.Encode(http.StatusOK, out, nil))
-}
-
-// errJSON is the error of an answer, as wire.ErrorAnswer writes it.
-type errJSON struct {
-	Status  int    `json:"status"`  // the HTTP status
-	Message string `json:"message"` // what went wrong
 }
 
 // concerns returns probs with, for each, the process, port or connection

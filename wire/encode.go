@@ -84,14 +84,16 @@ func setJSONHeaders(h http.Header) {
 	SetSecurityHeaders(h, API)
 }
 
+// ErrorJSON is an error as every answer carries it, under "error".
+type ErrorJSON struct {
+	Status  int    `json:"status"`  // the HTTP status
+	Message string `json:"message"` // what went wrong
+}
+
 func errorBody(e *Error) any {
-	type inner struct {
-		Status  int    `json:"status"`
-		Message string `json:"message"`
-	}
 	return struct {
-		Error inner `json:"error"`
-	}{inner{e.Status, e.Message}}
+		Error ErrorJSON `json:"error"`
+	}{ErrorJSON{e.Status, e.Message}}
 }
 
 // WriteAnswer writes a to w: its headers, Content-Length, status and body.
