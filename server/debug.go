@@ -40,13 +40,27 @@ const (
 
 // debugRoute names the route of p, a path under /debug, in logs and
 // metrics: each path the live graph page answers is its own route, and
-// any other is "/debug/".
+// any other (the page itself included) is "/debug/".
 func debugRoute(p string) string {
-	switch p {
-	case "/debug/graph", "/debug/graph.dot", "/debug/events", "/debug/components", "/debug/save", "/debug/fbp", "/debug/app.js", "/debug/style.css":
+	if _, page := debugMethods(p); page && p != "/debug" {
 		return p
 	}
 	return "/debug/"
+}
+
+// debugMethods returns the methods the live graph page's path p takes,
+// and whether it answers p at all (GET and HEAD when it does not, for the
+// 404).
+func debugMethods(p string) (methods []string, page bool) {
+	switch p {
+	case "/debug/graph":
+		return []string{http.MethodGet, http.MethodHead, http.MethodPost}, true
+	case "/debug/save", "/debug/fbp":
+		return []string{http.MethodPost}, true
+	case "/debug", "/debug/", "/debug/graph.dot", "/debug/events", "/debug/components", "/debug/app.js", "/debug/style.css":
+		return []string{http.MethodGet, http.MethodHead}, true
+	}
+	return []string{http.MethodGet, http.MethodHead}, false
 }
 
 // isDebugPath reports whether p is /debug or under it.
@@ -96,13 +110,7 @@ func (d *debugUI) handler(onlyLoopback bool) http.Handler {
 			return
 		}
 		p := r.URL.Path
-		allow := []string{http.MethodGet, http.MethodHead}
-		switch p {
-		case "/debug/graph":
-			allow = append(allow, http.MethodPost)
-		case "/debug/save", "/debug/fbp":
-			allow = []string{http.MethodPost}
-		}
+		allow, _ := debugMethods(p)
 		if !slices.Contains(allow, r.Method) {
 			e := wire.Errorf(http.StatusMethodNotAllowed, "%s takes %s", p, strings.Join(allow, ", "))
 			e.Header = http.Header{"Allow": {strings.Join(allow, ", ")}}
