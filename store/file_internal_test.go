@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -190,6 +192,100 @@ func commitAll(t *testing.T, f *File, reqs ...*appendReq) {
 	for _, req := range reqs {
 		if res := <-req.reply; res.err != nil {
 			t.Fatal(res.err)
+		}
+	}
+}
+
+// TestFileCrashWhileDroppingATornWrite: a crash while a start zeroes a
+// torn multi-frame transaction (a room written whole, its last frame
+// torn) leaves a file the next start opens, whatever part of a zeroing
+// step reached the disk: the steps are synced one by one, and each one
+// whose pages land in any order reads as a torn last write again.
+func TestFileCrashWhileDroppingATornWrite(t *testing.T) {
+	ctx := context.Background()
+	at := time.Now()
+	dir := t.TempDir()
+	cfg := FileConfig{Path: filepath.Join(dir, "chat.db"), History: 100, MaxRooms: 10}
+	f, err := OpenFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		if _, err := f.Append(ctx, "r", Draft{Author: "a", Text: fmt.Sprint("t", i+1), Time: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	big := Room{Name: "big", Epoch: "e1", Last: 100}
+	for id := range uint64(100) {
+		big.Messages = append(big.Messages, Message{ID: id + 1, Room: "big", Author: "a", Text: strings.Repeat("z", 2000), Time: at})
+	}
+	if err := f.PutRoom(ctx, big); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	torn, err := os.ReadFile(cfg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(bytes.TrimRight(torn, "\x00"))
+	clear(torn[n-100 : n]) // its last frame torn
+
+	// The plan a start makes for this file.
+	plan := filepath.Join(dir, "plan.db")
+	if err := os.WriteFile(plan, torn, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pf, err := os.Open(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &logFile{path: plan, f: pf, size: int64(len(torn))}
+	if err := l.replay(func([][]byte) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	pf.Close()
+	steps := l.dropSteps()
+	if len(l.tornFrames) < 2 {
+		t.Fatalf("the room was written in %d whole frames before the torn one; want several", len(l.tornFrames))
+	}
+
+	const page = 4096
+	for i, st := range steps {
+		for _, part := range []struct {
+			name     string
+			from, to int64 // of the step, what reached the disk
+		}{
+			{"its first page", st.from, min(st.to, st.from+page)},
+			{"its last page", max(st.from, st.to-page), st.to},
+			{"all but its first page", min(st.to, st.from+page), st.to},
+		} {
+			t.Run(fmt.Sprintf("step %d of %d, %s", i+1, len(steps), part.name), func(t *testing.T) {
+				b := bytes.Clone(torn)
+				for _, done := range steps[:i] {
+					clear(b[done.from:done.to])
+				}
+				clear(b[part.from:part.to])
+				path := filepath.Join(t.TempDir(), "chat.db")
+				if err := os.WriteFile(path, b, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				c := cfg
+				c.Path = path
+				f, err := OpenFile(c)
+				if err != nil {
+					t.Fatalf("the start after the crash: %v", err)
+				}
+				defer f.Close()
+				if p, _ := f.Read(ctx, "r", 0); p.Last != 10 || len(p.Messages) != 10 {
+					t.Errorf("room r after the crash: last %d, %d messages", p.Last, len(p.Messages))
+				}
+				if p, _ := f.Read(ctx, "big", 0); p.Epoch != "" {
+					t.Errorf("the torn room is there: last %d", p.Last)
+				}
+				if m, err := f.Append(ctx, "r", Draft{Author: "a", Text: "t11", Time: at}); err != nil || m.ID != 11 {
+					t.Errorf("the next post: %+v %v", m, err)
+				}
+			})
 		}
 	}
 }

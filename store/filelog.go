@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -67,7 +68,11 @@ type logFile struct {
 	size   int64    // the file's size: zeros from off on
 	seq    uint64   // the last frame's sequence number
 	tornTo int64    // the end of a torn last write replay found, from off
-	torn   int64    // bytes of a torn last write replay found
+	// tornFrames are the starts of the whole frames of the unfinished
+	// transaction replay found before tornAt, where no whole frame is.
+	tornFrames []int64
+	tornAt     int64
+	torn       int64 // bytes of a torn last write replay found
 	// snapshot says another process writes the file: replay ends at the
 	// first frame that is not whole, and checks nothing past it.
 	snapshot bool
@@ -215,7 +220,8 @@ func (l *logFile) replay(apply func(frames [][]byte) error) error {
 	}
 	pos, end := logHeader, logHeader // end: after the last whole transaction
 	var txn [][]byte
-	var txnSeq uint64 // the sequence of the last frame of the last whole transaction
+	var starts []int64 // where txn's frames start
+	var txnSeq uint64  // the sequence of the last frame of the last whole transaction
 	for {
 		if l.size-pos < frameHeader {
 			break
@@ -238,13 +244,14 @@ func (l *logFile) replay(apply func(frames [][]byte) error) error {
 			break
 		}
 		l.seq = seq
+		starts = append(starts, pos)
 		pos += frameHeader + n
 		txn = append(txn, payload)
 		if length&frameMore == 0 {
 			if err := apply(txn); err != nil {
 				return fmt.Errorf("at byte %d: %w", end, err)
 			}
-			txn, end, txnSeq = nil, pos, seq
+			txn, starts, end, txnSeq = nil, nil, pos, seq
 		}
 	}
 	if l.snapshot {
@@ -268,24 +275,52 @@ func (l *logFile) replay(apply func(frames [][]byte) error) error {
 		return fmt.Errorf("damaged at byte %d: no whole frame there, and data follows up to byte %d", pos, last)
 	}
 	l.tornTo = min(l.size, pos+frameHeader+FileMaxFrame)
+	l.tornFrames, l.tornAt = starts, pos
 	l.torn = max(last+1, pos) - end
 	return nil
 }
 
 // dropTorn zeroes what replay found of a torn last write, so that new
-// frames follow whole ones.
+// frames follow whole ones: the steps of dropSteps, in order, each synced
+// before the next.
 func (l *logFile) dropTorn() error {
+	for _, st := range l.dropSteps() {
+		if _, err := l.f.WriteAt(make([]byte, st.to-st.from), st.from); err != nil {
+			return fmt.Errorf("zero a torn last write: %w", err)
+		}
+		if err := fdatasync(l.f); err != nil {
+			return fmt.Errorf("zero a torn last write: %w", err)
+		}
+	}
+	l.tornTo, l.tornFrames = 0, nil
+	return nil
+}
+
+// zeroStep is a range of the file dropTorn zeroes and syncs at once.
+type zeroStep struct{ from, to int64 }
+
+// dropSteps returns the ranges dropTorn zeroes, in order: the torn bytes
+// first, then the unfinished transaction's whole frames, last to first.
+// A crash between steps leaves that transaction's first frames, whole,
+// then zeros; a crash within one, whose pages may reach the disk in any
+// order, leaves at most one frame's worth of bad bytes after them. The
+// next start reads either as a torn last write, and drops it again.
+// Zeroed in one step, a crash could leave zeros at the start with whole
+// frames after them, which reads as damage.
+func (l *logFile) dropSteps() []zeroStep {
 	if l.tornTo <= l.off {
 		return nil
 	}
-	if _, err := l.f.WriteAt(make([]byte, l.tornTo-l.off), l.off); err != nil {
-		return fmt.Errorf("zero a torn last write: %w", err)
+	var steps []zeroStep
+	if l.tornAt < l.tornTo {
+		steps = append(steps, zeroStep{l.tornAt, l.tornTo})
 	}
-	if err := fdatasync(l.f); err != nil {
-		return fmt.Errorf("zero a torn last write: %w", err)
+	to := l.tornAt
+	for _, from := range slices.Backward(l.tornFrames) {
+		steps = append(steps, zeroStep{from, to})
+		to = from
 	}
-	l.tornTo = 0
-	return nil
+	return steps
 }
 
 // lastData returns the offset of the last byte at or past from that is
