@@ -250,6 +250,37 @@ func TestFileTornWrite(t *testing.T) {
 	}
 }
 
+// TestFileTruncatedAtAChunk: a file cut at a whole number of chunks, in
+// the middle of a frame, is refused as truncated, not read as a torn
+// last write: the file grows ahead of its frames, so a whole frame header
+// whose frame runs past the file's end is never a crash's.
+func TestFileTruncatedAtAChunk(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) // the same frames every run
+	path := filepath.Join(t.TempDir(), "chat.db")
+	s := openFile(t, store.FileConfig{Path: path, History: 50, MaxRooms: 100})
+	for i := 0; used(t, path) < store.FileChunk+store.FileMaxFrame; i++ {
+		for j := range 100 {
+			if _, err := s.Append(ctx, fmt.Sprint("room", (i*100+j)%20), store.Draft{Author: "a", Text: strings.Repeat("x", 300+j), Time: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s.Close()
+	if err := os.Truncate(path, store.FileChunk); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.OpenFile(store.FileConfig{Path: path, History: 50, MaxRooms: 100})
+	if err == nil {
+		s.Close()
+		t.Fatal("a file cut at a chunk was opened")
+	}
+	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("the error does not name the file and say it is truncated: %v", err)
+	}
+	t.Log(err)
+}
+
 // TestFileCrashWhileCreated: a file a crash left while gochat was making
 // it new, zeros without the header yet (some or all of its first chunk),
 // opens as a new store.

@@ -232,8 +232,18 @@ func (l *logFile) replay(apply func(frames [][]byte) error) error {
 		length := binary.LittleEndian.Uint32(head[4:])
 		n := int64(length &^ frameMore)
 		seq := binary.LittleEndian.Uint64(head[8:])
-		if n == 0 || n > FileMaxFrame || pos+frameHeader+n > l.size || seq != l.seq+1 {
+		if n == 0 || n > FileMaxFrame || seq != l.seq+1 {
 			break
+		}
+		if pos+frameHeader+n > l.size {
+			// A whole header, but its frame runs past the file's end. The
+			// file grows ahead of its frames, and a torn header only ever
+			// says less than it was to, so no crash leaves this: the file
+			// was cut, here at a whole number of chunks.
+			if l.snapshot {
+				break
+			}
+			return fmt.Errorf("the file is truncated: the frame at byte %d runs past its end at byte %d", pos, l.size)
 		}
 		payload := make([]byte, n)
 		if _, err := io.ReadFull(r, payload); err != nil {
