@@ -202,6 +202,24 @@ func commitAll(t *testing.T, f *File, reqs ...*appendReq) {
 // step reached the disk: the steps are synced one by one, and each one
 // whose pages land in any order reads as a torn last write again.
 func TestFileCrashWhileDroppingATornWrite(t *testing.T) {
+	crashWhileDropping(t, 0)
+}
+
+// TestFileCrashWhileDroppingAfterACutGrowth: the same, in a file whose
+// last growth a crash cut short (its size not a whole number of chunks):
+// the transaction's frames are synced one by one, so a power loss while
+// the file grew for its next frame leaves them whole and unfinished, and
+// the start both drops them and grows the file again.
+func TestFileCrashWhileDroppingAfterACutGrowth(t *testing.T) {
+	crashWhileDropping(t, 3*4096)
+}
+
+// crashWhileDropping writes a room whole in several frames and tears its
+// last frame (or, with cut > 0, leaves it unwritten and adds cut bytes of
+// a growth a crash cut short), and checks that a crash anywhere in the
+// start's writes to that file leaves one the next start opens, with what
+// was committed before.
+func crashWhileDropping(t *testing.T, cut int) {
 	ctx := context.Background()
 	at := time.Now()
 	dir := t.TempDir()
@@ -228,7 +246,14 @@ func TestFileCrashWhileDroppingATornWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := len(bytes.TrimRight(torn, "\x00"))
-	clear(torn[n-100 : n]) // its last frame torn
+	if cut == 0 {
+		clear(torn[n-100 : n]) // its last frame torn
+	} else {
+		// Its last frame never written: the file grew for it, and a power
+		// loss kept cut bytes of that growth.
+		clear(torn[n-frameHeader-len(lastFrame(t, torn)) : n])
+		torn = append(torn, make([]byte, cut)...)
+	}
 
 	// The plan a start makes for this file.
 	plan := filepath.Join(dir, "plan.db")
@@ -244,7 +269,7 @@ func TestFileCrashWhileDroppingATornWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	pf.Close()
-	steps := l.dropSteps()
+	steps := l.mendSteps()
 	if len(l.tornFrames) < 2 {
 		t.Fatalf("the room was written in %d whole frames before the torn one; want several", len(l.tornFrames))
 	}
@@ -262,9 +287,9 @@ func TestFileCrashWhileDroppingATornWrite(t *testing.T) {
 			t.Run(fmt.Sprintf("step %d of %d, %s", i+1, len(steps), part.name), func(t *testing.T) {
 				b := bytes.Clone(torn)
 				for _, done := range steps[:i] {
-					clear(b[done.from:done.to])
+					b = zeroed(b, done.from, done.to)
 				}
-				clear(b[part.from:part.to])
+				b = zeroed(b, part.from, part.to)
 				path := filepath.Join(t.TempDir(), "chat.db")
 				if err := os.WriteFile(path, b, 0o600); err != nil {
 					t.Fatal(err)
@@ -288,4 +313,38 @@ func TestFileCrashWhileDroppingATornWrite(t *testing.T) {
 			})
 		}
 	}
+}
+
+// zeroed returns b with zeros written over from to to, as a write there
+// would leave the file: longer if they reach past its end (a hole before
+// them reads as zeros).
+func zeroed(b []byte, from, to int64) []byte {
+	if n := int(to) - len(b); n > 0 {
+		b = append(b, make([]byte, n)...)
+	}
+	clear(b[from:to])
+	return b
+}
+
+// lastFrame returns the payload of the last frame of the log b holds.
+func lastFrame(t *testing.T, b []byte) []byte {
+	path := filepath.Join(t.TempDir(), "whole.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var last []byte
+	l := &logFile{path: path, f: f, size: int64(len(b))}
+	err = l.replay(func(frames [][]byte) error {
+		last = frames[len(frames)-1]
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return last
 }

@@ -122,12 +122,7 @@ func openLog(path string, timeout time.Duration, apply func(frames [][]byte) err
 		err = l.replay(apply)
 		rep.torn = l.torn
 		if err == nil {
-			err = l.dropTorn()
-		}
-		if err == nil && l.size%FileChunk != 0 {
-			// A crash cut a growth short: grow it again, so that a torn
-			// write later is not taken for a truncated file.
-			err = l.grow(l.size)
+			err = l.mend()
 		}
 	}
 	if err != nil {
@@ -290,38 +285,46 @@ func (l *logFile) replay(apply func(frames [][]byte) error) error {
 	return nil
 }
 
-// dropTorn zeroes what replay found of a torn last write, so that new
-// frames follow whole ones: the steps of dropSteps, in order, each synced
-// before the next.
-func (l *logFile) dropTorn() error {
-	for _, st := range l.dropSteps() {
+// mend writes what replay found the file lacks: the zeros of a growth a
+// crash cut short, and zeros over a torn last write, so that new frames
+// follow whole ones. It makes the writes of mendSteps, in order, each
+// synced before the next.
+func (l *logFile) mend() error {
+	for _, st := range l.mendSteps() {
 		if _, err := l.f.WriteAt(make([]byte, st.to-st.from), st.from); err != nil {
-			return fmt.Errorf("zero a torn last write: %w", err)
+			return fmt.Errorf("mend the file at byte %d: %w", st.from, err)
 		}
 		if err := fdatasync(l.f); err != nil {
-			return fmt.Errorf("zero a torn last write: %w", err)
+			return fmt.Errorf("mend the file at byte %d: %w", st.from, err)
 		}
+		l.size = max(l.size, st.to)
 	}
 	l.tornTo, l.tornFrames = 0, nil
 	return nil
 }
 
-// zeroStep is a range of the file dropTorn zeroes and syncs at once.
+// zeroStep is a range of the file mend zeroes and syncs at once.
 type zeroStep struct{ from, to int64 }
 
-// dropSteps returns the ranges dropTorn zeroes, in order: the torn bytes
-// first, then the unfinished transaction's whole frames, last to first.
-// A crash between steps leaves that transaction's first frames, whole,
-// then zeros; a crash within one, whose pages may reach the disk in any
-// order, leaves at most one frame's worth of bad bytes after them. The
-// next start reads either as a torn last write, and drops it again.
-// Zeroed in one step, a crash could leave zeros at the start with whole
-// frames after them, which reads as damage.
-func (l *logFile) dropSteps() []zeroStep {
-	if l.tornTo <= l.off {
-		return nil
-	}
+// mendSteps returns the ranges mend zeroes, in order, none longer than a
+// chunk. First the rest of a growth a crash cut short, up to a whole
+// number of chunks: so a crash in the steps after it leaves bad bytes in
+// a file of whole chunks, which replay reads as a torn write, not as a
+// file cut short. Then the torn bytes, then the unfinished transaction's
+// whole frames, last to first. A crash between these steps leaves that
+// transaction's first frames, whole, then zeros; a crash within one,
+// whose pages may reach the disk in any order, leaves at most one frame's
+// worth of bad bytes after them. The next start reads either as a torn
+// last write, and drops it again. Zeroed in one step, a crash could leave
+// zeros at the start with whole frames after them, which reads as damage.
+func (l *logFile) mendSteps() []zeroStep {
 	var steps []zeroStep
+	if to := (l.size + FileChunk - 1) / FileChunk * FileChunk; to > l.size {
+		steps = append(steps, zeroStep{l.size, to})
+	}
+	if l.tornTo <= l.off {
+		return steps
+	}
 	if l.tornAt < l.tornTo {
 		steps = append(steps, zeroStep{l.tornAt, l.tornTo})
 	}
