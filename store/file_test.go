@@ -281,6 +281,53 @@ func TestFileTruncatedAtAChunk(t *testing.T) {
 	t.Log(err)
 }
 
+// TestFileTruncatedWithinAFrameHeader: a file cut at a whole number of
+// chunks within a frame's header (fewer than its 16 bytes before the end)
+// is refused as truncated too: no crash leaves data there, as a frame is
+// written only where the file has grown to hold all of it.
+func TestFileTruncatedWithinAFrameHeader(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	path := filepath.Join(t.TempDir(), "chat.db")
+	s := openFile(t, store.FileConfig{Path: path, History: 1000, MaxRooms: 10})
+	post := func(n int) int { // the bytes its frame took
+		t.Helper()
+		before := used(t, path)
+		if _, err := s.Append(ctx, "r", store.Draft{Author: "a", Text: strings.Repeat("x", n), Time: at}); err != nil {
+			t.Fatal(err)
+		}
+		return used(t, path) - before
+	}
+	for used(t, path) < store.FileChunk-20000 {
+		post(8000)
+	}
+	for used(t, path) < store.FileChunk-10000 {
+		post(2000)
+	}
+	// Posts of 1000 to 16000 bytes take a frame of the same overhead: the
+	// next frame ends 8 bytes before the chunk's end, and the one after
+	// it starts there.
+	overhead := post(1000) - 1000
+	size := store.FileChunk - 8 - used(t, path) - overhead
+	if got := post(size); used(t, path) != store.FileChunk-8 {
+		t.Fatalf("a post of %d bytes took %d, and the log ends at byte %d; want %d", size, got, used(t, path), store.FileChunk-8)
+	}
+	post(100)
+	s.Close()
+	if err := os.Truncate(path, store.FileChunk); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.OpenFile(store.FileConfig{Path: path, History: 1000, MaxRooms: 10})
+	if err == nil {
+		s.Close()
+		t.Fatal("a file cut within a frame's header was opened")
+	}
+	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("the error does not name the file and say it is truncated: %v", err)
+	}
+	t.Log(err)
+}
+
 // TestFileCrashWhileCreated: a file a crash left while gochat was making
 // it new, zeros without the header yet (some or all of its first chunk),
 // opens as a new store.

@@ -231,14 +231,15 @@ func (l *logFile) replay(apply func(frames [][]byte) error) error {
 			break
 		}
 		if pos+frameHeader+n > l.size {
-			// A whole header, but its frame runs past the file's end. The
-			// file grows ahead of its frames, and a torn header only ever
-			// says less than it was to, so no crash leaves this: the file
-			// was cut, here at a whole number of chunks.
+			// A whole header, but its frame runs past the file's end. A
+			// frame is written only where the file has grown (synced) to
+			// hold all of it, and a torn header only ever says less than
+			// it was to, as it tears over zeros, so no crash leaves this:
+			// the file was cut.
 			if l.snapshot {
 				break
 			}
-			return fmt.Errorf("the file is truncated: the frame at byte %d runs past its end at byte %d", pos, l.size)
+			return errTruncated(pos, l.size)
 		}
 		payload := make([]byte, n)
 		if _, err := io.ReadFull(r, payload); err != nil {
@@ -273,6 +274,11 @@ func (l *logFile) replay(apply func(frames [][]byte) error) error {
 	if last < pos && txn == nil {
 		return nil // a clean end
 	}
+	if last >= pos && l.size-pos < frameHeader {
+		// Data in less than a frame's header at the end: no frame was
+		// written there, as none fits, so the file was cut within one.
+		return errTruncated(pos, l.size)
+	}
 	if last >= pos && l.size%FileChunk != 0 {
 		return fmt.Errorf("the file is truncated: it ends within a frame at byte %d", l.size)
 	}
@@ -283,6 +289,11 @@ func (l *logFile) replay(apply func(frames [][]byte) error) error {
 	l.tornFrames, l.tornAt = starts, pos
 	l.torn = max(last+1, pos) - end
 	return nil
+}
+
+// errTruncated is replay's error for a file cut within the frame at pos.
+func errTruncated(pos, size int64) error {
+	return fmt.Errorf("the file is truncated: the frame at byte %d runs past its end at byte %d", pos, size)
 }
 
 // mend writes what replay found the file lacks: the zeros of a growth a
