@@ -28,8 +28,9 @@ import (
 //
 // A crash can tear only the last write, which is at most one frame past
 // the last synced one: at start, bad bytes within one frame of the end of
-// the last whole transaction, with zeros after them, are that torn write
-// and are dropped (nothing in them was acknowledged). Bad bytes with data
+// the last whole frame, with zeros after them, are that torn write and
+// are dropped, with the whole frames before them of a transaction that
+// did not end (nothing in them was acknowledged). Bad bytes with data
 // further on are damage, and the file is refused.
 
 // logMagic is the file's header: it names the format and its version.
@@ -69,9 +70,9 @@ type logFile struct {
 	seq    uint64   // the last frame's sequence number
 	tornTo int64    // the end of a torn last write replay found, from off
 	// tornFrames are the starts of the whole frames of the unfinished
-	// transaction replay found before tornAt, where no whole frame is.
+	// transaction replay found before tornAt.
 	tornFrames []int64
-	tornAt     int64
+	tornAt     int64 // where replay found no whole frame, past off
 	torn       int64 // bytes of a torn last write replay found
 	// snapshot says another process writes the file: replay ends at the
 	// first frame that is not whole, and checks nothing past it.
@@ -199,8 +200,8 @@ func (l *logFile) create() error {
 }
 
 // replay reads every frame, applies each whole transaction, and sets
-// where the next frame goes and how many bytes of a torn last write it
-// found (torn, tornTo).
+// where the next frame goes and what it found of a torn last write (torn,
+// tornTo, tornAt, tornFrames), for mend.
 func (l *logFile) replay(apply func(frames [][]byte) error) error {
 	if l.size < logHeader {
 		return errors.New("not a gochat store file (too short)")
