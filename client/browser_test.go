@@ -844,6 +844,9 @@ func TestTypingWhileSending(t *testing.T) {
 	p.Do(chromedp.Evaluate[chromedp.Void](box + `.value = "first and more"`))
 	p.Do(chromedp.Evaluate[chromedp.Void](`window.releasePost()`))
 	p.Until("the message", messages+`.length === 1`)
+	// The long-poll may show the message before the post's answer comes
+	// back and the box is mended: wait for the box to change.
+	p.Until("the sent text gone from the box", box+`.value !== "first and more"`)
 	if got := Eval[string](p, box+`.value`); got != "and more" {
 		t.Errorf("after the send the box holds %q, want what was typed after it, %q", got, "and more")
 	}
