@@ -256,19 +256,7 @@ func crashWhileDropping(t *testing.T, cut int) {
 	}
 
 	// The plan a start makes for this file.
-	plan := filepath.Join(dir, "plan.db")
-	if err := os.WriteFile(plan, torn, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pf, err := os.Open(plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &logFile{path: plan, f: pf, size: int64(len(torn))}
-	if err := l.replay(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
-	pf.Close()
+	l := replayed(t, torn, func([][]byte) error { return nil })
 	steps := l.mendSteps()
 	if len(l.tornFrames) < 2 {
 		t.Fatalf("the room was written in %d whole frames before the torn one; want several", len(l.tornFrames))
@@ -328,7 +316,19 @@ func zeroed(b []byte, from, to int64) []byte {
 
 // lastFrame returns the payload of the last frame of the log b holds.
 func lastFrame(t *testing.T, b []byte) []byte {
-	path := filepath.Join(t.TempDir(), "whole.db")
+	var last []byte
+	replayed(t, b, func(frames [][]byte) error {
+		last = frames[len(frames)-1]
+		return nil
+	})
+	return last
+}
+
+// replayed replays the log b holds, from a file of its own, with apply,
+// and returns the log as replay left it (its file closed).
+func replayed(t *testing.T, b []byte, apply func(frames [][]byte) error) *logFile {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "log.db")
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -337,14 +337,9 @@ func lastFrame(t *testing.T, b []byte) []byte {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var last []byte
 	l := &logFile{path: path, f: f, size: int64(len(b))}
-	err = l.replay(func(frames [][]byte) error {
-		last = frames[len(frames)-1]
-		return nil
-	})
-	if err != nil {
+	if err := l.replay(apply); err != nil {
 		t.Fatal(err)
 	}
-	return last
+	return l
 }

@@ -267,18 +267,7 @@ func TestFileTruncatedAtAChunk(t *testing.T) {
 		}
 	}
 	s.Close()
-	if err := os.Truncate(path, store.FileChunk); err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.OpenFile(store.FileConfig{Path: path, History: 50, MaxRooms: 100})
-	if err == nil {
-		s.Close()
-		t.Fatal("a file cut at a chunk was opened")
-	}
-	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "truncated") {
-		t.Errorf("the error does not name the file and say it is truncated: %v", err)
-	}
-	t.Log(err)
+	refusedCutAtAChunk(t, store.FileConfig{Path: path, History: 50, MaxRooms: 100})
 }
 
 // TestFileTruncatedWithinAFrameHeader: a file cut at a whole number of
@@ -314,15 +303,22 @@ func TestFileTruncatedWithinAFrameHeader(t *testing.T) {
 	}
 	post(100)
 	s.Close()
-	if err := os.Truncate(path, store.FileChunk); err != nil {
+	refusedCutAtAChunk(t, store.FileConfig{Path: path, History: 1000, MaxRooms: 10})
+}
+
+// refusedCutAtAChunk cuts the file cfg names at its first chunk's end and
+// checks that OpenFile refuses it as truncated, naming the file.
+func refusedCutAtAChunk(t *testing.T, cfg store.FileConfig) {
+	t.Helper()
+	if err := os.Truncate(cfg.Path, store.FileChunk); err != nil {
 		t.Fatal(err)
 	}
-	s, err := store.OpenFile(store.FileConfig{Path: path, History: 1000, MaxRooms: 10})
+	s, err := store.OpenFile(cfg)
 	if err == nil {
 		s.Close()
-		t.Fatal("a file cut within a frame's header was opened")
+		t.Fatal("a file cut at a chunk's end was opened")
 	}
-	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "truncated") {
+	if !strings.Contains(err.Error(), cfg.Path) || !strings.Contains(err.Error(), "truncated") {
 		t.Errorf("the error does not name the file and say it is truncated: %v", err)
 	}
 	t.Log(err)
