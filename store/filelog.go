@@ -315,6 +315,10 @@ func (l *logFile) mend() error {
 	return nil
 }
 
+// chunkEnd returns n rounded up to a whole number of chunks: where the
+// chunk that holds byte n-1 ends.
+func chunkEnd(n int64) int64 { return (n + FileChunk - 1) / FileChunk * FileChunk }
+
 // zeroStep is a range of the file mend zeroes and syncs at once.
 type zeroStep struct{ from, to int64 }
 
@@ -331,7 +335,7 @@ type zeroStep struct{ from, to int64 }
 // zeros at the start with whole frames after them, which reads as damage.
 func (l *logFile) mendSteps() []zeroStep {
 	var steps []zeroStep
-	if to := (l.size + FileChunk - 1) / FileChunk * FileChunk; to > l.size {
+	if to := chunkEnd(l.size); to > l.size {
 		steps = append(steps, zeroStep{l.size, to})
 	}
 	if l.tornTo <= l.off {
@@ -414,7 +418,7 @@ func (l *logFile) sync() error {
 // grow writes zeros from the file's end up to the chunk that holds byte
 // need-1, and syncs them if the log is live.
 func (l *logFile) grow(need int64) error {
-	to := (need + FileChunk - 1) / FileChunk * FileChunk
+	to := chunkEnd(need)
 	zeros := make([]byte, min(to-l.size, FileChunk))
 	for off := l.size; off < to; off += int64(len(zeros)) {
 		if _, err := l.f.WriteAt(zeros[:min(int64(len(zeros)), to-off)], off); err != nil {
